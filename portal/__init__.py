@@ -1,0 +1,105 @@
+"""Aduan Langsung: the Flask application factory, made of small configure steps."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from portal.config import PROJECT_ROOT, load_config, uses_development_qr_key
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    overrides: dict[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> Flask:
+    """Build the app; `environ` stands in for os.environ (tests pass a clean one)."""
+    env = os.environ if environ is None else environ
+    app = Flask(
+        __name__,
+        instance_path=env.get("INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(load_config(env, Path(app.instance_path)))
+    app.config.from_mapping(overrides or {})
+
+    configure_logging(app)
+    configure_extensions(app)
+    configure_routing_step(app)
+    configure_i18n(app)
+    configure_blueprints(app)
+    configure_cli(app)
+    configure_errors(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if uses_development_qr_key(app.config["QR_SIGNING_KEYS"]):
+        log.warning("development mode: QR codes are signed with the public development key")
+
+
+def configure_extensions(app: Flask) -> None:
+    from portal.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    _import_models()
+
+
+def _import_models() -> None:
+    """Register every table with the metadata (Alembic autogenerate reads it)."""
+    import portal.accounts.models
+    import portal.complaints.models  # noqa: F401
+
+
+def configure_routing_step(app: Flask) -> None:
+    from portal.routing.active import configure_routing
+
+    configure_routing(app)
+
+
+def configure_i18n(app: Flask) -> None:
+    from portal.i18n import init_i18n
+
+    init_i18n(app)
+
+    from portal.complaints.status import template_helpers
+
+    app.jinja_env.globals.update(template_helpers())
+
+
+def configure_blueprints(app: Flask) -> None:
+    from portal.accounts.routes import bp as accounts_bp
+    from portal.citizen.routes import bp as citizen_bp
+    from portal.i18n import bp as i18n_bp
+    from portal.staff.routes import bp as staff_bp
+
+    for bp in (citizen_bp, accounts_bp, staff_bp, i18n_bp):
+        app.register_blueprint(bp)
+
+
+def configure_cli(app: Flask) -> None:
+    from portal.accounts.cli import users_cli
+    from portal.complaints.cli import complaints_cli
+    from portal.demo.cli import demo_cli
+    from portal.routing.cli import routing_cli
+    from qr.cli import qr_cli
+
+    for group in (routing_cli, qr_cli, users_cli, complaints_cli, demo_cli):
+        app.cli.add_command(group)
+
+
+def configure_errors(app: Flask) -> None:
+    from portal.errors import register_error_pages
+
+    register_error_pages(app)

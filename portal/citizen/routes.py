@@ -1,0 +1,157 @@
+"""Citizen pages: scan or type a code, file a report, follow it. No JavaScript needed."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
+
+from forms.complaint import ComplaintForm
+from portal.citizen.photo_upload import process_uploads
+from portal.complaints.access import token_matches
+from portal.complaints.display import place_names
+from portal.complaints.queries import by_tracking_code
+from portal.complaints.submission import NewReport, submit_report
+from portal.complaints.tracking_codes import normalize_tracking_code
+from portal.routing.active import get_router
+from portal.routing.model import ServicePoint, UnknownServicePoint
+from qr.payload import InvalidPayload, decode
+from qr.shortcode import format_code, normalize
+
+bp = Blueprint("citizen", __name__)
+
+
+@bp.get("/")
+def index():
+    return render_template("citizen/index.html", regions=get_router().regions)
+
+
+@bp.get("/pilih/<region_id>")
+@bp.get("/pilih/<region_id>/<agency_id>")
+@bp.get("/pilih/<region_id>/<agency_id>/<unit_id>")
+def pick(region_id: str, agency_id: str | None = None, unit_id: str | None = None):
+    """The manual picker, one level per page, for citizens without a QR."""
+    region = get_router().region(region_id) or abort(404)
+    agency = unit = None
+    if agency_id:
+        agency = next((a for a in region.agencies if a.id == agency_id), None) or abort(404)
+    if unit_id:
+        unit = next((u for u in agency.units if u.id == unit_id), None) or abort(404)
+    return render_template(
+        "citizen/pick.html", region=region, agency=agency, unit=unit, format_code=format_code
+    )
+
+
+@bp.route("/q/<payload>", methods=["GET", "POST"])
+@bp.route("/Q/<payload>", methods=["GET", "POST"])
+def from_qr(payload: str):
+    try:
+        ref = decode(payload, current_app.config["QR_SIGNING_KEYS"])
+    except InvalidPayload as exc:
+        current_app.logger.info("refused QR payload (%s): %s", exc.reason, payload[:120])
+        return render_template("citizen/bad_code.html", reason=exc.reason), 400
+    point = get_router().find_service_point(ref.agency, ref.unit, ref.service)
+    if point is None:
+        return render_template("citizen/gone.html"), 404
+    return _report(point)
+
+
+@bp.get("/k")
+def short_code_entry():
+    typed = request.args.get("kode", "")
+    code = normalize(typed)
+    if code is None:
+        return render_template(
+            "citizen/index.html", regions=get_router().regions, code_error=True, typed=typed
+        ), 400
+    return redirect(url_for(".from_short_code", code=code))
+
+
+@bp.route("/k/<code>", methods=["GET", "POST"])
+def from_short_code(code: str):
+    point = get_router().by_short_code(code)
+    if point is None:
+        return render_template(
+            "citizen/index.html", regions=get_router().regions, code_error=True, typed=code
+        ), 404
+    return _report(point)
+
+
+def _report(point: ServicePoint):
+    router = get_router()
+    form = ComplaintForm()
+    form.set_categories([(c.id, c.name) for c in router.categories])
+    if request.method == "GET":
+        form.submission_key.data = secrets.token_urlsafe(24)
+    elif form.validate_on_submit():
+        photos = process_uploads(form)
+        if photos is not None:
+            try:
+                receipt = submit_report(
+                    point.ids,
+                    _new_report(form),
+                    photos,
+                    router=router,
+                    upload_dir=current_app.config["UPLOAD_FOLDER"],
+                    secret=current_app.config["SECRET_KEY"],
+                )
+            except UnknownServicePoint:
+                return render_template("citizen/gone.html"), 404
+            return redirect(
+                url_for(".track_case", code=receipt.tracking_code, t=receipt.access_token, baru=1),
+                code=303,
+            )
+    status = 400 if request.method == "POST" else 200
+    return render_template("citizen/report_form.html", form=form, point=point), status
+
+
+def _new_report(form: ComplaintForm) -> NewReport:
+    def clean(value: str | None) -> str | None:
+        return (value or "").strip() or None
+
+    return NewReport(
+        submission_key=form.submission_key.data,
+        classification=form.classification.data,
+        category=form.category.data or None,
+        title=form.title.data.strip(),
+        description=form.description.data.strip(),
+        incident_date=form.incident_date.data,
+        location=clean(form.location.data),
+        reporter_name=clean(form.reporter_name.data),
+        reporter_phone=clean(form.reporter_phone.data),
+        reporter_email=clean(form.reporter_email.data),
+        anonymous=bool(form.anonymous.data),
+        confidential=bool(form.confidential.data),
+        locale=str(get_locale()),
+    )
+
+
+@bp.get("/lacak")
+def track():
+    typed = request.args.get("kode", "").strip()
+    if not typed:
+        return render_template("citizen/track.html")
+    code = normalize_tracking_code(typed)
+    if code is None:
+        return render_template("citizen/track.html", typed=typed, invalid=True), 400
+    return redirect(url_for(".track_case", code=code))
+
+
+@bp.get("/lacak/<code>")
+def track_case(code: str):
+    """Status and timeline by tracking code; the whole report only with the private link."""
+    normalized = normalize_tracking_code(code)
+    complaint = by_tracking_code(normalized) if normalized else None
+    private = complaint is not None and token_matches(
+        request.args.get("t"), complaint.access_token_hash
+    )
+    if complaint is None or (complaint.confidential and not private):
+        return render_template("citizen/track.html", typed=code, not_found=True), 404
+    return render_template(
+        "citizen/case.html",
+        complaint=complaint,
+        private=private,
+        just_sent=private and request.args.get("baru") == "1",
+        names=place_names(get_router(), complaint),
+    )

@@ -1,0 +1,38 @@
+"""Names to show for a complaint's IDs, read from the active routing version."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal.routing.loader import Router
+
+
+@dataclass(frozen=True)
+class PlaceNames:
+    region: str
+    agency: str
+    unit: str
+    origin: str  # "Agency – Unit – Service" where the report was made
+    timezone: str  # the region's IANA zone, for showing times in its own clock
+
+
+def place_names(router: Router, complaint) -> PlaceNames:
+    """Fall back to the raw IDs when a later routing version no longer knows a name."""
+    region = router.region(complaint.region_id)
+    agency = next((a for a in region.agencies if a.id == complaint.agency_id), None) if region else None
+    unit = next((u for u in agency.units if u.id == complaint.unit_id), None) if agency else None
+    point = router.find_service_point(
+        complaint.origin_agency_id, complaint.origin_unit_id, complaint.origin_service_id
+    )
+    origin = (
+        f"{point.agency.name} – {point.unit.name} – {point.service.name}"
+        if point
+        else f"{complaint.origin_agency_id}/{complaint.origin_unit_id}/{complaint.origin_service_id}"
+    )
+    return PlaceNames(
+        region=region.name if region else complaint.region_id,
+        agency=agency.name if agency else complaint.agency_id,
+        unit=unit.name if unit else complaint.unit_id,
+        origin=origin,
+        timezone=region.timezone if region else "Asia/Jakarta",
+    )

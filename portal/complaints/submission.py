@@ -1,0 +1,154 @@
+"""Filing a report: route it, set its working-day deadlines, store it in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.clocks.calendar import calendar_for
+from portal.clocks.deadlines import deadlines_for
+from portal.complaints import status
+from portal.complaints.access import access_token_for, token_hash
+from portal.complaints.models import Complaint, Event, Photo
+from portal.complaints.photos import ProcessedPhoto
+from portal.complaints.storage import delete_blob, save_blob
+from portal.complaints.tracking_codes import new_tracking_code
+from portal.extensions import db
+from portal.routing.loader import Router
+from portal.timeutil import utcnow
+
+CODE_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class NewReport:
+    submission_key: str
+    classification: str
+    title: str
+    description: str
+    category: str | None = None
+    incident_date: date | None = None
+    location: str | None = None
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    reporter_email: str | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    locale: str = "id"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    tracking_code: str
+    access_token: str
+    duplicate: bool
+
+
+def submit_report(
+    service_point: tuple[str, str, str],
+    report: NewReport,
+    photos: Sequence[ProcessedPhoto],
+    *,
+    router: Router,
+    upload_dir: str,
+    secret: str,
+    now: datetime | None = None,
+) -> Receipt:
+    """Store the report with its photos, first event, routing decision and deadlines.
+
+    Raises UnknownServicePoint if the IDs route nowhere. A replay of the same form (same
+    submission key) stores nothing and returns the first submission's receipt.
+    """
+    token = access_token_for(secret, report.submission_key)
+    existing = _by_submission_key(report.submission_key)
+    if existing is not None:
+        return Receipt(existing.tracking_code, token, duplicate=True)
+
+    destination = router.route(
+        *service_point, classification=report.classification, category=report.category
+    )
+    submitted_at = now or utcnow()
+    due = deadlines_for(
+        submitted_at,
+        destination.region.timezone,
+        destination.clocks,
+        report.classification,
+        False,
+        calendar_for(router.holidays_for(destination.region.id)),
+    )
+    origin = destination.origin
+    keys = [save_blob(upload_dir, p.data) for p in photos]
+    try:
+        for _ in range(CODE_ATTEMPTS):
+            complaint = Complaint(
+                tracking_code=new_tracking_code(destination.region.prefix),
+                access_token_hash=token_hash(token),
+                submission_key=report.submission_key,
+                region_id=destination.region.id,
+                origin_agency_id=origin.agency.id,
+                origin_unit_id=origin.unit.id,
+                origin_service_id=origin.service.id,
+                agency_id=destination.agency.id,
+                unit_id=destination.unit.id,
+                classification=report.classification,
+                category=report.category,
+                supervised=False,
+                title=report.title,
+                description=report.description,
+                incident_date=report.incident_date,
+                location=report.location,
+                reporter_name=None if report.anonymous else report.reporter_name,
+                reporter_phone=report.reporter_phone,
+                reporter_email=report.reporter_email,
+                anonymous=report.anonymous,
+                confidential=report.confidential,
+                locale=report.locale,
+                status=status.NEW,
+                routing_version=destination.version,
+                routing_rule=destination.rule_id,
+                submitted_at=submitted_at,
+                verify_due=due.verify_due,
+                followup_due=due.followup_due,
+                photos=[
+                    Photo(
+                        storage_key=key,
+                        content_type=p.content_type,
+                        width=p.width,
+                        height=p.height,
+                        byte_size=len(p.data),
+                        sha256=p.sha256,
+                    )
+                    for key, p in zip(keys, photos, strict=True)
+                ],
+                events=[Event(kind="submitted", public=True, created_at=submitted_at)],
+            )
+            db.session.add(complaint)
+            try:
+                db.session.commit()
+            except IntegrityError:
+                db.session.rollback()
+                first = _by_submission_key(report.submission_key)
+                if first is not None:  # the same form won a race against itself
+                    _delete_all(upload_dir, keys)
+                    return Receipt(first.tracking_code, token, duplicate=True)
+                continue  # tracking-code collision: draw another
+            return Receipt(complaint.tracking_code, token, duplicate=False)
+        raise RuntimeError("could not draw a free tracking code")
+    except BaseException:
+        db.session.rollback()
+        _delete_all(upload_dir, keys)
+        raise
+
+
+def _by_submission_key(key: str) -> Complaint | None:
+    stmt = select(Complaint).where(Complaint.submission_key == key)
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def _delete_all(upload_dir: str, keys: list[str]) -> None:
+    for key in keys:
+        delete_blob(upload_dir, key)

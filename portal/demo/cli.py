@@ -1,0 +1,80 @@
+"""`flask --app wsgi demo seed`: accounts and a few reports so `make run` shows a live portal.
+
+Idempotent: running it again adds nothing. Never run it on a production database; it
+refuses when APP_ENV=production.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.accounts import roles
+from portal.accounts.services import create_user, find_by_email
+from portal.complaints.submission import NewReport, submit_report
+from portal.routing.active import get_router
+from qr.payload import ServiceRef, encode
+from qr.render import qr_url
+from qr.shortcode import format_code
+
+demo_cli = AppGroup("demo", help="Demo data for trying the portal locally.")
+DEMO_PASSWORD = "demo-sandi-123"
+
+SAMPLE_REPORTS = [
+    ("complaint", "kualitas-layanan", "Antrean pendaftaran sangat lama",
+     "Saya menunggu lebih dari tiga jam di loket pendaftaran tanpa kejelasan nomor antrean."),
+    ("information", None, "Jadwal pelayanan hari Sabtu",
+     "Mohon informasi apakah loket ini tetap buka pada hari Sabtu dan sampai jam berapa."),
+    ("aspiration", "sarana-prasarana", "Usul penambahan kursi ruang tunggu",
+     "Ruang tunggu sering penuh sehingga lansia harus berdiri; mohon ditambah kursi tunggu."),
+]
+
+
+@demo_cli.command("seed")
+def seed() -> None:
+    if current_app.config["APP_ENV"] == "production":
+        click.echo("error: demo seed refuses to run with APP_ENV=production", err=True)
+        raise SystemExit(1)
+    router = get_router()
+    accounts = [("super@example.org", roles.SUPER_ADMIN, {})]
+    for region in router.regions:
+        accounts.append((f"admin.{region.id}@example.org", roles.REGIONAL_ADMIN, {"region": region.id}))
+        accounts.append((f"pimpinan.{region.id}@example.org", roles.LEADER, {"region": region.id}))
+    for email, role, scope in accounts:
+        if find_by_email(email) is None:
+            create_user(router, email=email, password=DEMO_PASSWORD, role=role, **scope)
+
+    for region in router.regions:
+        points = [p for p in router.service_points() if p.region.id == region.id]
+        for i, (point, sample) in enumerate(islice(zip(points, SAMPLE_REPORTS), 3)):
+            classification, category, title, text = sample
+            submit_report(
+                point.ids,
+                NewReport(
+                    submission_key=f"demo-{region.id}-{i}-seed-key",
+                    classification=classification,
+                    category=category if category in {c.id for c in router.categories} else None,
+                    title=title,
+                    description=text,
+                    reporter_name="Warga Demo",
+                    reporter_email="warga@example.org",
+                ),
+                [],
+                router=router,
+                upload_dir=current_app.config["UPLOAD_FOLDER"],
+                secret=current_app.config["SECRET_KEY"],
+            )
+
+    base = current_app.config["PUBLIC_BASE_URL"]
+    click.echo(f"Staff accounts (password: {DEMO_PASSWORD}):")
+    for email, role, scope in accounts:
+        click.echo(f"  {email:<34} {role:<15} {scope.get('region', 'all')}")
+    click.echo("Try a poster's QR link or short code:")
+    for point in islice(router.service_points(), 3):
+        payload = encode(ServiceRef(*point.ids), current_app.config["QR_SIGNING_KEYS"])
+        click.echo(f"  {point.agency.name} – {point.unit.name} – {point.service.name}")
+        click.echo(f"    {qr_url(base, payload)}")
+        click.echo(f"    {base}/k/{point.short_code}  (kode {format_code(point.short_code)})")

@@ -1,0 +1,50 @@
+"""Error pages that tell a citizen what happened and what to do next, in their language."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from portal.extensions import db
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_template(
+            "errors/error.html",
+            title=_("Formulir kedaluwarsa"),
+            message=_(
+                "Formulir ini sudah terlalu lama dibuka atau tidak dikirim dari halaman kami. "
+                "Tidak ada yang tersimpan. Silakan buka kembali formulirnya dan kirim ulang."
+            ),
+        ), 400
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return render_template(
+            "errors/error.html",
+            title=_("Halaman tidak ditemukan"),
+            message=_("Alamat yang Anda buka tidak ada atau tidak dapat Anda akses."),
+        ), 404
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        return render_template(
+            "errors/error.html",
+            title=_("Kiriman terlalu besar"),
+            message=_(
+                "Ukuran total kiriman melebihi batas. Tidak ada yang tersimpan. Kembali, lalu "
+                "lampirkan foto yang lebih kecil (paling banyak 3 foto)."
+            ),
+        ), 413
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        db.session.rollback()
+        return render_template(
+            "errors/error.html",
+            title=_("Terjadi kesalahan"),
+            message=_("Maaf, terjadi kesalahan di sisi kami. Tidak ada yang tersimpan; coba lagi."),
+        ), 500

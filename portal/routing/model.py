@@ -1,0 +1,159 @@
+"""The compiled picture of routing_rules.yaml that the rest of the portal reads.
+
+Pure data, no Flask: the loader/validator builds these objects once per file version and
+the router answers questions from them, so a request never touches YAML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+CLASSIFICATIONS: tuple[str, ...] = ("complaint", "aspiration", "information")
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """Working-day allowances; DESIGN.md section 3 gives the defaults."""
+
+    verification: int = 3
+    information: int = 5
+    aspiration: int = 5
+    complaint: int = 14
+    complaint_supervised: int = 60
+    feedback: int = 10
+
+    def followup_for(self, classification: str, supervised: bool = False) -> int:
+        if classification == "complaint" and supervised:
+            return self.complaint_supervised
+        return int(getattr(self, classification))
+
+
+@dataclass(frozen=True)
+class Contact:
+    email: str
+    name: str = ""
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    short_code: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: str
+    name: str
+    services: tuple[Service, ...] = ()
+    aliases: tuple[str, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: str
+    name: str
+    region_id: str
+    units: tuple[Unit, ...] = ()
+    aliases: tuple[str, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    name: str
+    prefix: str  # tracking-code prefix, upper case, e.g. "KSL"
+    timezone: str  # IANA name, e.g. "Asia/Makassar"
+    agencies: tuple[Agency, ...] = ()
+    holidays: tuple[date, ...] = ()  # the region's extra days off, on top of national ones
+    contacts: tuple[Contact, ...] = ()
+
+
+@dataclass(frozen=True)
+class ServicePoint:
+    """One counter a poster stands at: the IDs a QR code carries, resolved to names."""
+
+    region: Region
+    agency: Agency
+    unit: Unit
+    service: Service
+
+    @property
+    def short_code(self) -> str:
+        return self.service.short_code
+
+    @property
+    def ids(self) -> tuple[str, str, str]:
+        return (self.agency.id, self.unit.id, self.service.id)
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a report goes: the region queue, who handles it, who hears of it, which clocks."""
+
+    origin: ServicePoint
+    region: Region
+    agency: Agency
+    unit: Unit
+    contacts: tuple[Contact, ...]
+    clocks: Clocks
+    rule_id: str  # "default" when no rule matched
+    version: str  # content hash of the routing file that decided
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict:
+        return {
+            "version": self.version,
+            "rule": self.rule_id,
+            "region": {"id": self.region.id, "name": self.region.name, "prefix": self.region.prefix},
+            "agency": {"id": self.agency.id, "name": self.agency.name},
+            "unit": {"id": self.unit.id, "name": self.unit.name},
+            "origin": {
+                "agency": self.origin.agency.id,
+                "unit": self.origin.unit.id,
+                "service": self.origin.service.id,
+                "short_code": self.origin.short_code,
+            },
+            "contacts": [c.email for c in self.contacts],
+            "clocks": {
+                "verification": self.clocks.verification,
+                "information": self.clocks.information,
+                "aspiration": self.clocks.aspiration,
+                "complaint": self.clocks.complaint,
+                "complaint_supervised": self.clocks.complaint_supervised,
+                "feedback": self.clocks.feedback,
+            },
+        }
+
+
+class UnknownServicePoint(LookupError):
+    """The IDs name no agency/unit/service in the active routing file (nor an alias)."""
+
+
+@dataclass(frozen=True)
+class RoutingIssue:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class RoutingFileError(ValueError):
+    """The routing file is invalid as a whole; `issues` lists every problem found."""
+
+    def __init__(self, issues: list[RoutingIssue]):
+        self.issues = issues
+        super().__init__("\n".join(str(i) for i in issues))

@@ -1,0 +1,1 @@
+"""QR codes for service-point posters: signed payloads, short codes, rendering, CLI."""

@@ -1,0 +1,108 @@
+"""Fixtures for tests that drive Debian's Chromium (through Playwright) against the live app.
+
+Playwright never downloads a browser here: it launches the system Chromium. When Chromium
+or Playwright is missing the tests skip locally and fail under CI=true (tests.components).
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.components import chromium, unavailable
+
+TIMEOUT_MS = 15_000
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+# A cheap Android phone: 360 CSS px wide, 2x pixel ratio, touch, Indonesian locale.
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "id-ID",
+}
+SHARED_SCREENS = Path("/tmp/aduan-screens")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session."""
+    executable = chromium()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed (pip install playwright)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=executable, headless=True, args=LAUNCH_ARGS, timeout=60_000
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """Open browser contexts at the phone viewport; closes them after the test.
+
+    `phone(javascript=False)` is what the citizen journey must work with.
+    """
+    contexts = []
+
+    def open_context(*, javascript: bool):
+        context = browser.new_context(java_script_enabled=javascript, **PHONE)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context
+
+    yield open_context
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The test app (same database) served on a free localhost port; yields the base URL.
+
+    Depends on `app`, so it is shut down before `app` empties the tables.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture
+def screenshots(tmp_path):
+    """Save a page screenshot into the test's tmp dir and a copy in /tmp/aduan-screens/."""
+    folder = tmp_path / "screens"
+    folder.mkdir()
+
+    def shoot(page, name: str) -> Path:
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        SHARED_SCREENS.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, SHARED_SCREENS / path.name)
+        return path
+
+    return shoot

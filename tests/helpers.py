@@ -1,0 +1,84 @@
+"""Helpers that act like a browser: read the form's hidden fields, post what a person types."""
+
+from __future__ import annotations
+
+import io
+import re
+from html.parser import HTMLParser
+
+from PIL import Image
+
+
+class _Inputs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hidden: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("type") == "hidden" and a.get("name"):
+            self.hidden[a["name"]] = a.get("value", "")
+
+
+def hidden_fields(html: str | bytes) -> dict[str, str]:
+    parser = _Inputs()
+    parser.feed(html.decode() if isinstance(html, bytes) else html)
+    return parser.hidden
+
+
+def valid_report(**overrides) -> dict:
+    data = {
+        "classification": "complaint",
+        "title": "Antrean pendaftaran sangat lama",
+        "description": "Saya menunggu tiga jam di loket pendaftaran tanpa kejelasan nomor antrean.",
+        "reporter_name": "Siti Aminah",
+        "reporter_phone": "0812 3456 7890",
+        "reporter_email": "siti@example.org",
+        "consent": "y",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def open_form(client, url: str) -> dict[str, str]:
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    fields = hidden_fields(response.data)
+    assert "csrf_token" in fields and "submission_key" in fields
+    return fields
+
+
+def post_report(client, url: str, hidden: dict[str, str] | None = None, files=None, **overrides):
+    hidden = hidden if hidden is not None else open_form(client, url)
+    data = {**hidden, **valid_report(**overrides)}
+    if files:
+        data["photos"] = files
+    return client.post(url, data=data, content_type="multipart/form-data")
+
+
+TRACKING = re.compile(r"/lacak/([A-Z]{2,4}-[A-Z0-9]{6})\?t=([A-Za-z0-9_-]+)")
+
+
+def receipt(response) -> tuple[str, str]:
+    """(tracking code, private token) from the redirect after a successful submission."""
+    assert response.status_code == 303, (response.status_code, response.data[:500])
+    match = TRACKING.search(response.headers["Location"])
+    assert match, response.headers["Location"]
+    return match.group(1), match.group(2)
+
+
+def image_bytes(fmt: str = "JPEG", size=(64, 48), exif=None, color=(200, 30, 30)) -> bytes:
+    out = io.BytesIO()
+    img = Image.new("RGB", size, color)
+    kwargs = {"exif": exif} if exif is not None else {}
+    img.save(out, format=fmt, **kwargs)
+    return out.getvalue()
+
+
+def login(client, email: str, password: str):
+    page = client.get("/staf/masuk")
+    fields = hidden_fields(page.data)
+    return client.post(
+        "/staf/masuk",
+        data={"csrf_token": fields["csrf_token"], "email": email, "password": password},
+    )
