@@ -8,8 +8,16 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField
-from wtforms import TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 MAX_PHOTOS = 3
@@ -21,9 +29,9 @@ class ComplaintForm(FlaskForm):
     classification = RadioField(
         _l("Jenis laporan"),
         choices=[
-            ("complaint", _l("Pengaduan")),
-            ("aspiration", _l("Aspirasi")),
-            ("information", _l("Permintaan Informasi")),
+            SelectChoice("complaint", _l("Pengaduan")),
+            SelectChoice("aspiration", _l("Aspirasi")),
+            SelectChoice("information", _l("Permintaan Informasi")),
         ],
         default="complaint",
         validators=[DataRequired(message=_l("Pilih jenis laporan."))],
@@ -52,7 +60,8 @@ class ComplaintForm(FlaskForm):
     anonymous = BooleanField(_l("Anonim: sembunyikan identitas saya dari unit yang dilaporkan"))
     confidential = BooleanField(_l("Rahasia: sembunyikan seluruh laporan dari publik"))
     reporter_name = StringField(
-        _l("Nama"), validators=[Optional(), Length(max=120, message=_l("Paling banyak 120 karakter."))]
+        _l("Nama"),
+        validators=[Optional(), Length(max=120, message=_l("Paling banyak 120 karakter."))],
     )
     reporter_phone = StringField(_l("Nomor HP/WhatsApp"), validators=[Optional()])
     reporter_email = StringField(
@@ -60,12 +69,18 @@ class ComplaintForm(FlaskForm):
         validators=[Optional(), Email(message=_l("Alamat e-mail tidak valid.")), Length(max=254)],
     )
     consent = BooleanField(
-        _l("Saya menyatakan laporan ini benar dan setuju data saya diproses untuk menindaklanjutinya."),
+        _l(
+            "Saya menyatakan laporan ini benar dan setuju data saya diproses untuk "
+            "menindaklanjutinya."
+        ),
         validators=[DataRequired(message=_l("Centang persetujuan untuk mengirim laporan."))],
     )
 
     def set_categories(self, categories: list[tuple[str, str]]) -> None:
-        self.category.choices = [("", _l("— Pilih kategori —")), *categories]
+        self.category.choices = [
+            SelectChoice("", _l("— Pilih kategori —")),
+            *(SelectChoice(value, label) for value, label in categories),
+        ]
 
     def validate_incident_date(self, field: DateField) -> None:
         if field.data and field.data > date.today():
@@ -83,7 +98,9 @@ class ComplaintForm(FlaskForm):
         ok = super().validate(extra_validators)
         if not self.anonymous.data:
             if not (self.reporter_name.data or "").strip():
-                self.reporter_name.errors.append(_l("Nama wajib diisi, kecuali Anda memilih Anonim."))
+                self.reporter_name.errors.append(
+                    _l("Nama wajib diisi, kecuali Anda memilih Anonim.")
+                )
                 ok = False
             if not (self.reporter_phone.data or self.reporter_email.data):
                 self.reporter_phone.errors.append(

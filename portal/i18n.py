@@ -12,7 +12,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
-
 from flask import Blueprint, Flask, current_app, redirect, request
 from flask_babel import get_locale
 
@@ -50,8 +49,12 @@ def switch_language(lang: str):
 
 
 # Indonesians name their three zones, not UTC offsets.
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA",
-              "Asia/Jayapura": "WIT"}
+ZONE_NAMES = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
 
 
 def local_time(value: datetime, timezone: str, fmt: str = "medium") -> str:

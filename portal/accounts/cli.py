@@ -27,8 +27,13 @@ def _fail(exc: AccountError) -> None:
 def create(email, password, role, region, agency, unit):
     try:
         user = create_user(
-            get_router(), email=email, password=password, role=role,
-            region=region, agency=agency, unit=unit,
+            get_router(),
+            email=email,
+            password=password,
+            role=role,
+            region=region,
+            agency=agency,
+            unit=unit,
         )
     except AccountError as exc:
         _fail(exc)

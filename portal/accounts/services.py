@@ -64,9 +64,7 @@ def _check_scope(router: Router, role: str, region, agency, unit):
         if name in needed and not value:
             raise AccountError(name, f"role {role} needs --{name}")
     if agency:
-        found = next(
-            (a for r in router.regions for a in r.agencies if a.id == agency), None
-        )
+        found = next((a for r in router.regions for a in r.agencies if a.id == agency), None)
         if found is None:
             raise AccountError("agency", f"unknown agency {agency!r}")
         if region and region != found.region_id:

@@ -32,6 +32,9 @@ def process_uploads(form: ComplaintForm) -> list[ProcessedPhoto] | None:
             )
         except PhotoRejected as exc:
             name = (upload.filename or "foto")[:60]
-            form.photos.errors = [*form.photos.errors, _message(exc.reason, name, max_bytes // 2**20)]
+            form.photos.errors = [
+                *form.photos.errors,
+                _message(exc.reason, name, max_bytes // 2**20),
+            ]
             ok = False
     return photos if ok else None

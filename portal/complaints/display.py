@@ -19,7 +19,9 @@ class PlaceNames:
 def place_names(router: Router, complaint) -> PlaceNames:
     """Fall back to the raw IDs when a later routing version no longer knows a name."""
     region = router.region(complaint.region_id)
-    agency = next((a for a in region.agencies if a.id == complaint.agency_id), None) if region else None
+    agency = (
+        next((a for a in region.agencies if a.id == complaint.agency_id), None) if region else None
+    )
     unit = next((u for u in agency.units if u.id == complaint.unit_id), None) if agency else None
     point = router.find_service_point(
         complaint.origin_agency_id, complaint.origin_unit_id, complaint.origin_service_id
@@ -27,7 +29,9 @@ def place_names(router: Router, complaint) -> PlaceNames:
     origin = (
         f"{point.agency.name} – {point.unit.name} – {point.service.name}"
         if point
-        else f"{complaint.origin_agency_id}/{complaint.origin_unit_id}/{complaint.origin_service_id}"
+        else "/".join(
+            (complaint.origin_agency_id, complaint.origin_unit_id, complaint.origin_service_id)
+        )
     )
     return PlaceNames(
         region=region.name if region else complaint.region_id,

@@ -24,12 +24,24 @@ demo_cli = AppGroup("demo", help="Demo data for trying the portal locally.")
 DEMO_PASSWORD = "demo-sandi-123"
 
 SAMPLE_REPORTS = [
-    ("complaint", "kualitas-layanan", "Antrean pendaftaran sangat lama",
-     "Saya menunggu lebih dari tiga jam di loket pendaftaran tanpa kejelasan nomor antrean."),
-    ("information", None, "Jadwal pelayanan hari Sabtu",
-     "Mohon informasi apakah loket ini tetap buka pada hari Sabtu dan sampai jam berapa."),
-    ("aspiration", "sarana-prasarana", "Usul penambahan kursi ruang tunggu",
-     "Ruang tunggu sering penuh sehingga lansia harus berdiri; mohon ditambah kursi tunggu."),
+    (
+        "complaint",
+        "kualitas-layanan",
+        "Antrean pendaftaran sangat lama",
+        "Saya menunggu lebih dari tiga jam di loket pendaftaran tanpa kejelasan nomor antrean.",
+    ),
+    (
+        "information",
+        None,
+        "Jadwal pelayanan hari Sabtu",
+        "Mohon informasi apakah loket ini tetap buka pada hari Sabtu dan sampai jam berapa.",
+    ),
+    (
+        "aspiration",
+        "sarana-prasarana",
+        "Usul penambahan kursi ruang tunggu",
+        "Ruang tunggu sering penuh sehingga lansia harus berdiri; mohon ditambah kursi tunggu.",
+    ),
 ]
 
 
@@ -41,7 +53,9 @@ def seed() -> None:
     router = get_router()
     accounts = [("super@example.org", roles.SUPER_ADMIN, {})]
     for region in router.regions:
-        accounts.append((f"admin.{region.id}@example.org", roles.REGIONAL_ADMIN, {"region": region.id}))
+        accounts.append(
+            (f"admin.{region.id}@example.org", roles.REGIONAL_ADMIN, {"region": region.id})
+        )
         accounts.append((f"pimpinan.{region.id}@example.org", roles.LEADER, {"region": region.id}))
     for email, role, scope in accounts:
         if find_by_email(email) is None:
@@ -49,7 +63,7 @@ def seed() -> None:
 
     for region in router.regions:
         points = [p for p in router.service_points() if p.region.id == region.id]
-        for i, (point, sample) in enumerate(islice(zip(points, SAMPLE_REPORTS), 3)):
+        for i, (point, sample) in enumerate(islice(zip(points, SAMPLE_REPORTS, strict=False), 3)):
             classification, category, title, text = sample
             submit_report(
                 point.ids,

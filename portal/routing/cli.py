@@ -80,3 +80,7 @@ def _configured_routing_file(ctx: click.Context) -> Path:
         return Path(current_app.config["ROUTING_FILE"])
     app = ctx.ensure_object(ScriptInfo).load_app()
     return Path(app.config["ROUTING_FILE"])
+
+
+if __name__ == "__main__":  # `python -m portal.routing.cli check FILE` works without an app
+    routing_cli()

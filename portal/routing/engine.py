@@ -45,7 +45,7 @@ class Rule:
     units: frozenset[str] | None = None
     services: frozenset[str] | None = None
     supervised: bool | None = None
-    clocks: ClockOverrides = field(default_factory=dict)
+    clocks: ClockOverrides = field(default_factory=dict, hash=False)
 
     def matches(
         self, point: ServicePoint, classification: str, category: str | None, supervised: bool

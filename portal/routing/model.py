@@ -116,7 +116,11 @@ class Destination:
         return {
             "version": self.version,
             "rule": self.rule_id,
-            "region": {"id": self.region.id, "name": self.region.name, "prefix": self.region.prefix},
+            "region": {
+                "id": self.region.id,
+                "name": self.region.name,
+                "prefix": self.region.prefix,
+            },
             "agency": {"id": self.agency.id, "name": self.agency.name},
             "unit": {"id": self.unit.id, "name": self.unit.name},
             "origin": {

@@ -37,14 +37,15 @@ PHONE = {
 SHARED_SCREENS = Path("/tmp/aduan-screens")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Chromium for the session."""
+    """One headless Chromium per test module (closed before the next, non-browser tests)."""
     executable = chromium()
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         unavailable("playwright is not installed (pip install playwright)")
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=executable, headless=True, args=LAUNCH_ARGS, timeout=60_000

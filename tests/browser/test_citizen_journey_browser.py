@@ -72,6 +72,8 @@ def _page_width(context, url: str) -> tuple[int, int]:
 def test_citizen_reports_from_poster_qr_on_phone_without_javascript(
     app, live_server, phone, screenshots, tmp_path
 ):
+    from playwright.sync_api import expect  # after `phone` made sure Playwright is there
+
     keys = app.config["QR_SIGNING_KEYS"]
     payload = encode(ServiceRef("rsud-ulin", "poli-umum", "pendaftaran"), keys)
     poster_url = qr_url(live_server, payload)
@@ -87,7 +89,7 @@ def test_citizen_reports_from_poster_qr_on_phone_without_javascript(
     form = page.locator("form[enctype='multipart/form-data']")
     form.wait_for()
     for name in UNIT_NAMES:
-        assert page.get_by_text(name).first.is_visible(), name
+        expect(page.get_by_text(name).first).to_be_visible()
     screenshots(page, "1-form")
 
     # --- fill it in like a person and send it ------------------------------------------
@@ -107,8 +109,8 @@ def test_citizen_reports_from_poster_qr_on_phone_without_javascript(
     page.wait_for_selector("#tracking-code")
     code = page.locator("#tracking-code").inner_text().strip()
     assert TRACKING_CODE.match(code), code
-    assert page.get_by_text("Laporan Anda sudah diterima").is_visible()
-    assert page.locator("#status").inner_text().strip() == "Belum terverifikasi"
+    expect(page.get_by_text("Laporan Anda sudah diterima")).to_be_visible()
+    expect(page.locator("#status")).to_have_text("Belum terverifikasi")
     receipt_url = page.url
     screenshots(page, "2-receipt")
 
@@ -117,9 +119,8 @@ def test_citizen_reports_from_poster_qr_on_phone_without_javascript(
     page.locator("input[name='kode']").fill(code)
     page.get_by_role("button", name="Lacak", exact=True).click()
     page.wait_for_url(re.compile(rf"/lacak/{code}$"))
-    page.wait_for_selector("#status")
-    assert page.locator("#status").inner_text().strip() == "Belum terverifikasi"
-    assert page.locator("#tracking-code").inner_text().strip() == code
+    expect(page.locator("#status")).to_have_text("Belum terverifikasi")
+    expect(page.locator("#tracking-code")).to_have_text(code)
     screenshots(page, "3-track")
     tracking_url = page.url
 

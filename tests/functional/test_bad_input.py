@@ -136,7 +136,9 @@ def test_oversized_photo(client, h, app, ulin_payload):
     app.config["PHOTO_MAX_BYTES"] = 20_000
     try:
         response = h.post_report(
-            client, f"/q/{ulin_payload}", files=[(io.BytesIO(noise.getvalue()), "big.png", "image/png")]
+            client,
+            f"/q/{ulin_payload}",
+            files=[(io.BytesIO(noise.getvalue()), "big.png", "image/png")],
         )
     finally:
         app.config["PHOTO_MAX_BYTES"] = 8 * 1024 * 1024
@@ -200,4 +202,6 @@ def png_bomb(side: int = 60_000) -> bytes:
     header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
     row = b"\0" + b"\0" * (side * 3)
     idat = zlib.compress(row * 4, 9)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )

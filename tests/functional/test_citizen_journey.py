@@ -56,7 +56,7 @@ def test_submission_lands_in_region_queue_with_deadlines(client, h, ulin_payload
 
 
 def test_rule_sends_staff_conduct_to_the_inspectorate(client, h, ulin_payload, router):
-    code, _ = h.receipt(h.post_report(client, f"/q/{ulin_payload}", category="perilaku-petugas"))
+    h.receipt(h.post_report(client, f"/q/{ulin_payload}", category="perilaku-petugas"))
     complaint = db.session.execute(select(Complaint)).scalar_one()
     assert complaint.routing_rule != "default"
     agency = next(a for a in router.region("kalsel").agencies if a.id == complaint.agency_id)

@@ -14,14 +14,31 @@ PASSWORD = "kata-sandi-uji-123"
 @pytest.fixture
 def staff(app, router):
     return {
-        "kalsel": create_user(router, email="admin.kalsel@example.org", password=PASSWORD,
-                              role="regional-admin", region="kalsel"),
-        "hst": create_user(router, email="admin.hst@example.org", password=PASSWORD,
-                           role="regional-admin", region="hst"),
-        "unit": create_user(router, email="poli@example.org", password=PASSWORD,
-                            role="unit-officer", agency="rsud-ulin", unit="poli-umum"),
-        "super": create_user(router, email="super@example.org", password=PASSWORD,
-                             role="super-admin"),
+        "kalsel": create_user(
+            router,
+            email="admin.kalsel@example.org",
+            password=PASSWORD,
+            role="regional-admin",
+            region="kalsel",
+        ),
+        "hst": create_user(
+            router,
+            email="admin.hst@example.org",
+            password=PASSWORD,
+            role="regional-admin",
+            region="hst",
+        ),
+        "unit": create_user(
+            router,
+            email="poli@example.org",
+            password=PASSWORD,
+            role="unit-officer",
+            agency="rsud-ulin",
+            unit="poli-umum",
+        ),
+        "super": create_user(
+            router, email="super@example.org", password=PASSWORD, role="super-admin"
+        ),
     }
 
 
@@ -101,19 +118,64 @@ def test_complaints_list_cli_is_region_scoped(app, client, h, staff, ulin_payloa
 
 def test_users_create_cli_validates_scope(app):
     runner = app.test_cli_runner()
-    ok = runner.invoke(args=["users", "create", "--email", "a@example.org", "--password",
-                             PASSWORD, "--role", "regional-admin", "--region", "kalsel"])
+    ok = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "a@example.org",
+            "--password",
+            PASSWORD,
+            "--role",
+            "regional-admin",
+            "--region",
+            "kalsel",
+        ]
+    )
     assert ok.exit_code == 0, ok.output
     assert "regional-admin" in ok.output
-    missing = runner.invoke(args=["users", "create", "--email", "b@example.org", "--password",
-                                  PASSWORD, "--role", "regional-admin"])
+    missing = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "b@example.org",
+            "--password",
+            PASSWORD,
+            "--role",
+            "regional-admin",
+        ]
+    )
     assert missing.exit_code == 1 and "needs --region" in missing.output
-    wrong = runner.invoke(args=["users", "create", "--email", "c@example.org", "--password",
-                                PASSWORD, "--role", "unit-officer", "--agency", "rsud-ulin",
-                                "--unit", "no-such-unit"])
+    wrong = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "c@example.org",
+            "--password",
+            PASSWORD,
+            "--role",
+            "unit-officer",
+            "--agency",
+            "rsud-ulin",
+            "--unit",
+            "no-such-unit",
+        ]
+    )
     assert wrong.exit_code == 1 and "unknown unit" in wrong.output
-    dup = runner.invoke(args=["users", "create", "--email", "A@example.org", "--password",
-                              PASSWORD, "--role", "super-admin"])
+    dup = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "A@example.org",
+            "--password",
+            PASSWORD,
+            "--role",
+            "super-admin",
+        ]
+    )
     assert dup.exit_code == 1 and "already exists" in dup.output
 
 

@@ -1,0 +1,593 @@
+"""`make bench`: the portal's real submission path against a bare Flask baseline.
+
+Both targets are served by gunicorn with the same settings and the same kind of database,
+and loaded by a separate process (bench/load.py) of virtual citizens who GET the form and
+POST it. The product aim is that the portal files complaints at least half as fast as the
+bare app; that is reported, never asserted. The run fails (exit 1) only when something is
+broken: a server that does not start, a request that errors, or a report that was
+acknowledged but not stored.
+
+    .venv/bin/python bench/run.py [--seconds 15] [--concurrency 6] [--workers 3]
+                                  [--db sqlite|postgresql://…] [--record]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+BIN = ROOT / ".venv" / "bin"
+PYTHON = BIN / "python"
+OUT_DIR = BENCH / "out"
+RESULTS = BENCH / "RESULTS.md"
+GOAL_RATIO = 0.5
+# The portal's region for the service point below (rsud-ulin is in Kalimantan Selatan).
+AGENCY, UNIT, SERVICE, REGION = "rsud-ulin", "poli-umum", "pendaftaran", "kalsel"
+PORTAL_LOCATION = (
+    r"^(?:https?://[^/]+)?/lacak/[A-Z]{2,4}-[A-Z0-9]{6}\?"
+    r"(?=(?:[^#]*&)?t=[^&#]+)(?=(?:[^#]*&)?baru=1(?:[&#]|$))"
+)
+BARE_LOCATION = r"^(?:https?://[^/]+)?/selesai/\d+$"
+RESULTS_HEADER = """# Benchmark results
+
+What is measured: the citizen's real submission path, `POST /q/<payload>` (the QR form,
+CSRF and one-time `submission_key` included), served by gunicorn, against a bare Flask +
+Flask-SQLAlchemy app (`bench/bare_app.py`) that inserts one row per POST. Both are served
+by gunicorn with the same settings and the same kind of database, and loaded the same way
+by a separate process (`bench/load.py`): each virtual citizen GETs the form, parses the
+hidden inputs from the HTML and POSTs a valid multipart form, which must answer 303. Only
+the POSTs are timed (complaints/s, p50/p95); every POST pays for one GET on both sides.
+After the run the rows actually stored are counted and must equal the 303s received.
+
+The product aim is a portal/bare throughput ratio of at least 0.5. It is reported, not
+asserted: the run fails only if a request errors, a server does not start or a report is
+lost.
+
+Reproduce with `make bench` (SQLite in a temp dir). On PostgreSQL:
+`BENCH_DATABASE_URL=postgresql://root@localhost/test make bench`, or
+`.venv/bin/python bench/run.py --db postgresql://root@localhost/test`; each target then
+gets its own throw-away schema in that database, dropped afterwards (nothing else in the
+database is touched). Other options: `--seconds`, `--warmup`, `--concurrency`,
+`--workers`, `--threads`, `--only`; `--record` appends the table to this file.
+
+"""
+
+
+class BenchError(RuntimeError):
+    """Setting up or starting a target failed; the run cannot measure it."""
+
+
+# --------------------------------------------------------------------------- database
+
+
+def psycopg3_url(url: str) -> str:
+    """postgresql://… means the psycopg 3 driver (psycopg2 is not installed)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Database:
+    """SQLite in each target's temp dir, or one schema per target in a PostgreSQL database.
+
+    A private schema (selected through the connection's search_path) keeps the benchmark
+    away from whatever else lives in the database, e.g. a test suite running meanwhile.
+    """
+
+    def __init__(self, url: str | None) -> None:
+        self.url = None if url in (None, "", "sqlite") else url
+        self._schemas: dict[str, str] = {}
+        if self.url and not self.url.startswith(("postgres://", "postgresql")):
+            raise SystemExit(f"--db must be 'sqlite' or a postgresql:// URL, not {self.url!r}")
+
+    def _engine(self) -> Any:
+        from sqlalchemy import create_engine
+
+        return create_engine(psycopg3_url(self.url or ""), isolation_level="AUTOCOMMIT")
+
+    def describe(self) -> str:
+        """Which database, for the table and RESULTS.md (no password is ever printed)."""
+        if self.url is None:
+            return f"SQLite {sqlite3.sqlite_version} (file in a temp dir, default settings)"
+        from sqlalchemy import text
+
+        engine = self._engine()
+        try:
+            with engine.connect() as conn:
+                server = conn.execute(text("SHOW server_version")).scalar_one()
+            where = engine.url.host or "local socket"
+            return f"PostgreSQL {server.split()[0]} ({where}/{engine.url.database}, schema per run)"
+        finally:
+            engine.dispose()
+
+    def prepare(self, target: str, tmp: Path) -> str:
+        """An empty database for one target; returns its DATABASE_URL."""
+        if self.url is None:
+            return f"sqlite:///{tmp / f'{target}.sqlite3'}"
+        from sqlalchemy import text
+
+        schema = f"aduan_bench_{target}_{secrets.token_hex(4)}"
+        engine = self._engine()
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        finally:
+            engine.dispose()
+        self._schemas[target] = schema
+        joiner = "&" if "?" in self.url else "?"
+        return f"{self.url}{joiner}options=-csearch_path%3D{schema}"
+
+    def cleanup(self, target: str) -> None:
+        """Drop what prepare() created (SQLite files go with the temp dir)."""
+        schema = self._schemas.pop(target, None)
+        if schema is None:
+            return
+        from sqlalchemy import text
+
+        engine = self._engine()
+        try:
+            with engine.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        finally:
+            engine.dispose()
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def free_port() -> int:
+    """A port the kernel says is free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_checked(cmd: list[str], env: dict[str, str], what: str, timeout: float = 120) -> str:
+    """Run a setup command from the repo root; its stdout, or BenchError with its stderr."""
+    try:
+        done = subprocess.run(
+            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise BenchError(f"{what}: no answer after {timeout:.0f} s") from exc
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+        raise BenchError(f"{what} failed (exit {done.returncode}):\n{tail}")
+    return done.stdout
+
+
+def gunicorn_command(app_spec: str, port: int, args: argparse.Namespace) -> list[str]:
+    """The same server settings for both targets."""
+    cmd = [str(BIN / "gunicorn"), "-w", str(args.workers), "-b", f"127.0.0.1:{port}"]
+    if args.threads > 1:
+        cmd += ["-k", "gthread", "--threads", str(args.threads)]
+    else:
+        cmd += ["-k", "sync"]
+    return [*cmd, "--no-control-socket", "--pythonpath", str(BENCH), app_spec]
+
+
+def server_settings(args: argparse.Namespace) -> str:
+    kind = f"gthread x{args.threads} threads" if args.threads > 1 else "sync"
+    return f"gunicorn {version('gunicorn')}, {args.workers} {kind} workers"
+
+
+class Server:
+    """A gunicorn in its own process group, so stopping it stops its workers too."""
+
+    def __init__(self, cmd: list[str], env: dict[str, str], log_path: Path) -> None:
+        self.log_path = log_path
+        with open(log_path, "wb") as log:
+            self.proc = subprocess.Popen(
+                cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+
+    def log_tail(self, lines: int = 25) -> str:
+        text = self.log_path.read_text(errors="replace").strip().splitlines()
+        return "\n".join(text[-lines:])
+
+    def wait_ready(self, port: int, path: str, limit: float = 40.0) -> None:
+        """Until the form page answers 200 (workers booted), or BenchError."""
+        deadline = time.monotonic() + limit
+        last = "no answer"
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError(
+                    f"gunicorn exited with {self.proc.returncode} at start-up:\n{self.log_tail()}"
+                )
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            try:
+                conn.request("GET", path)
+                resp = conn.getresponse()
+                resp.read()
+                if resp.status == 200:
+                    return
+                last = f"GET {path} answered {resp.status}"
+            except (OSError, http.client.HTTPException) as exc:
+                last = f"{type(exc).__name__}: {exc}"
+            finally:
+                conn.close()
+            time.sleep(0.2)
+        raise BenchError(f"server not ready after {limit:.0f} s ({last}):\n{self.log_tail()}")
+
+    def cpu_seconds(self) -> float:
+        """User+system CPU of the master and its live workers, from /proc."""
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if int(entry.name) == self.proc.pid or int(fields[1]) == self.proc.pid:
+                total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+
+    def stop(self) -> None:
+        """SIGTERM to the group (graceful), SIGKILL if it lingers."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=5)
+
+
+# --------------------------------------------------------------------------- targets
+
+
+def portal_setup(env: dict[str, str], tmp: Path) -> str:
+    """Migrate an empty database and sign a poster URL; returns the form path (/Q/…)."""
+    flask = [str(BIN / "flask"), "--app", "wsgi"]
+    run_checked([*flask, "db", "upgrade"], env, "flask db upgrade")
+    out = run_checked(
+        [*flask, "qr", "make", "--agency", AGENCY, "--unit", UNIT, "--service", SERVICE,
+         "-o", str(tmp / "qr.png")],
+        env, "flask qr make",
+    )  # fmt: skip
+    for line in out.splitlines():
+        if line.startswith("url:"):
+            return urlsplit(line.split(":", 1)[1].strip()).path
+    raise BenchError(f"flask qr make printed no 'url:' line:\n{out}")
+
+
+def portal_count(env: dict[str, str]) -> int:
+    """Complaints really stored, read back through the portal's own CLI."""
+    out = run_checked(
+        [str(BIN / "flask"), "--app", "wsgi", "complaints", "list", "--region", REGION,
+         "--json", "--limit", "1000000"],
+        env, "flask complaints list",
+    )  # fmt: skip
+    return len(json.loads(out))
+
+
+def bare_setup(env: dict[str, str], tmp: Path) -> str:
+    run_checked([str(PYTHON), str(BENCH / "bare_app.py"), "init-db"], env, "bare_app init-db")
+    return "/r"
+
+
+def bare_count(env: dict[str, str]) -> int:
+    return int(run_checked([str(PYTHON), str(BENCH / "bare_app.py"), "count"], env, "count"))
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    label: str
+    app_spec: str
+    require: tuple[str, ...]
+    location: str
+    setup: Callable[[dict[str, str], Path], str]
+    count: Callable[[dict[str, str]], int]
+
+
+TARGETS = {
+    "bare": Target(
+        "bare", "bare Flask (bench/bare_app.py)", "bare_app:app", ("submission_key",),
+        BARE_LOCATION, bare_setup, bare_count,
+    ),
+    "portal": Target(
+        "portal", "portal POST /q/<payload>", "wsgi:app", ("csrf_token", "submission_key"),
+        PORTAL_LOCATION, portal_setup, portal_count,
+    ),
+}  # fmt: skip
+
+
+@dataclass
+class Result:
+    target: Target
+    posts: int = 0
+    get_errors: int = 0
+    post_errors: int = 0
+    sent: int = 0
+    stored: int | None = None
+    throughput: float = 0.0
+    p50: float | None = None
+    p95: float | None = None
+    get_p50: float | None = None
+    server_cpu_ms: float | None = None
+    client_cpu_pct: float | None = None
+    failure: str | None = None
+    error_samples: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return self.get_errors + self.post_errors
+
+    @property
+    def broken(self) -> bool:
+        return bool(self.failure or self.errors or self.stored != self.sent)
+
+
+def percentile(sorted_values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_values:
+        return None
+    rank = max(1, round(q / 100 * len(sorted_values) + 0.5))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def clean_env(tmp: Path, port: int, database_url: str) -> dict[str, str]:
+    """Only what the portal needs: nothing from the caller's shell can change the run."""
+    env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "LC_ALL") if k in os.environ}
+    env.update(
+        APP_ENV="development",
+        SECRET_KEY=secrets.token_urlsafe(36),  # 48 characters
+        QR_SIGNING_KEYS="B1:" + secrets.token_urlsafe(24),  # 32 characters
+        PUBLIC_BASE_URL=f"http://127.0.0.1:{port}",
+        INSTANCE_PATH=str(tmp),
+        DATABASE_URL=database_url,
+        UPLOAD_FOLDER=str(tmp / "uploads"),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    return env
+
+
+def run_target(target: Target, db: Database, args: argparse.Namespace) -> Result:
+    """Set up, serve, load and count one target; always cleans up after itself."""
+    result = Result(target)
+    tmp = Path(tempfile.mkdtemp(prefix=f"aduan-bench-{target.name}-"))
+    server: Server | None = None
+    try:
+        port = free_port()
+        env = clean_env(tmp, port, db.prepare(target.name, tmp))
+        say(f"{target.name}: setting up")
+        path = target.setup(env, tmp)
+        say(f"{target.name}: gunicorn on 127.0.0.1:{port}")
+        server = Server(gunicorn_command(target.app_spec, port, args), env, tmp / "server.log")
+        server.wait_ready(port, path)
+        say(
+            f"{target.name}: {args.concurrency} virtual citizens, "
+            f"{args.warmup:g} s warm-up + {args.seconds:g} s measured"
+        )
+        cpu_before = server.cpu_seconds()
+        load = run_load(f"http://127.0.0.1:{port}{path}", target, args)
+        cpu_after = server.cpu_seconds()
+        if server.proc.poll() is not None:
+            result.failure = f"gunicorn died during the run:\n{server.log_tail()}"
+
+        result.posts = load["ok"]["measured"]
+        result.sent = sum(load["ok"].values())
+        result.get_errors, result.post_errors = load["get_errors"], load["post_errors"]
+        result.error_samples = load["error_samples"]
+        result.throughput = result.posts / args.seconds
+        result.p50, result.p95 = percentile(load["post_ms"], 50), percentile(load["post_ms"], 95)
+        result.get_p50 = percentile(load["get_ms"], 50)
+        attempts = result.sent + result.post_errors
+        if attempts:
+            result.server_cpu_ms = (cpu_after - cpu_before) * 1000 / attempts
+        result.client_cpu_pct = 100 * load["client_cpu_s"] / load["wall_s"]
+        if load["stuck_threads"]:
+            result.failure = f"{load['stuck_threads']} load thread(s) did not finish"
+        result.stored = target.count(env)
+    except BenchError as exc:
+        result.failure = str(exc)
+    finally:
+        if server is not None:
+            server.stop()
+        try:
+            db.cleanup(target.name)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return result
+
+
+def run_load(url: str, target: Target, args: argparse.Namespace) -> dict[str, Any]:
+    """bench/load.py in its own process; its JSON result."""
+    cmd = [
+        str(PYTHON), str(BENCH / "load.py"), "--url", url,
+        "--concurrency", str(args.concurrency), "--warmup", str(args.warmup),
+        "--seconds", str(args.seconds), "--location", target.location,
+        *(x for name in target.require for x in ("--require", name)),
+    ]  # fmt: skip
+    limit = args.warmup + args.seconds + 90
+    try:
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=limit)
+    except subprocess.TimeoutExpired as exc:
+        raise BenchError(f"the load process did not finish within {limit:.0f} s") from exc
+    if done.returncode != 0:
+        raise BenchError(f"the load process failed (exit {done.returncode}):\n{done.stderr}")
+    return json.loads(done.stdout)
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def say(message: str) -> None:
+    print(f"== {message}", file=sys.stderr, flush=True)
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
+
+
+def ratio_of(results: list[Result]) -> float | None:
+    by_name = {r.target.name: r for r in results}
+    bare, portal = by_name.get("bare"), by_name.get("portal")
+    if not (bare and portal) or bare.failure or portal.failure or not bare.throughput:
+        return None
+    return portal.throughput / bare.throughput
+
+
+def report(results: list[Result], args: argparse.Namespace, db_label: str) -> str:
+    """The Markdown table and the lines that say how to read it."""
+    lines = [
+        "| target | POSTs | errors | stored / 303s | complaints/s | POST p50 ms "
+        "| POST p95 ms | GET p50 ms | server CPU ms per GET+POST | load CPU % |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for r in results:
+        if r.failure and not r.sent:
+            lines.append(f"| {r.target.label} | – | – | – | FAILED | – | – | – | – | – |")
+            continue
+        stored = "–" if r.stored is None else f"{r.stored} / {r.sent}"
+        if r.stored is not None and r.stored != r.sent:
+            stored += " LOST"
+        errors = f"{r.errors}" + (f" ({r.get_errors} GET)" if r.get_errors else "")
+        lines.append(
+            f"| {r.target.label} | {r.posts} | {errors} | {stored} | {r.throughput:.1f} "
+            f"| {fmt(r.p50)} | {fmt(r.p95)} | {fmt(r.get_p50)} | {fmt(r.server_cpu_ms)} "
+            f"| {fmt(r.client_cpu_pct, 0)} |"
+        )
+    lines.append("")
+    ratio = ratio_of(results)
+    if ratio is not None:
+        verdict = "met" if ratio >= GOAL_RATIO else "NOT met"
+        lines.append(f"**portal/bare throughput: {ratio:.2f}** (aim ≥ {GOAL_RATIO:.2f}: {verdict})")
+        lines.append("")
+    lines += [
+        f"- database: {db_label}",
+        f"- server: {server_settings(args)}, 127.0.0.1, same settings for both",
+        f"- load: 1 separate process, {args.concurrency} virtual citizens (threads, "
+        f"http.client), each GET form + POST multipart; {args.warmup:g} s warm-up, "
+        f"{args.seconds:g} s measured (POSTs completed in that window)",
+        "- stored / 303s: rows read back after the run vs. every 303 received, warm-up included",
+    ]
+    for r in results:
+        if r.failure:
+            lines.append(f"- {r.target.name} FAILED: " + r.failure.splitlines()[0])
+        for sample in r.error_samples:
+            lines.append(f"- {r.target.name} error: {sample}")
+    return "\n".join(lines) + "\n"
+
+
+def machine() -> str:
+    """uname -srm, CPU model and core count."""
+    u = platform.uname()
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return f"{u.system} {u.release} {u.machine}, {model}, {os.cpu_count()} cores"
+
+
+def git_revision() -> str:
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+            text=True, timeout=10,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True,
+            timeout=10,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if not rev:
+        return "no commit yet"
+    return rev + (" with uncommitted changes" if dirty else "")
+
+
+def record(table: str, command: str) -> None:
+    """Append this run to bench/RESULTS.md (created with its header the first time)."""
+    if not RESULTS.exists():
+        RESULTS.write_text(RESULTS_HEADER)
+    stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    entry = (
+        f"\n## {stamp}\n\n"
+        f"- machine: {machine()}\n"
+        f"- Python {platform.python_version()}, Flask {version('flask')}, "
+        f"Flask-SQLAlchemy {version('flask-sqlalchemy')}, SQLAlchemy {version('sqlalchemy')}\n"
+        f"- code: {git_revision()}\n"
+        f"- command: `{command}`\n\n"
+        f"{table}"
+    )
+    with RESULTS.open("a") as f:
+        f.write(entry)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description="Portal submission path vs. a bare Flask app.")
+    p.add_argument("--seconds", type=float, default=15.0, help="measured window per target")
+    p.add_argument("--warmup", type=float, default=2.0, help="warm-up before it, not counted")
+    p.add_argument("--concurrency", type=int, default=6, help="virtual citizens")
+    p.add_argument("--workers", type=int, default=3, help="gunicorn workers (both targets)")
+    p.add_argument("--threads", type=int, default=1, help=">1 uses gthread workers")
+    p.add_argument(
+        "--db",
+        default=os.environ.get("BENCH_DATABASE_URL") or "sqlite",
+        help="'sqlite' (default) or a postgresql:// URL; default from BENCH_DATABASE_URL",
+    )
+    p.add_argument("--only", choices=sorted(TARGETS), help="measure one target only")
+    p.add_argument("--record", action="store_true", help="append the table to RESULTS.md")
+    args = p.parse_args(argv)
+    if args.seconds <= 0 or args.warmup < 0 or args.concurrency < 1 or args.workers < 1:
+        p.error("--seconds, --concurrency and --workers must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run both targets, print and save the table; non-zero only when something broke."""
+    args = parse_args(argv)
+    db = Database(args.db)
+    db_label = db.describe()
+    names = [args.only] if args.only else ["bare", "portal"]
+    results = [run_target(TARGETS[name], db, args) for name in names]
+
+    table = report(results, args, db_label)
+    print()
+    print(table)
+    OUT_DIR.mkdir(exist_ok=True)
+    (OUT_DIR / "latest.md").write_text(f"# Latest benchmark ({machine()})\n\n{table}")
+    if args.record:
+        record(table, " ".join(["bench/run.py", *(argv if argv is not None else sys.argv[1:])]))
+        say(f"appended to {RESULTS.relative_to(ROOT)}")
+    broken = [r for r in results if r.broken]
+    for r in broken:
+        say(f"{r.target.name} is broken: {r.failure or 'errors or lost reports, see table'}")
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
