@@ -16,9 +16,16 @@ log = logging.getLogger(__name__)
 
 
 def create_app(
-    overrides: dict[str, Any] | None = None, environ: Mapping[str, str] | None = None
+    overrides: dict[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    load_routing: bool = True,
 ) -> Flask:
-    """Build the app; `environ` stands in for os.environ (tests pass a clean one)."""
+    """Build the app; `environ` stands in for os.environ (tests pass a clean one).
+
+    load_routing=False only serves `routing check` of another file while the active one is
+    broken; such an app has no router and must not serve requests.
+    """
     env = os.environ if environ is None else environ
     app = Flask(
         __name__,
@@ -31,7 +38,8 @@ def create_app(
 
     configure_logging(app)
     configure_extensions(app)
-    configure_routing_step(app)
+    if load_routing:
+        configure_routing_step(app)
     configure_i18n(app)
     configure_blueprints(app)
     configure_cli(app)

@@ -91,3 +91,15 @@ def test_production_refuses_broken_routing_file_in_process(tmp_path):
             }
         )
     assert all(str(i).startswith(str(broken) + ":") for i in info.value.issues)
+
+
+def test_routing_check_of_another_file_while_the_active_one_is_broken(tmp_path):
+    broken = tmp_path / "active.yaml"
+    broken.write_text("regions: 3\n")
+    good = ROOT / "routing_rules.yaml"
+    result = run_flask(["routing", "check", str(good)], {"ROUTING_FILE": str(broken)}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "OK" in result.stdout
+    # The broken active file still stops everything else.
+    served = run_flask(["routes"], {"ROUTING_FILE": str(broken)}, tmp_path)
+    assert served.returncode == 1 and f"{broken}:1:" in served.stderr
