@@ -43,6 +43,9 @@ PYTHON = BIN / "python"
 OUT_DIR = BENCH / "out"
 RESULTS = BENCH / "RESULTS.md"
 GOAL_RATIO = 0.5
+# Rounds after the first reuse warm servers: a short warm-up only fills the pipeline.
+LATER_WARMUP = 0.5
+MAX_ERROR_SAMPLES = 8
 # The portal's region for the service point below (rsud-ulin is in Kalimantan Selatan).
 AGENCY, UNIT, SERVICE, REGION = "rsud-ulin", "poli-umum", "pendaftaran", "kalsel"
 PORTAL_LOCATION = (
@@ -324,18 +327,21 @@ TARGETS = {
 
 @dataclass
 class Result:
+    """One target's numbers, summed over the rounds."""
+
     target: Target
     posts: int = 0
+    measured_s: float = 0.0
     get_errors: int = 0
     post_errors: int = 0
     sent: int = 0
     stored: int | None = None
-    throughput: float = 0.0
-    p50: float | None = None
-    p95: float | None = None
-    get_p50: float | None = None
-    server_cpu_ms: float | None = None
-    client_cpu_pct: float | None = None
+    post_ms: list[float] = field(default_factory=list)
+    get_ms: list[float] = field(default_factory=list)
+    server_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
+    wall_s: float = 0.0
+    round_rates: list[float] = field(default_factory=list)
     failure: str | None = None
     error_samples: list[str] = field(default_factory=list)
 
@@ -344,16 +350,48 @@ class Result:
         return self.get_errors + self.post_errors
 
     @property
+    def throughput(self) -> float:
+        return self.posts / self.measured_s if self.measured_s else 0.0
+
+    @property
+    def server_cpu_ms(self) -> float | None:
+        attempts = self.sent + self.post_errors
+        return self.server_cpu_s * 1000 / attempts if attempts else None
+
+    @property
+    def client_cpu_pct(self) -> float | None:
+        return 100 * self.client_cpu_s / self.wall_s if self.wall_s else None
+
+    @property
     def broken(self) -> bool:
         return bool(self.failure or self.errors or self.stored != self.sent)
 
+    def add(self, load: dict[str, Any], server_cpu_s: float) -> None:
+        """Fold one load slice into the totals."""
+        self.posts += load["ok"]["measured"]
+        self.measured_s += load["measured_s"]
+        self.round_rates.append(load["ok"]["measured"] / load["measured_s"])
+        self.sent += sum(load["ok"].values())
+        self.get_errors += load["get_errors"]
+        self.post_errors += load["post_errors"]
+        self.post_ms.extend(load["post_ms"])
+        self.get_ms.extend(load["get_ms"])
+        self.server_cpu_s += server_cpu_s
+        self.client_cpu_s += load["client_cpu_s"]
+        self.wall_s += load["wall_s"]
+        room = MAX_ERROR_SAMPLES - len(self.error_samples)
+        self.error_samples += load["error_samples"][: max(0, room)]
+        if load["stuck_threads"]:
+            self.failure = f"{load['stuck_threads']} load thread(s) did not finish"
 
-def percentile(sorted_values: list[float], q: float) -> float | None:
-    """Nearest-rank percentile of an already sorted list."""
-    if not sorted_values:
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile."""
+    if not values:
         return None
-    rank = max(1, round(q / 100 * len(sorted_values) + 0.5))
-    return sorted_values[min(rank, len(sorted_values)) - 1]
+    ordered = sorted(values)
+    rank = max(1, round(q / 100 * len(ordered) + 0.5))
+    return ordered[min(rank, len(ordered)) - 1]
 
 
 def clean_env(tmp: Path, port: int, database_url: str) -> dict[str, str]:
@@ -372,64 +410,105 @@ def clean_env(tmp: Path, port: int, database_url: str) -> dict[str, str]:
     return env
 
 
-def run_target(target: Target, db: Database, args: argparse.Namespace) -> Result:
-    """Set up, serve, load and count one target; always cleans up after itself."""
-    result = Result(target)
-    tmp = Path(tempfile.mkdtemp(prefix=f"aduan-bench-{target.name}-"))
-    server: Server | None = None
-    try:
+class Deployment:
+    """One target's temp dir, database and running gunicorn, for the length of the run."""
+
+    def __init__(self, target: Target, db: Database, args: argparse.Namespace) -> None:
+        self.target, self.db, self.args = target, db, args
+        self.result = Result(target)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"aduan-bench-{target.name}-"))
+        self.server: Server | None = None
+        self.env: dict[str, str] = {}
+        self.url = ""
+
+    def start(self) -> None:
+        """Empty database, schema, gunicorn answering the form; BenchError otherwise."""
+        name = self.target.name
         port = free_port()
-        env = clean_env(tmp, port, db.prepare(target.name, tmp))
-        say(f"{target.name}: setting up")
-        path = target.setup(env, tmp)
-        say(f"{target.name}: gunicorn on 127.0.0.1:{port}")
-        server = Server(gunicorn_command(target.app_spec, port, args), env, tmp / "server.log")
-        server.wait_ready(port, path)
-        say(
-            f"{target.name}: {args.concurrency} virtual citizens, "
-            f"{args.warmup:g} s warm-up + {args.seconds:g} s measured"
-        )
-        cpu_before = server.cpu_seconds()
-        load = run_load(f"http://127.0.0.1:{port}{path}", target, args)
-        cpu_after = server.cpu_seconds()
-        if server.proc.poll() is not None:
-            result.failure = f"gunicorn died during the run:\n{server.log_tail()}"
+        self.env = clean_env(self.tmp, port, self.db.prepare(name, self.tmp))
+        say(f"{name}: setting up")
+        path = self.target.setup(self.env, self.tmp)
+        say(f"{name}: gunicorn on 127.0.0.1:{port}")
+        cmd = gunicorn_command(self.target.app_spec, port, self.args)
+        self.server = Server(cmd, self.env, self.tmp / "server.log")
+        self.server.wait_ready(port, path)
+        self.url = f"http://127.0.0.1:{port}{path}"
 
-        result.posts = load["ok"]["measured"]
-        result.sent = sum(load["ok"].values())
-        result.get_errors, result.post_errors = load["get_errors"], load["post_errors"]
-        result.error_samples = load["error_samples"]
-        result.throughput = result.posts / args.seconds
-        result.p50, result.p95 = percentile(load["post_ms"], 50), percentile(load["post_ms"], 95)
-        result.get_p50 = percentile(load["get_ms"], 50)
-        attempts = result.sent + result.post_errors
-        if attempts:
-            result.server_cpu_ms = (cpu_after - cpu_before) * 1000 / attempts
-        result.client_cpu_pct = 100 * load["client_cpu_s"] / load["wall_s"]
-        if load["stuck_threads"]:
-            result.failure = f"{load['stuck_threads']} load thread(s) did not finish"
-        result.stored = target.count(env)
-    except BenchError as exc:
-        result.failure = str(exc)
-    finally:
-        if server is not None:
-            server.stop()
+    def load(self, warmup: float, seconds: float) -> None:
+        """One slice of load; adds to self.result."""
+        assert self.server is not None
+        cpu_before = self.server.cpu_seconds()
+        load = run_load(self.url, self.target, self.args.concurrency, warmup, seconds)
+        self.result.add(load, self.server.cpu_seconds() - cpu_before)
+        if self.server.proc.poll() is not None:
+            raise BenchError(f"gunicorn died during the run:\n{self.server.log_tail()}")
+
+    def count(self) -> None:
+        self.result.stored = self.target.count(self.env)
+
+    def close(self) -> None:
+        """Stop the server, drop the database, remove the temp dir, whatever happened."""
         try:
-            db.cleanup(target.name)
+            if self.server is not None:
+                self.server.stop()
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return result
+            try:
+                self.db.cleanup(self.target.name)
+            finally:
+                shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def run_load(url: str, target: Target, args: argparse.Namespace) -> dict[str, Any]:
+def measure(names: list[str], db: Database, args: argparse.Namespace) -> list[Result]:
+    """Start every target, then load them in alternating slices, then count what was stored.
+
+    Alternating (bare, portal, portal, bare, …) spreads background noise on a shared
+    machine over both targets instead of letting it land on one; only one target is loaded
+    at a time, the idle one costs nothing.
+    """
+    deployments = [Deployment(TARGETS[name], db, args) for name in names]
+    try:
+        for d in deployments:
+            try:
+                d.start()
+            except BenchError as exc:
+                d.result.failure = str(exc)
+        live = [d for d in deployments if d.result.failure is None]
+        slice_s = args.seconds / args.rounds
+        for n in range(args.rounds):
+            warmup = args.warmup if n == 0 else min(args.warmup, LATER_WARMUP)
+            for d in live if n % 2 == 0 else reversed(live):
+                if d.result.failure:
+                    continue
+                say(
+                    f"round {n + 1}/{args.rounds}: {d.target.name}, {args.concurrency} virtual "
+                    f"citizens, {warmup:g} s warm-up + {slice_s:g} s measured"
+                )
+                try:
+                    d.load(warmup, slice_s)
+                except BenchError as exc:
+                    d.result.failure = str(exc)
+        for d in live:
+            try:
+                d.count()
+            except BenchError as exc:
+                d.result.failure = d.result.failure or str(exc)
+    finally:
+        for d in deployments:
+            d.close()
+    return [d.result for d in deployments]
+
+
+def run_load(
+    url: str, target: Target, concurrency: int, warmup: float, seconds: float
+) -> dict[str, Any]:
     """bench/load.py in its own process; its JSON result."""
     cmd = [
         str(PYTHON), str(BENCH / "load.py"), "--url", url,
-        "--concurrency", str(args.concurrency), "--warmup", str(args.warmup),
-        "--seconds", str(args.seconds), "--location", target.location,
+        "--concurrency", str(concurrency), "--warmup", str(warmup),
+        "--seconds", str(seconds), "--location", target.location,
         *(x for name in target.require for x in ("--require", name)),
     ]  # fmt: skip
-    limit = args.warmup + args.seconds + 90
+    limit = warmup + seconds + 90
     try:
         done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=limit)
     except subprocess.TimeoutExpired as exc:
@@ -450,12 +529,18 @@ def fmt(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
+def pair(results: list[Result]) -> tuple[Result, Result] | None:
+    """(bare, portal) when both were measured."""
+    by_name = {r.target.name: r for r in results if r.failure is None and r.posts}
+    if "bare" in by_name and "portal" in by_name:
+        return by_name["bare"], by_name["portal"]
+    return None
+
+
 def ratio_of(results: list[Result]) -> float | None:
-    by_name = {r.target.name: r for r in results}
-    bare, portal = by_name.get("bare"), by_name.get("portal")
-    if not (bare and portal) or bare.failure or portal.failure or not bare.throughput:
-        return None
-    return portal.throughput / bare.throughput
+    """Portal throughput over bare throughput: the number the product aim is about."""
+    both = pair(results)
+    return both[1].throughput / both[0].throughput if both else None
 
 
 def report(results: list[Result], args: argparse.Namespace, db_label: str) -> str:
@@ -475,21 +560,38 @@ def report(results: list[Result], args: argparse.Namespace, db_label: str) -> st
         errors = f"{r.errors}" + (f" ({r.get_errors} GET)" if r.get_errors else "")
         lines.append(
             f"| {r.target.label} | {r.posts} | {errors} | {stored} | {r.throughput:.1f} "
-            f"| {fmt(r.p50)} | {fmt(r.p95)} | {fmt(r.get_p50)} | {fmt(r.server_cpu_ms)} "
+            f"| {fmt(percentile(r.post_ms, 50))} | {fmt(percentile(r.post_ms, 95))} "
+            f"| {fmt(percentile(r.get_ms, 50))} | {fmt(r.server_cpu_ms)} "
             f"| {fmt(r.client_cpu_pct, 0)} |"
         )
     lines.append("")
-    ratio = ratio_of(results)
-    if ratio is not None:
+    both = pair(results)
+    if both:
+        bare, portal = both
+        ratio = portal.throughput / bare.throughput
         verdict = "met" if ratio >= GOAL_RATIO else "NOT met"
         lines.append(f"**portal/bare throughput: {ratio:.2f}** (aim ≥ {GOAL_RATIO:.2f}: {verdict})")
         lines.append("")
+        per_round = ", ".join(
+            f"{p / b:.2f}" if b else "–"
+            for b, p in zip(bare.round_rates, portal.round_rates, strict=False)
+        )
+        lines.append(f"- ratio per round: {per_round}")
+        if bare.server_cpu_ms and portal.server_cpu_ms:
+            cpu_ratio = bare.server_cpu_ms / portal.server_cpu_ms
+            lines.append(
+                f"- server CPU per complaint, bare/portal: {cpu_ratio:.2f} "
+                "(about the throughput ratio when both are CPU-bound)"
+            )
     lines += [
         f"- database: {db_label}",
         f"- server: {server_settings(args)}, 127.0.0.1, same settings for both",
-        f"- load: 1 separate process, {args.concurrency} virtual citizens (threads, "
-        f"http.client), each GET form + POST multipart; {args.warmup:g} s warm-up, "
-        f"{args.seconds:g} s measured (POSTs completed in that window)",
+        f"- load: 1 separate process per slice, {args.concurrency} virtual citizens (threads, "
+        "http.client), each GET form + POST multipart; "
+        f"{args.rounds} alternating rounds of {args.seconds / args.rounds:g} s measured per "
+        f"target ({args.seconds:g} s each in all), warm-up {args.warmup:g} s before the first "
+        f"round and {min(args.warmup, LATER_WARMUP):g} s before later ones; only POSTs "
+        "completed inside the measured windows count",
         "- stored / 303s: rows read back after the run vs. every 303 received, warm-up included",
     ]
     for r in results:
@@ -551,8 +653,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description="Portal submission path vs. a bare Flask app.")
     p.add_argument("--seconds", type=float, default=15.0, help="measured window per target")
     p.add_argument("--warmup", type=float, default=2.0, help="warm-up before it, not counted")
+    p.add_argument("--rounds", type=int, default=3, help="alternating slices per target")
     p.add_argument("--concurrency", type=int, default=6, help="virtual citizens")
-    p.add_argument("--workers", type=int, default=3, help="gunicorn workers (both targets)")
+    p.add_argument("--workers", type=int, default=2, help="gunicorn workers (both targets)")
     p.add_argument("--threads", type=int, default=1, help=">1 uses gthread workers")
     p.add_argument(
         "--db",
@@ -562,8 +665,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--only", choices=sorted(TARGETS), help="measure one target only")
     p.add_argument("--record", action="store_true", help="append the table to RESULTS.md")
     args = p.parse_args(argv)
-    if args.seconds <= 0 or args.warmup < 0 or args.concurrency < 1 or args.workers < 1:
-        p.error("--seconds, --concurrency and --workers must be positive")
+    if min(args.seconds, args.concurrency, args.workers, args.rounds) <= 0 or args.warmup < 0:
+        p.error("--seconds, --rounds, --concurrency and --workers must be positive")
     return args
 
 
@@ -573,7 +676,7 @@ def main(argv: list[str] | None = None) -> int:
     db = Database(args.db)
     db_label = db.describe()
     names = [args.only] if args.only else ["bare", "portal"]
-    results = [run_target(TARGETS[name], db, args) for name in names]
+    results = measure(names, db, args)
 
     table = report(results, args, db_label)
     print()

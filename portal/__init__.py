@@ -69,7 +69,8 @@ def configure_extensions(app: Flask) -> None:
 def _import_models() -> None:
     """Register every table with the metadata (Alembic autogenerate reads it)."""
     import portal.accounts.models
-    import portal.complaints.models  # noqa: F401
+    import portal.complaints.models
+    import portal.posters.models  # noqa: F401
 
 
 def configure_routing_step(app: Flask) -> None:
@@ -92,9 +93,10 @@ def configure_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
     from portal.citizen.routes import bp as citizen_bp
     from portal.i18n import bp as i18n_bp
+    from portal.posters.routes import bp as posters_bp
     from portal.staff.routes import bp as staff_bp
 
-    for bp in (citizen_bp, accounts_bp, staff_bp, i18n_bp):
+    for bp in (citizen_bp, accounts_bp, staff_bp, posters_bp, i18n_bp):
         app.register_blueprint(bp)
 
 

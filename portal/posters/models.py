@@ -1,0 +1,1 @@
+"""The poster registry (filled in by the posters feature)."""
