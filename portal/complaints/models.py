@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.models import User
 from portal.extensions import db
 from portal.timeutil import UTCDateTime, utcnow
 
@@ -51,6 +52,26 @@ class Complaint(db.Model):
     followup_due: Mapped[date] = mapped_column(Date)
     version_id: Mapped[int] = mapped_column(Integer, nullable=False)
 
+    # The clocks in force when the report arrived (JSON of routing.model.Clocks), so a later
+    # routing change never moves a running deadline.
+    clocks_json: Mapped[str] = mapped_column(Text, default="{}")
+    # The deadline running now (verification, follow-up or citizen feedback); 9999-12-31
+    # when none runs (on hold, closed), so "nearest deadline first" is one index scan.
+    due_key: Mapped[date] = mapped_column(Date, default=date.max)
+    feedback_due: Mapped[date | None] = mapped_column(Date)
+    sla_state: Mapped[str] = mapped_column(String(12), default="ok")  # ok | due_soon | overdue
+    hold_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hold_return_status: Mapped[str | None] = mapped_column(String(20))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reject_reason: Mapped[str | None] = mapped_column(String(20))  # spam|duplicate|not-authority
+    forwarded_to: Mapped[str | None] = mapped_column(String(40))  # a region id or "sp4n-lapor"
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+
     photos: Mapped[list[Photo]] = relationship(
         back_populates="complaint", order_by="Photo.id", cascade="all, delete-orphan"
     )
@@ -58,8 +79,14 @@ class Complaint(db.Model):
         back_populates="complaint", order_by="Event.id", cascade="all, delete-orphan"
     )
 
+    duplicate_of: Mapped[Complaint | None] = relationship(remote_side=[id])
+
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
-    __table_args__ = (Index("ix_complaints_region_submitted", "region_id", "submitted_at"),)
+    __table_args__ = (
+        Index("ix_complaints_region_submitted", "region_id", "submitted_at"),
+        Index("ix_complaints_region_due", "region_id", "due_key", "id"),
+        Index("ix_complaints_agency_due", "agency_id", "unit_id", "due_key", "id"),
+    )
 
 
 class Photo(db.Model):
@@ -84,9 +111,24 @@ class Event(db.Model):
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(Text)
     # Public events show on the citizen's tracking page; internal ones only to staff.
     public: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     complaint: Mapped[Complaint] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class ResponseTemplate(db.Model):
+    """A ready answer an agency reuses ("Terima kasih, antrean sudah kami tambah…")."""
+
+    __tablename__ = "response_templates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[str] = mapped_column(String(40), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -9,6 +9,11 @@ RESPONDED = "responded"
 ON_HOLD = "on_hold"
 CLOSED = "closed"
 ARCHIVED = "archived"
+FORWARDED = "forwarded"
+
+ALL = (NEW, VERIFIED, IN_PROGRESS, ON_HOLD, RESPONDED, CLOSED, ARCHIVED, FORWARDED)
+OPEN = (NEW, VERIFIED, IN_PROGRESS, ON_HOLD, RESPONDED)
+FINISHED = (CLOSED, ARCHIVED, FORWARDED)
 
 LABELS = {
     NEW: _l("Belum terverifikasi"),
@@ -18,6 +23,7 @@ LABELS = {
     ON_HOLD: _l("Tertunda"),
     CLOSED: _l("Selesai"),
     ARCHIVED: _l("Arsip"),
+    FORWARDED: _l("Diteruskan"),
 }
 
 CLASSIFICATION_LABELS = {
@@ -28,6 +34,22 @@ CLASSIFICATION_LABELS = {
 
 EVENT_LABELS = {
     "submitted": _l("Laporan diterima dan masuk antrean daerah"),
+    "verify": _l("Laporan diverifikasi dan didisposisikan"),
+    "redispose": _l("Laporan didisposisikan ulang"),
+    "start": _l("Laporan mulai diproses"),
+    "hold": _l("Petugas meminta keterangan tambahan"),
+    "answer": _l("Pelapor memberi keterangan tambahan"),
+    "respond": _l("Tanggapan petugas"),
+    "reply": _l("Balasan pelapor"),
+    "rate": _l("Pelapor memberi penilaian"),
+    "reopen": _l("Pelapor membuka kembali laporan"),
+    "close": _l("Laporan selesai"),
+    "auto_close": _l("Laporan selesai otomatis setelah batas waktu tanggapan pelapor"),
+    "reject_spam": _l("Laporan diarsipkan (bukan laporan yang dapat ditindaklanjuti)"),
+    "reject_duplicate": _l("Laporan diarsipkan sebagai duplikat"),
+    "forward": _l("Laporan diteruskan ke instansi yang berwenang"),
+    "note": _l("Catatan internal"),
+    "overdue": _l("Melewati batas waktu"),
 }
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -113,6 +114,8 @@ def submit_report(
                 submitted_at=submitted_at,
                 verify_due=due.verify_due,
                 followup_due=due.followup_due,
+                due_key=due.verify_due,
+                clocks_json=json.dumps(asdict(destination.clocks)),
                 photos=[
                     Photo(
                         storage_key=key,

@@ -1,0 +1,86 @@
+"""The case state machine: which action may move a case from which status, and who may act.
+
+Pure: no Flask, no database. Services ask `check()` before they change anything, so the
+rules live in exactly one table below (drawn in the README).
+
+    new ──verify──▶ verified ──start──▶ in_progress ──respond──▶ responded ──close──▶ closed
+     │                 │ ▲                  │ ▲                   │  │ ▲
+     │                 └─┼──respond─────────┼─┼───────────────────┘  │ └ auto_close (feedback
+     │                   │                  │ │                      │   window over, sla tick)
+     │        hold ◀─────┴──── on_hold ─────┘ └────── reopen ────────┘ (citizen, in window)
+     │   (any open case)  answer (citizen) returns to the status it came from
+     ├──reject_spam / reject_duplicate──▶ archived
+     └──forward (not our authority)─────▶ forwarded
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal.accounts import roles
+from portal.complaints import status as s
+
+CITIZEN = "citizen"
+SYSTEM = "system"
+ADMINS = frozenset({roles.SUPER_ADMIN, roles.REGIONAL_ADMIN})
+HANDLERS = ADMINS | {roles.AGENCY_OFFICER, roles.UNIT_OFFICER}
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[str]
+    target: str | None  # None: stays where it is (notes, replies, ratings, redisposal)
+    actors: frozenset[str]
+
+
+def _t(action, sources, target, actors) -> Transition:
+    return Transition(action, frozenset(sources), target, frozenset(actors))
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in (
+        _t("verify", {s.NEW}, s.VERIFIED, ADMINS),
+        _t("redispose", {s.VERIFIED, s.IN_PROGRESS}, None, ADMINS),
+        _t("reject_spam", {s.NEW}, s.ARCHIVED, ADMINS),
+        _t("reject_duplicate", {s.NEW, s.VERIFIED}, s.ARCHIVED, ADMINS),
+        _t("forward", {s.NEW}, s.FORWARDED, ADMINS),
+        _t("start", {s.VERIFIED}, s.IN_PROGRESS, HANDLERS),
+        _t("respond", {s.VERIFIED, s.IN_PROGRESS}, s.RESPONDED, HANDLERS),
+        _t("hold", {s.NEW, s.VERIFIED, s.IN_PROGRESS}, s.ON_HOLD, HANDLERS),
+        _t("close", {s.RESPONDED}, s.CLOSED, ADMINS),
+        _t("note", set(s.ALL), None, HANDLERS),
+        _t("answer", {s.ON_HOLD}, None, {CITIZEN}),  # returns to hold_return_status
+        _t("reply", {s.RESPONDED}, None, {CITIZEN}),
+        _t("rate", {s.RESPONDED, s.CLOSED}, None, {CITIZEN}),
+        _t("reopen", {s.RESPONDED}, s.IN_PROGRESS, {CITIZEN}),
+        _t("auto_close", {s.RESPONDED}, s.CLOSED, {SYSTEM}),
+    )
+}
+
+
+class ActionNotAllowed(Exception):
+    """This actor may never take this action (HTTP 403)."""
+
+
+class InvalidTransition(Exception):
+    """The action exists and the actor may take it, but not from the case's status (409)."""
+
+
+def check(action: str, current: str, actor: str) -> Transition:
+    """The transition for `action`, or an exception whose message says why not."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise ActionNotAllowed(f"unknown action {action!r}")
+    if actor not in transition.actors:
+        raise ActionNotAllowed(f"role {actor!r} may not {action}")
+    if current not in transition.sources:
+        allowed = ", ".join(sorted(transition.sources))
+        raise InvalidTransition(f"cannot {action} a case that is {current!r}; only from: {allowed}")
+    return transition
+
+
+def available(current: str, actor: str) -> list[str]:
+    """Actions the actor can take on a case in `current` (what the page offers)."""
+    return [name for name, t in TRANSITIONS.items() if actor in t.actors and current in t.sources]
