@@ -19,6 +19,7 @@ import argparse
 import http.client
 import json
 import re
+import secrets
 import sys
 import threading
 import time
@@ -27,7 +28,6 @@ from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 from typing import Any
 
-BOUNDARY = "----aduan-bench-7d1f0c2b9e"
 MAX_ERROR_SAMPLES = 8
 # Past this many errors one user has seen, the run is broken anyway: stop everyone rather
 # than hammer a dead server until the clock runs out.
@@ -57,15 +57,19 @@ def hidden_inputs(html: str) -> dict[str, str]:
     return parser.fields
 
 
-def multipart(fields: dict[str, str]) -> bytes:
-    """A multipart/form-data body, as a browser sends a form with enctype=multipart."""
-    parts = []
-    for name, value in fields.items():
-        parts.append(
-            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-        )
-    parts.append(f"--{BOUNDARY}--\r\n")
-    return "".join(parts).encode("utf-8")
+def multipart(fields: dict[str, str]) -> tuple[bytes, str]:
+    """A multipart/form-data body and its Content-Type, as a browser sends the form.
+
+    The boundary is new for every request, as in browsers: a fixed one would let the
+    server's multipart parser reuse a cached regex no real citizen's POST would hit.
+    """
+    boundary = f"----AduanBench{secrets.token_hex(8)}"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields.items()
+    ]
+    parts.append(f"--{boundary}--\r\n")
+    return "".join(parts).encode("utf-8"), f"multipart/form-data; boundary={boundary}"
 
 
 @dataclass
@@ -165,12 +169,10 @@ class Citizen:
                 reporter_phone="0812 3456 7890",
                 consent="y",
             )
-            payload = multipart(fields)
+            payload, content_type = multipart(fields)
             try:
                 t0 = time.perf_counter()
-                status, headers, _ = self.request(
-                    "POST", payload, f"multipart/form-data; boundary={BOUNDARY}"
-                )
+                status, headers, _ = self.request("POST", payload, content_type)
                 elapsed = (time.perf_counter() - t0) * 1000
             except (OSError, http.client.HTTPException) as exc:
                 stats.error("post", f"{type(exc).__name__}: {exc}")

@@ -7,8 +7,8 @@ bare app; that is reported, never asserted. The run fails (exit 1) only when som
 broken: a server that does not start, a request that errors, or a report that was
 acknowledged but not stored.
 
-    .venv/bin/python bench/run.py [--seconds 15] [--concurrency 6] [--workers 3]
-                                  [--db sqlite|postgresql://…] [--record]
+    .venv/bin/python bench/run.py [--seconds 15] [--rounds 3] [--concurrency 6]
+                                  [--workers 2] [--db sqlite|postgresql://…] [--record]
 """
 
 from __future__ import annotations
@@ -64,6 +64,11 @@ hidden inputs from the HTML and POSTs a valid multipart form, which must answer 
 the POSTs are timed (complaints/s, p50/p95); every POST pays for one GET on both sides.
 After the run the rows actually stored are counted and must equal the 303s received.
 
+To spread the noise of a shared machine over both sides, both servers stay up and are
+loaded one at a time in alternating rounds (bare, portal, portal, bare, …). Extra columns:
+server CPU ms per GET+POST (gunicorn master + workers, from /proc) and the load process's
+own CPU (% of one core), so a CPU-bound server or an overloaded client shows up.
+
 The product aim is a portal/bare throughput ratio of at least 0.5. It is reported, not
 asserted: the run fails only if a request errors, a server does not start or a report is
 lost.
@@ -72,8 +77,9 @@ Reproduce with `make bench` (SQLite in a temp dir). On PostgreSQL:
 `BENCH_DATABASE_URL=postgresql://root@localhost/test make bench`, or
 `.venv/bin/python bench/run.py --db postgresql://root@localhost/test`; each target then
 gets its own throw-away schema in that database, dropped afterwards (nothing else in the
-database is touched). Other options: `--seconds`, `--warmup`, `--concurrency`,
-`--workers`, `--threads`, `--only`; `--record` appends the table to this file.
+database is touched). Other options: `--seconds`, `--rounds`, `--warmup`,
+`--concurrency`, `--workers`, `--threads`, `--only`; `--record` appends the table to this
+file. `bench/profile_post.py` shows where a submission's time goes (cProfile, in-process).
 
 """
 
@@ -294,16 +300,20 @@ def portal_count(env: dict[str, str]) -> int:
 
 
 def bare_setup(env: dict[str, str], tmp: Path) -> str:
+    """Create the baseline's one table; returns its form path."""
     run_checked([str(PYTHON), str(BENCH / "bare_app.py"), "init-db"], env, "bare_app init-db")
     return "/r"
 
 
 def bare_count(env: dict[str, str]) -> int:
+    """Rows the baseline really stored."""
     return int(run_checked([str(PYTHON), str(BENCH / "bare_app.py"), "count"], env, "count"))
 
 
 @dataclass(frozen=True)
 class Target:
+    """How to set up, recognise and count one side of the comparison."""
+
     name: str
     label: str
     app_spec: str
@@ -425,7 +435,11 @@ class Deployment:
         """Empty database, schema, gunicorn answering the form; BenchError otherwise."""
         name = self.target.name
         port = free_port()
-        self.env = clean_env(self.tmp, port, self.db.prepare(name, self.tmp))
+        try:
+            database_url = self.db.prepare(name, self.tmp)
+        except Exception as exc:  # the driver's own error types; any means "no database"
+            raise BenchError(f"cannot prepare the database: {exc}") from exc
+        self.env = clean_env(self.tmp, port, database_url)
         say(f"{name}: setting up")
         path = self.target.setup(self.env, self.tmp)
         say(f"{name}: gunicorn on 127.0.0.1:{port}")
@@ -674,7 +688,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run both targets, print and save the table; non-zero only when something broke."""
     args = parse_args(argv)
     db = Database(args.db)
-    db_label = db.describe()
+    try:
+        db_label = db.describe()
+    except Exception as exc:  # unreachable server, bad URL, …: say so, no traceback
+        say(f"cannot reach the database: {exc}")
+        return 1
     names = [args.only] if args.only else ["bare", "portal"]
     results = measure(names, db, args)
 

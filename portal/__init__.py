@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -96,18 +97,22 @@ def configure_blueprints(app: Flask) -> None:
     from portal.posters.routes import bp as posters_bp
     from portal.staff.routes import bp as staff_bp
 
+    import_module("portal.cases.routes")  # case page and actions, on the staff blueprint
+    import_module("portal.cases.template_routes")
+    import_module("portal.citizen.conversation")  # citizen replies, on the citizen blueprint
     for bp in (citizen_bp, accounts_bp, staff_bp, posters_bp, i18n_bp):
         app.register_blueprint(bp)
 
 
 def configure_cli(app: Flask) -> None:
     from portal.accounts.cli import users_cli
+    from portal.cases.cli import sla_cli
     from portal.complaints.cli import complaints_cli
     from portal.demo.cli import demo_cli
     from portal.routing.cli import routing_cli
     from qr.cli import qr_cli
 
-    for group in (routing_cli, qr_cli, users_cli, complaints_cli, demo_cli):
+    for group in (routing_cli, qr_cli, users_cli, complaints_cli, sla_cli, demo_cli):
         app.cli.add_command(group)
 
 

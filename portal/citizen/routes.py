@@ -8,6 +8,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_babel import get_locale
 
 from forms.complaint import ComplaintForm
+from portal.cases import transitions
+from portal.cases.feedback import can_reopen
 from portal.citizen.photo_upload import process_uploads
 from portal.complaints.access import token_matches
 from portal.complaints.display import place_names
@@ -148,10 +150,30 @@ def track_case(code: str):
     )
     if complaint is None or (complaint.confidential and not private):
         return render_template("citizen/track.html", typed=code, not_found=True), 404
+    return case_page(complaint, private=private)
+
+
+def case_page(
+    complaint,
+    *,
+    private: bool,
+    error: str | None = None,
+    failed: str | None = None,
+    typed: str | None = None,
+    status: int = 200,
+):
+    router = get_router()
     return render_template(
         "citizen/case.html",
         complaint=complaint,
         private=private,
+        token=request.values.get("t") if private else None,
         just_sent=private and request.args.get("baru") == "1",
-        names=place_names(get_router(), complaint),
-    )
+        names=place_names(router, complaint),
+        actions=transitions.available(complaint.status, transitions.CITIZEN) if private else [],
+        can_reopen=private and can_reopen(complaint, router),
+        duplicate_of=complaint.duplicate_of,
+        error=error,
+        failed=failed,
+        typed=typed,
+    ), status

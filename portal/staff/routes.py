@@ -9,8 +9,7 @@ from portal.complaints.display import place_names
 from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.routing.active import get_router
-from portal.staff.privacy import may_see_reporter
-from portal.staff.scoping import complaint_or_404, visible_complaints
+from portal.staff.scoping import visible_complaints
 
 bp = Blueprint("staff", __name__, url_prefix="/staf")
 QUEUE_PAGE = 100
@@ -32,16 +31,4 @@ def queue():
         complaints=complaints,
         names={c.id: place_names(router, c) for c in complaints},
         region=router.region(current_user.region_id) if current_user.region_id else None,
-    )
-
-
-@bp.get("/kasus/<code>")
-@login_required
-def case(code: str):
-    complaint = complaint_or_404(current_user, code)
-    return render_template(
-        "staff/case.html",
-        complaint=complaint,
-        names=place_names(get_router(), complaint),
-        show_reporter=may_see_reporter(current_user, complaint),
     )

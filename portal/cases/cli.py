@@ -1,0 +1,21 @@
+"""`flask --app wsgi sla tick`: run it from cron every few minutes (and at least daily)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from portal.cases.sla import tick
+from portal.routing.active import get_router
+
+sla_cli = AppGroup("sla", help="Working-day deadlines of open cases.")
+
+
+@sla_cli.command("tick")
+def tick_cmd() -> None:
+    """Mark due-soon/overdue cases and close cases whose feedback window has passed."""
+    result = tick(get_router())
+    click.echo(
+        f"due soon: {result.due_soon}, overdue: {result.overdue}, "
+        f"closed after the feedback window: {result.auto_closed}"
+    )

@@ -1,0 +1,46 @@
+"""Possible duplicates shown when verifying: same service, last 7 days, similar title."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from difflib import SequenceMatcher
+
+from sqlalchemy import select
+
+from portal.complaints import status as s
+from portal.complaints.models import Complaint
+from portal.extensions import db
+
+WINDOW = timedelta(days=7)
+THRESHOLD = 0.55
+CANDIDATES = 200  # a service rarely gets more in a week; bounded either way
+
+
+def _similarity(a: str, b: str) -> float:
+    a, b = a.lower().strip(), b.lower().strip()
+    words_a, words_b = set(a.split()), set(b.split())
+    overlap = len(words_a & words_b) / max(1, len(words_a | words_b))
+    return max(SequenceMatcher(None, a, b).ratio(), overlap)
+
+
+def similar_open_cases(complaint: Complaint, limit: int = 5) -> list[tuple[Complaint, float]]:
+    stmt = (
+        select(Complaint)
+        .where(
+            Complaint.region_id == complaint.region_id,
+            Complaint.origin_agency_id == complaint.origin_agency_id,
+            Complaint.origin_unit_id == complaint.origin_unit_id,
+            Complaint.origin_service_id == complaint.origin_service_id,
+            Complaint.id != complaint.id,
+            Complaint.status.in_(s.OPEN),
+            Complaint.submitted_at >= complaint.submitted_at - WINDOW,
+        )
+        .order_by(Complaint.submitted_at.desc())
+        .limit(CANDIDATES)
+    )
+    scored = [
+        (other, _similarity(complaint.title, other.title))
+        for other in db.session.execute(stmt).scalars()
+    ]
+    scored = [pair for pair in scored if pair[1] >= THRESHOLD]
+    return sorted(scored, key=lambda pair: -pair[1])[:limit]

@@ -1,0 +1,61 @@
+"""What the staff case page shows: deadlines with working days left, actions on offer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from portal.cases import transitions
+from portal.cases.clocks import NO_DEADLINE, working_days_left
+from portal.clocks.calendar import calendar_for
+from portal.clocks.deadlines import local_date
+from portal.complaints import status as s
+from portal.complaints.models import Complaint
+from portal.routing.engine import Router
+from portal.timeutil import utcnow
+
+
+@dataclass(frozen=True)
+class Deadline:
+    label_key: str  # verification | followup | feedback
+    due: date
+    days_left: int
+    running: bool
+
+
+def deadlines(complaint: Complaint, router: Router) -> list[Deadline]:
+    region = router.region(complaint.region_id)
+    today = local_date(utcnow(), region.timezone if region else "Asia/Jakarta")
+    calendar = calendar_for(router.holidays_for(complaint.region_id))
+    rows = [("verification", complaint.verify_due), ("followup", complaint.followup_due)]
+    if complaint.feedback_due:
+        rows.append(("feedback", complaint.feedback_due))
+    return [
+        Deadline(
+            key,
+            due,
+            working_days_left(due, today, calendar),
+            running=due == complaint.due_key and complaint.due_key != NO_DEADLINE,
+        )
+        for key, due in rows
+    ]
+
+
+def dispose_targets(
+    complaint: Complaint, router: Router
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Units of the case's region grouped by agency, as (agency name, [(value, unit name)])."""
+    region = router.region(complaint.region_id)
+    if region is None:
+        return []
+    return [
+        (agency.name, [(f"{agency.id}/{unit.id}", unit.name) for unit in agency.units])
+        for agency in region.agencies
+    ]
+
+
+def offered_actions(complaint: Complaint, role: str) -> list[str]:
+    actions = transitions.available(complaint.status, role)
+    if complaint.status in s.FINISHED:
+        actions = [a for a in actions if a == "note"]
+    return actions

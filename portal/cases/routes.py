@@ -1,0 +1,146 @@
+"""Staff case page and actions. Scope first (404), then the rules (403/409), then input."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from forms.case_actions import CaseActionForm
+from portal.cases import page, transitions
+from portal.cases.duplicates import similar_open_cases
+from portal.cases.services import (
+    ActionInput,
+    ActionInputError,
+    Actor,
+    CaseConflict,
+    CaseError,
+    WindowClosed,
+    perform,
+)
+from portal.cases.templates import templates_for_agency
+from portal.complaints import status as s
+from portal.complaints.display import place_names
+from portal.complaints.models import Photo, ResponseTemplate
+from portal.complaints.storage import blob_path
+from portal.extensions import db
+from portal.routing.active import get_router
+from portal.staff.privacy import may_see_reporter
+from portal.staff.routes import bp
+from portal.staff.scoping import complaint_or_404
+
+
+@bp.get("/kasus/<code>")
+@login_required
+def case(code: str):
+    complaint = complaint_or_404(current_user, code)
+    form = CaseActionForm(version=complaint.version_id)
+    template_id = request.args.get("templat", type=int)
+    if template_id:
+        chosen = db.session.get(ResponseTemplate, template_id)
+        if chosen is not None and chosen.agency_id == complaint.agency_id:
+            form.text.data = chosen.body
+    return _render(complaint, form)
+
+
+def _render(
+    complaint,
+    form,
+    *,
+    error: str | None = None,
+    failed_action: str | None = None,
+    status: int = 200,
+):
+    router = get_router()
+    return render_template(
+        "staff/case.html",
+        complaint=complaint,
+        form=form,
+        error=error,
+        failed_action=failed_action,
+        names=place_names(router, complaint),
+        show_reporter=may_see_reporter(current_user, complaint),
+        deadlines=page.deadlines(complaint, router),
+        actions=page.offered_actions(complaint, current_user.role),
+        dispose_targets=page.dispose_targets(complaint, router),
+        duplicates=similar_open_cases(complaint) if complaint.status == s.NEW else [],
+        templates=templates_for_agency(complaint.agency_id),
+        regions=[r for r in router.regions if r.id != complaint.region_id],
+    ), status
+
+
+@bp.post("/kasus/<code>/tindakan/<action>")
+@login_required
+def act(code: str, action: str):
+    complaint = complaint_or_404(current_user, code)
+    if action not in transitions.TRANSITIONS:
+        abort(404)
+    form = CaseActionForm()
+    if not form.validate_on_submit():
+        return _render(
+            complaint, form, error=_("Formulir tidak lengkap; muat ulang halaman."), status=400
+        )
+    agency_id, _sep, unit_id = (form.target.data or "").partition("/")
+    data = ActionInput(
+        text=form.text.data,
+        agency_id=agency_id or None,
+        unit_id=unit_id or None,
+        supervised=bool(form.supervised.data),
+        duplicate_of=form.duplicate_of.data,
+        forward_to=form.forward_to.data,
+    )
+    try:
+        perform(
+            complaint,
+            action,
+            Actor(current_user.role, current_user.id),
+            data,
+            router=get_router(),
+            expected_version=form.version.data,
+        )
+    except transitions.ActionNotAllowed:
+        abort(403)
+    except (transitions.InvalidTransition, CaseConflict, WindowClosed) as exc:
+        db.session.rollback()
+        db.session.refresh(complaint)
+        fresh = CaseActionForm(version=complaint.version_id, text=form.text.data)
+        message = _(
+            "Tindakan tidak dapat dilakukan: %(why)s Perubahan terbaru ada di riwayat; "
+            "teks Anda tetap ada di formulir.",
+            why=_why(exc, complaint),
+        )
+        return _render(complaint, fresh, error=message, failed_action=action, status=409)
+    except ActionInputError as exc:
+        db.session.rollback()
+        form.version.data = complaint.version_id
+        return _render(complaint, form, error=exc.message, failed_action=action, status=400)
+    flash(_("Tersimpan."))
+    return redirect(url_for("staff.case", code=complaint.tracking_code), code=303)
+
+
+def _why(exc: Exception, complaint) -> str:
+    if isinstance(exc, CaseError):
+        return exc.message
+    return _(
+        "laporan ini sekarang berstatus \u201c%(status)s\u201d.", status=s.label(complaint.status)
+    )
+
+
+@bp.get("/kasus/<code>/foto/<int:photo_id>")
+@login_required
+def photo(code: str, photo_id: int):
+    """Photos leave the server only through this check, never from a public folder."""
+    complaint = complaint_or_404(current_user, code)
+    stored = db.session.execute(
+        select(Photo).where(Photo.id == photo_id, Photo.complaint_id == complaint.id)
+    ).scalar_one_or_none()
+    if stored is None:
+        abort(404)
+    response = send_file(
+        blob_path(current_app.config["UPLOAD_FOLDER"], stored.storage_key),
+        mimetype=stored.content_type,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

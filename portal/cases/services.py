@@ -1,0 +1,331 @@
+"""Acting on a case: one transaction per action, always with an event.
+
+Views check scope (404) before calling here; this module checks the state machine
+(403/409), the form's version (conflict) and the input, then changes the case and its
+clocks together. Plain values in; CaseError subclasses out, for the view to map.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.cases import transitions
+from portal.cases.clocks import NO_DEADLINE, resume_after_hold
+from portal.clocks.calendar import WorkingCalendar, calendar_for
+from portal.clocks.deadlines import local_date
+from portal.complaints import status as s
+from portal.complaints.models import Complaint, Event
+from portal.extensions import db
+from portal.routing.engine import Router
+from portal.routing.model import Clocks
+from portal.timeutil import utcnow
+
+NATIONAL = "sp4n-lapor"
+MAX_TEXT = 5000
+
+
+class CaseError(Exception):
+    """Base of what an action can refuse; `field` names the form input when there is one."""
+
+    field: str | None = None
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class ActionInputError(CaseError):
+    """The input is wrong (400): an empty text, a rating outside 1–5, an unknown unit."""
+
+
+class CaseConflict(CaseError):
+    """Someone else changed the case since this form was opened (409); nothing was saved."""
+
+
+class WindowClosed(CaseError):
+    """The citizen's feedback window is over (409): the case can no longer be reopened."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: str  # a staff role, transitions.CITIZEN or transitions.SYSTEM
+    user_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    text: str | None = None
+    agency_id: str | None = None
+    unit_id: str | None = None
+    supervised: bool = False
+    duplicate_of: str | None = None
+    forward_to: str | None = None
+    rating: int | None = None
+
+
+@dataclass
+class _Context:
+    complaint: Complaint
+    data: ActionInput
+    actor: Actor
+    router: Router
+    now: datetime
+    today: date
+    calendar: WorkingCalendar
+    clocks: Clocks
+    follow_up_events: list[Event] = field(default_factory=list)
+
+
+def perform(
+    complaint: Complaint,
+    action: str,
+    actor: Actor,
+    data: ActionInput,
+    *,
+    router: Router,
+    expected_version: int | None,
+    now: datetime | None = None,
+) -> Event:
+    """Apply `action` and commit, or raise without changing anything."""
+    transition = transitions.check(action, complaint.status, actor.role)
+    if expected_version is not None and expected_version != complaint.version_id:
+        raise CaseConflict(str(_l("Laporan ini sudah diubah orang lain sejak Anda membukanya.")))
+    now = now or utcnow()
+    region = router.region(complaint.region_id)
+    ctx = _Context(
+        complaint=complaint,
+        data=data,
+        actor=actor,
+        router=router,
+        now=now,
+        today=local_date(now, region.timezone if region else "Asia/Jakarta"),
+        calendar=calendar_for(router.holidays_for(complaint.region_id)),
+        clocks=clocks_of(complaint),
+    )
+    before = complaint.status
+    note, public = HANDLERS[action](ctx)
+    if transition.target is not None:
+        complaint.status = transition.target
+    event = Event(
+        kind=action,
+        actor_user_id=actor.user_id,
+        from_status=before,
+        to_status=complaint.status,
+        note=note,
+        public=public,
+        created_at=now,
+    )
+    complaint.events.append(event)
+    complaint.events.extend(ctx.follow_up_events)
+    try:
+        db.session.commit()
+    except StaleDataError as exc:  # another request committed between our read and write
+        db.session.rollback()
+        raise CaseConflict(
+            str(_l("Laporan ini sudah diubah orang lain sejak Anda membukanya."))
+        ) from exc
+    return event
+
+
+def clocks_of(complaint: Complaint) -> Clocks:
+    return Clocks(**json.loads(complaint.clocks_json or "{}"))
+
+
+def _text(ctx: _Context, *, required: bool = True) -> str | None:
+    text = (ctx.data.text or "").strip()
+    if not text and required:
+        raise ActionInputError(str(_l("Teks wajib diisi.")), field="text")
+    if len(text) > MAX_TEXT:
+        raise ActionInputError(str(_l("Teks paling banyak 5000 karakter.")), field="text")
+    return text or None
+
+
+def _unit_in_region(ctx: _Context) -> tuple[str, str]:
+    region = ctx.router.region(ctx.complaint.region_id)
+    agency = (
+        next((a for a in region.agencies if a.id == ctx.data.agency_id), None) if region else None
+    )
+    unit = next((u for u in agency.units if u.id == ctx.data.unit_id), None) if agency else None
+    if unit is None:
+        raise ActionInputError(
+            str(_l("Pilih instansi dan unit tujuan disposisi di daerah ini.")), field="unit_id"
+        )
+    return agency.id, unit.id
+
+
+def _finish(ctx: _Context) -> None:
+    ctx.complaint.closed_at = ctx.now
+    ctx.complaint.due_key = NO_DEADLINE
+    ctx.complaint.sla_state = "ok"
+
+
+def _verify(ctx: _Context):
+    c = ctx.complaint
+    c.agency_id, c.unit_id = _unit_in_region(ctx)
+    c.verified_at = ctx.now
+    if ctx.data.supervised and c.classification == "complaint" and not c.supervised:
+        c.supervised = True
+        submitted = local_date(c.submitted_at, _zone(ctx))
+        c.followup_due = ctx.calendar.add_working_days(submitted, ctx.clocks.complaint_supervised)
+    c.due_key, c.sla_state = c.followup_due, "ok"
+    _internal_note(ctx)
+    return None, True
+
+
+def _redispose(ctx: _Context):
+    c = ctx.complaint
+    c.agency_id, c.unit_id = _unit_in_region(ctx)
+    return _text(ctx, required=False), False
+
+
+def _reject_spam(ctx: _Context):
+    ctx.complaint.reject_reason = "spam"
+    _finish(ctx)
+    return _text(ctx), True
+
+
+def _reject_duplicate(ctx: _Context):
+    c = ctx.complaint
+    code = (ctx.data.duplicate_of or "").strip().upper()
+    original = db.session.execute(
+        select(Complaint).where(Complaint.tracking_code == code, Complaint.region_id == c.region_id)
+    ).scalar_one_or_none()
+    if original is None or original.id == c.id:
+        raise ActionInputError(
+            str(_l("Kode laporan asli tidak ditemukan di daerah ini.")), field="duplicate_of"
+        )
+    c.duplicate_of_id = original.id
+    c.reject_reason = "duplicate"
+    _finish(ctx)
+    return original.tracking_code, True
+
+
+def _forward(ctx: _Context):
+    c = ctx.complaint
+    target = (ctx.data.forward_to or "").strip()
+    if target != NATIONAL and (ctx.router.region(target) is None or target == c.region_id):
+        raise ActionInputError(str(_l("Pilih tujuan penerusan.")), field="forward_to")
+    c.forwarded_to = target
+    c.reject_reason = "not-authority"
+    _finish(ctx)
+    return _text(ctx), True
+
+
+def _start(ctx: _Context):
+    return _text(ctx, required=False), False
+
+
+def _respond(ctx: _Context):
+    c = ctx.complaint
+    text = _text(ctx)
+    c.responded_at = ctx.now
+    c.first_response_at = c.first_response_at or ctx.now
+    c.feedback_due = ctx.calendar.add_working_days(ctx.today, ctx.clocks.feedback)
+    c.due_key, c.sla_state = c.feedback_due, "ok"
+    return text, True
+
+
+def _hold(ctx: _Context):
+    c = ctx.complaint
+    question = _text(ctx)
+    c.hold_return_status = c.status
+    c.hold_started_at = ctx.now
+    c.due_key, c.sla_state = NO_DEADLINE, "ok"
+    return question, True
+
+
+def _answer(ctx: _Context):
+    c = ctx.complaint
+    text = _text(ctx)
+    started = local_date(c.hold_started_at, _zone(ctx))
+    c.verify_due = resume_after_hold(c.verify_due, started, ctx.today, ctx.calendar)
+    c.followup_due = resume_after_hold(c.followup_due, started, ctx.today, ctx.calendar)
+    c.status = c.hold_return_status or s.NEW
+    c.due_key = c.verify_due if c.status == s.NEW else c.followup_due
+    c.hold_started_at = c.hold_return_status = None
+    return text, True
+
+
+def _reply(ctx: _Context):
+    return _text(ctx), True
+
+
+def _rate(ctx: _Context):
+    rating = ctx.data.rating
+    if rating is None or not 1 <= rating <= 5:
+        raise ActionInputError(str(_l("Pilih nilai 1 sampai 5.")), field="rating")
+    ctx.complaint.rating = rating
+    ctx.complaint.rating_comment = _text(ctx, required=False)
+    return ctx.complaint.rating_comment, True
+
+
+def _reopen(ctx: _Context):
+    c = ctx.complaint
+    if c.feedback_due is None or ctx.today > c.feedback_due:
+        raise WindowClosed(str(_l("Batas waktu untuk membuka kembali laporan ini sudah lewat.")))
+    text = _text(ctx)
+    c.followup_due = ctx.calendar.add_working_days(
+        ctx.today, ctx.clocks.followup_for(c.classification, c.supervised)
+    )
+    c.feedback_due = None
+    c.due_key, c.sla_state = c.followup_due, "ok"
+    return text, True
+
+
+def _close(ctx: _Context):
+    _finish(ctx)
+    return _text(ctx, required=False), True
+
+
+def _note(ctx: _Context):
+    return _text(ctx), False
+
+
+def _internal_note(ctx: _Context) -> None:
+    """A disposition note is for staff; the citizen only sees that the case was verified."""
+    text = _text(ctx, required=False)
+    if text:
+        ctx.follow_up_events.append(
+            Event(
+                kind="note",
+                actor_user_id=ctx.actor.user_id,
+                from_status=ctx.complaint.status,
+                to_status=ctx.complaint.status,
+                note=text,
+                public=False,
+                created_at=ctx.now,
+            )
+        )
+
+
+def _zone(ctx: _Context) -> str:
+    region = ctx.router.region(ctx.complaint.region_id)
+    return region.timezone if region else "Asia/Jakarta"
+
+
+HANDLERS: dict[str, Callable[[_Context], tuple[str | None, bool]]] = {
+    "verify": _verify,
+    "redispose": _redispose,
+    "reject_spam": _reject_spam,
+    "reject_duplicate": _reject_duplicate,
+    "forward": _forward,
+    "start": _start,
+    "respond": _respond,
+    "hold": _hold,
+    "answer": _answer,
+    "reply": _reply,
+    "rate": _rate,
+    "reopen": _reopen,
+    "close": _close,
+    "auto_close": _close,
+    "note": _note,
+}
+assert set(HANDLERS) == set(transitions.TRANSITIONS), "every transition needs a handler"

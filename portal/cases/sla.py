@@ -1,0 +1,88 @@
+"""`sla tick`: mark cases due soon or overdue and close expired feedback windows.
+
+Idempotent: a case's sla_state only moves forward for the deadline that is running, and
+every transition that starts a new deadline resets it, so a second tick changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from portal.cases import transitions
+from portal.cases.clocks import NO_DEADLINE, due_state
+from portal.cases.services import ActionInput, Actor, perform
+from portal.clocks.calendar import calendar_for
+from portal.clocks.deadlines import local_date
+from portal.complaints import status as s
+from portal.complaints.models import Complaint, Event
+from portal.extensions import db
+from portal.routing.engine import Router
+from portal.timeutil import utcnow
+
+RUNNING = (s.NEW, s.VERIFIED, s.IN_PROGRESS)
+RANK = {"ok": 0, "due_soon": 1, "overdue": 2}
+
+
+@dataclass
+class TickResult:
+    due_soon: int = 0
+    overdue: int = 0
+    auto_closed: int = 0
+
+
+def tick(router: Router, now: datetime | None = None) -> TickResult:
+    now = now or utcnow()
+    result = TickResult()
+    for region in router.regions:
+        today = local_date(now, region.timezone)
+        calendar = calendar_for(router.holidays_for(region.id))
+        _close_expired_feedback(router, region.id, today, now, result)
+        stmt = select(Complaint).where(
+            Complaint.region_id == region.id,
+            Complaint.status.in_(RUNNING),
+            Complaint.due_key < NO_DEADLINE,
+            Complaint.sla_state != "overdue",
+        )
+        for complaint in db.session.execute(stmt).scalars():
+            state = due_state(complaint.due_key, today, calendar)
+            if RANK[state] <= RANK[complaint.sla_state]:
+                continue
+            complaint.sla_state = state
+            if state == "overdue":
+                result.overdue += 1
+                complaint.events.append(
+                    Event(
+                        kind="overdue",
+                        public=False,
+                        created_at=now,
+                        from_status=complaint.status,
+                        to_status=complaint.status,
+                        note=complaint.due_key.isoformat(),
+                    )
+                )
+            else:
+                result.due_soon += 1
+        db.session.commit()
+    return result
+
+
+def _close_expired_feedback(router, region_id, today, now, result: TickResult) -> None:
+    stmt = select(Complaint).where(
+        Complaint.region_id == region_id,
+        Complaint.status == s.RESPONDED,
+        Complaint.feedback_due < today,
+    )
+    for complaint in db.session.execute(stmt).scalars().all():
+        perform(
+            complaint,
+            "auto_close",
+            Actor(transitions.SYSTEM),
+            ActionInput(),
+            router=router,
+            expected_version=None,
+            now=now,
+        )
+        result.auto_closed += 1
