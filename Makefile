@@ -20,13 +20,13 @@ $(STAMP): pyproject.toml
 
 # English catalogue; Indonesian is the source language of every string.
 $(MO): translations/en/LC_MESSAGES/messages.po $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d translations -l en
+	$(BIN)/pybabel -q compile -d translations -l en
 
 translations: $(MO)
 
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --omit-header .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching --omit-header
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching
 
 run: install
 	$(BIN)/flask --app wsgi db upgrade
