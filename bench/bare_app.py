@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from flask import Flask, redirect, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Integer, String, Text, func, select
+from sqlalchemy import DateTime, Integer, String, Text, event, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 FORM_PATH = "/r"
@@ -59,11 +59,26 @@ def psycopg3_url(url: str) -> str:
     return url
 
 
+def _same_sqlite_settings_as_the_portal(engine) -> None:
+    """WAL and a busy timeout, as portal/sqlite_tuning.py sets: a fair floor to compare with."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "busy_timeout=10000"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+
 def create_app() -> Flask:
     """One table, two views, nothing else: the floor the portal is compared against."""
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = psycopg3_url(os.environ["DATABASE_URL"])
     db.init_app(app)
+    with app.app_context():
+        _same_sqlite_settings_as_the_portal(db.engine)
 
     @app.get(FORM_PATH)
     def form() -> str:

@@ -91,7 +91,9 @@ def profile(n: int, top: int, db_url: str, only: str | None = None) -> str:
         for method in (only,) if only else ("GET", "POST"):
             out.write(f"\n===== {method} {path[:40]}…\n")
             stats = pstats.Stats(profilers[method], stream=out)
-            stats.strip_dirs().sort_stats("cumulative").print_stats(top)
+            stats.strip_dirs().sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
+                top
+            )
         return out.getvalue()
     finally:
         database.cleanup("profile")

@@ -59,12 +59,15 @@ def configure_logging(app: Flask) -> None:
 
 def configure_extensions(app: Flask) -> None:
     from portal.extensions import csrf, db, login_manager, migrate
+    from portal.sqlite_tuning import tune_sqlite
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
     _import_models()
+    with app.app_context():
+        tune_sqlite(db.engine)
 
 
 def _import_models() -> None:

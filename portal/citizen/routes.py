@@ -6,10 +6,12 @@ import secrets
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
+from flask_wtf.csrf import generate_csrf
 
 from forms.complaint import ComplaintForm
 from portal.cases import transitions
 from portal.cases.feedback import can_reopen
+from portal.citizen.form_cache import BlankFormCache
 from portal.citizen.photo_upload import process_uploads
 from portal.complaints.access import token_matches
 from portal.complaints.display import place_names
@@ -22,6 +24,7 @@ from qr.payload import InvalidPayload, decode
 from qr.shortcode import format_code, normalize
 
 bp = Blueprint("citizen", __name__)
+BLANK_FORMS = BlankFormCache()
 
 
 @bp.get("/")
@@ -82,11 +85,16 @@ def from_short_code(code: str):
 
 def _report(point: ServicePoint):
     router = get_router()
+    if request.method == "GET" and not current_app.config.get("TEMPLATES_AUTO_RELOAD"):
+        key = (request.full_path, str(get_locale()), router.version)
+        return BLANK_FORMS.page(
+            key, lambda csrf, slot: _form_page(point, csrf, slot), generate_csrf()
+        )
     form = ComplaintForm()
     form.set_categories([(c.id, c.name) for c in router.categories])
     if request.method == "GET":
-        form.submission_key.data = secrets.token_urlsafe(24)
-    elif form.validate_on_submit():
+        return _form_page(point, generate_csrf(), secrets.token_urlsafe(24), form)
+    if form.validate_on_submit():
         photos = process_uploads(form)
         if photos is not None:
             try:
@@ -104,8 +112,15 @@ def _report(point: ServicePoint):
                 url_for(".track_case", code=receipt.tracking_code, t=receipt.access_token, baru=1),
                 code=303,
             )
-    status = 400 if request.method == "POST" else 200
-    return render_template("citizen/report_form.html", form=form, point=point), status
+    return _form_page(point, generate_csrf(), form.submission_key.data or "", form), 400
+
+
+def _form_page(point: ServicePoint, csrf: str, submission_key: str, form=None) -> str:
+    if form is None:
+        form = ComplaintForm(formdata=None)
+        form.set_categories([(c.id, c.name) for c in get_router().categories])
+    form.submission_key.data = submission_key
+    return render_template("citizen/report_form.html", form=form, point=point, csrf=csrf)
 
 
 def _new_report(form: ComplaintForm) -> NewReport:

@@ -169,3 +169,16 @@ def test_language_switch_never_redirects_off_site(client):
     for target in ("https://evil.example.com/", "//evil.example.com/", "javascript:alert(1)"):
         response = client.get("/bahasa/en", query_string={"next": target})
         assert response.headers["Location"] == "/"
+
+
+def test_each_visitor_gets_its_own_form_keys(app, h, ulin_payload):
+    url = f"/q/{ulin_payload}"
+    first, second = app.test_client(), app.test_client()
+    a, b = h.open_form(first, url), h.open_form(second, url)
+    assert a["submission_key"] != b["submission_key"]
+    assert a["csrf_token"] != b["csrf_token"]
+    # Each token belongs to its own session: swapping them is refused.
+    swapped = h.post_report(first, url, hidden={**a, "csrf_token": b["csrf_token"]})
+    assert swapped.status_code == 400
+    h.receipt(h.post_report(first, url, hidden=a))
+    h.receipt(h.post_report(second, url, hidden=b))
