@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask
 
+from portal.accounts.throttle import configure_proxy_fix
 from portal.config import PROJECT_ROOT, load_config, uses_development_qr_key
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def create_app(
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(load_config(env, Path(app.instance_path)))
     app.config.from_mapping(overrides or {})
+    configure_proxy_fix(app, env)  # TRUSTED_PROXIES: proxies in front of the app (default 0)
 
     configure_logging(app)
     configure_extensions(app)

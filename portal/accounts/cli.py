@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 from flask.cli import AppGroup
 
 from portal.accounts import roles
-from portal.accounts.services import AccountError, create_user, set_active, set_password
+from portal.accounts.services import (
+    AccountError,
+    create_user,
+    list_users,
+    scope_label,
+    set_active,
+    set_password,
+)
 from portal.routing.active import get_router
 
 users_cli = AppGroup("users", help="Create and manage staff accounts.")
@@ -25,6 +34,7 @@ def _fail(exc: AccountError) -> None:
 @click.option("--agency", default=None, help="Agency ID (agency-officer, unit-officer).")
 @click.option("--unit", default=None, help="Unit ID within --agency (unit-officer).")
 def create(email, password, role, region, agency, unit):
+    """Create an account tied to the scope its role needs."""
     try:
         user = create_user(
             get_router(),
@@ -37,14 +47,14 @@ def create(email, password, role, region, agency, unit):
         )
     except AccountError as exc:
         _fail(exc)
-    scope = "/".join(x for x in (user.region_id, user.agency_id, user.unit_id) if x) or "all"
-    click.echo(f"created {user.email} ({user.role}, scope: {scope})")
+    click.echo(f"created {user.email} ({user.role}, scope: {scope_label(user)})")
 
 
 @users_cli.command("set-password")
 @click.option("--email", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def set_password_cmd(email, password):
+    """Replace an account's password (at least 10 characters)."""
     try:
         set_password(email, password)
     except AccountError as exc:
@@ -55,8 +65,50 @@ def set_password_cmd(email, password):
 @users_cli.command("disable")
 @click.option("--email", required=True)
 def disable(email):
+    """Refuse sign-in; a session already open ends on its next request."""
     try:
         set_active(email, False)
     except AccountError as exc:
         _fail(exc)
     click.echo(f"disabled {email}")
+
+
+@users_cli.command("enable")
+@click.option("--email", required=True)
+def enable(email: str) -> None:
+    """Allow a disabled account to sign in again."""
+    try:
+        set_active(email, True)
+    except AccountError as exc:
+        _fail(exc)
+    click.echo(f"enabled {email}")
+
+
+@users_cli.command("list")
+@click.option("--region", default=None, help="Only staff of this region ID, e.g. kalsel.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def list_cmd(region: str | None, as_json: bool) -> None:
+    """Accounts with their role, scope and whether they may sign in."""
+    try:
+        users = list_users(get_router(), region)
+    except AccountError as exc:
+        _fail(exc)
+    rows = [
+        {
+            "email": u.email,
+            "role": u.role,
+            "scope": scope_label(u),
+            "region": u.region_id,
+            "agency": u.agency_id,
+            "unit": u.unit_id,
+            "active": bool(u.active),
+        }
+        for u in users
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        state = "active" if r["active"] else "disabled"
+        click.echo(f"{r['email']:<40} {r['role']:<15} {r['scope']:<40} {state}")
+    click.echo(f"{len(rows)} account(s)" + (f" in {region}" if region else ""))

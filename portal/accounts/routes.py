@@ -7,11 +7,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import login_required, login_user, logout_user
 
 from forms.lookup import LoginForm
 from portal.accounts.models import User
-from portal.accounts.services import authenticate
+from portal.accounts.services import SignInLocked, WrongCredentials, sign_in
 from portal.extensions import db, login_manager
 
 bp = Blueprint("accounts", __name__, url_prefix="/staf")
@@ -41,17 +42,28 @@ def _safe_next(target: str | None) -> str:
 @bp.route("/masuk", methods=["GET", "POST"])
 def login():
     form = LoginForm()
-    error = None
+    error, status, headers = None, 200, {}
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
-        if user is not None:
+        try:
+            # Behind a proxy this is the real client only with configure_proxy_fix.
+            user = sign_in(form.email.data, form.password.data, request.remote_addr)
+        except SignInLocked as locked:
+            error = ngettext(
+                "Terlalu banyak percobaan masuk yang gagal. Demi keamanan, masuk ditutup "
+                "sementara, juga dengan kata sandi yang benar. Coba lagi dalam %(num)d menit.",
+                "Terlalu banyak percobaan masuk yang gagal. Demi keamanan, masuk ditutup "
+                "sementara, juga dengan kata sandi yang benar. Coba lagi dalam %(num)d menit.",
+                locked.minutes_left,
+            )
+            status, headers = 429, {"Retry-After": str(locked.seconds_left)}
+        except WrongCredentials:
+            error, status = _("E-mail atau kata sandi salah, atau akun dinonaktifkan."), 401
+        else:
             session.clear()
             session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
-        error = _("E-mail atau kata sandi salah, atau akun dinonaktifkan.")
-    status = 401 if error else 200
-    return render_template("staff/login.html", form=form, error=error), status
+    return render_template("staff/login.html", form=form, error=error), status, headers
 
 
 @bp.post("/keluar")

@@ -1,14 +1,21 @@
-"""Creating and checking staff accounts. Plain values in, AccountError out."""
+"""Creating and checking staff accounts. Plain values in; AccountError or SignInError out."""
 
 from __future__ import annotations
+
+import logging
+import math
+from datetime import datetime
 
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.accounts import roles
+from portal.accounts import roles, throttle
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.routing.loader import Router
+from portal.timeutil import utcnow
+
+log = logging.getLogger(__name__)
 
 MIN_PASSWORD = 10
 # Checked when the e-mail is unknown, so a wrong address costs as long as a wrong password.
@@ -21,6 +28,24 @@ class AccountError(ValueError):
     def __init__(self, field: str, message: str):
         self.field = field
         super().__init__(message)
+
+
+class SignInError(Exception):
+    """A refused sign-in; the view turns each kind into its message and status."""
+
+
+class WrongCredentials(SignInError):
+    """Wrong e-mail or password, or a disabled account: deliberately never said which."""
+
+
+class SignInLocked(SignInError):
+    """Too many failures for this e-mail or client address; even the right password waits."""
+
+    def __init__(self, until: datetime, now: datetime):
+        self.until = until
+        self.seconds_left = max(1, math.ceil((until - now).total_seconds()))
+        self.minutes_left = throttle.minutes_left(until, now)
+        super().__init__(f"sign-in locked until {until.isoformat()}")
 
 
 def create_user(
@@ -91,12 +116,43 @@ def find_by_email(email: str) -> User | None:
 
 
 def authenticate(email: str, password: str) -> User | None:
+    """The user, or None; every path costs one password hash, so timing reveals nothing."""
     user = find_by_email(email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None
-    if not user.active or not check_password_hash(user.password_hash, password):
+    # Hash first: checking `active` first would answer a disabled account faster.
+    if not check_password_hash(user.password_hash, password) or not user.active:
         return None
+    return user
+
+
+def sign_in(
+    email: str, password: str, client_address: str | None, *, now: datetime | None = None
+) -> User:
+    """Check the password under the throttle; raise SignInLocked or WrongCredentials.
+
+    The password is checked even while locked, so a locked attempt takes as long as any
+    failure and an attacker cannot tell the lock, an unknown e-mail or a wrong password
+    apart by timing. Attempts during a lock are not counted: they cannot extend it.
+    """
+    now = now if now is not None else utcnow()
+    lock = throttle.locked_until(email, client_address, now)
+    user = authenticate(email, password)
+    if lock is not None:
+        raise SignInLocked(lock, now)
+    if user is None:
+        lock = throttle.record_failure(email, client_address, now)
+        if lock is not None:
+            log.warning(
+                "sign-in locked until %s after failures for %s from %s",
+                lock.isoformat(),
+                throttle.email_key(email),
+                throttle.address_key(client_address),
+            )
+            raise SignInLocked(lock, now)
+        raise WrongCredentials()
+    throttle.forget_email(email)
     return user
 
 
@@ -118,3 +174,20 @@ def set_active(email: str, active: bool) -> User:
     user.active = active
     db.session.commit()
     return user
+
+
+def list_users(router: Router, region: str | None = None) -> list[User]:
+    """Accounts by e-mail; with a region, only the staff tied to it (agency and unit officers
+    included, since their agency fixes their region). Super admins belong to no region."""
+    stmt = select(User).order_by(User.email)
+    if region is not None:
+        if router.region(region) is None:
+            known = ", ".join(r.id for r in router.regions)
+            raise AccountError("region", f"unknown region {region!r} (known: {known})")
+        stmt = stmt.where(User.region_id == region)
+    return list(db.session.execute(stmt).scalars())
+
+
+def scope_label(user: User) -> str:
+    """region/agency/unit as one path, or "all" for a super admin."""
+    return "/".join(x for x in (user.region_id, user.agency_id, user.unit_id) if x) or "all"
