@@ -23,6 +23,7 @@ from portal.cases.templates import templates_for_agency
 from portal.complaints import status as s
 from portal.complaints.display import place_names
 from portal.complaints.models import Photo, ResponseTemplate
+from portal.complaints.status import event_label
 from portal.complaints.storage import blob_path
 from portal.extensions import db
 from portal.routing.active import get_router
@@ -115,7 +116,7 @@ def act(code: str, action: str):
         db.session.rollback()
         form.version.data = complaint.version_id
         return _render(complaint, form, error=exc.message, failed_action=action, status=400)
-    flash(_("Tersimpan."))
+    flash(_("Tersimpan: %(what)s.", what=event_label(action)))
     return redirect(url_for("staff.case", code=complaint.tracking_code), code=303)
 
 

@@ -94,10 +94,16 @@ def perform(
     expected_version: int | None,
     now: datetime | None = None,
 ) -> Event:
-    """Apply `action` and commit, or raise without changing anything."""
-    transition = transitions.check(action, complaint.status, actor.role)
+    """Apply `action` and commit, or raise without changing anything.
+
+    Order of refusals: the role (403), then a stale page (conflict), then the status (409),
+    so someone acting on an old page is told that the case changed, not merely that the
+    action is impossible now.
+    """
+    transitions.require_actor(action, actor.role)
     if expected_version is not None and expected_version != complaint.version_id:
         raise CaseConflict(str(_l("Laporan ini sudah diubah orang lain sejak Anda membukanya.")))
+    transition = transitions.check(action, complaint.status, actor.role)
     now = now or utcnow()
     region = router.region(complaint.region_id)
     ctx = _Context(
@@ -264,7 +270,8 @@ def _rate(ctx: _Context):
         raise ActionInputError(str(_l("Pilih nilai 1 sampai 5.")), field="rating")
     ctx.complaint.rating = rating
     ctx.complaint.rating_comment = _text(ctx, required=False)
-    return ctx.complaint.rating_comment, True
+    comment = ctx.complaint.rating_comment
+    return (f"{rating}/5 — {comment}" if comment else f"{rating}/5"), True
 
 
 def _reopen(ctx: _Context):

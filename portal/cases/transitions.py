@@ -68,13 +68,19 @@ class InvalidTransition(Exception):
     """The action exists and the actor may take it, but not from the case's status (409)."""
 
 
-def check(action: str, current: str, actor: str) -> Transition:
-    """The transition for `action`, or an exception whose message says why not."""
+def require_actor(action: str, actor: str) -> Transition:
+    """403 before anything else: a role that may never take the action learns nothing more."""
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ActionNotAllowed(f"unknown action {action!r}")
     if actor not in transition.actors:
         raise ActionNotAllowed(f"role {actor!r} may not {action}")
+    return transition
+
+
+def check(action: str, current: str, actor: str) -> Transition:
+    """The transition for `action`, or an exception whose message says why not."""
+    transition = require_actor(action, actor)
     if current not in transition.sources:
         allowed = ", ".join(sorted(transition.sources))
         raise InvalidTransition(f"cannot {action} a case that is {current!r}; only from: {allowed}")

@@ -309,3 +309,33 @@ def test_response_templates(staff, case):
         f"/staf/templat/{template_id}/hapus", data={"csrf_token": token}
     ).status_code in (400, 404)
     assert staff["leader"].get("/staf/templat").status_code == 403
+
+
+def test_stale_verify_says_someone_else_acted_and_keeps_the_text(staff, case):
+    code, _ = case
+    stale = load(code).version_id
+    act(staff["admin"], code, "verify", target="rsud-ulin/poli-umum")
+    response = act(
+        staff["admin"],
+        code,
+        "verify",
+        version=stale,
+        target="rsud-ulin/igd",
+        text="Catatan dari tab lama",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "sudah diubah orang lain" in html
+    assert 'id="kept-text"' in html and "Catatan dari tab lama" in html
+    c = load(code)
+    assert c.unit_id == "poli-umum" and [e.kind for e in c.events].count("verify") == 1
+
+
+def test_staff_timeline_shows_every_rating(client, staff, case):
+    code, token = case
+    act(staff["admin"], code, "verify", target="rsud-ulin/poli-umum")
+    act(staff["unit"], code, "respond", text="Sudah kami perbaiki.")
+    citizen(client, code, token, "nilai", rating="2", text="Kurang")
+    citizen(client, code, token, "nilai", rating="4")
+    page = staff["admin"].get(f"/staf/kasus/{code}").get_data(as_text=True)
+    assert "2/5 — Kurang" in page and "4/5" in page
