@@ -2,33 +2,33 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from functools import partial
+
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from portal.complaints.display import place_names
-from portal.complaints.models import Complaint
-from portal.extensions import db
+from forms.queue import filter_form, query_args, read_filters, tab_names
 from portal.routing.active import get_router
-from portal.staff.scoping import visible_complaints
+from portal.staff.queue import queue_page, queue_scope
+from portal.timeutil import utcnow
 
 bp = Blueprint("staff", __name__, url_prefix="/staf")
-QUEUE_PAGE = 100
 
 
 @bp.get("/")
 @bp.get("/antrian")
 @login_required
 def queue():
-    stmt = (
-        visible_complaints(current_user)
-        .order_by(Complaint.submitted_at.desc(), Complaint.id.desc())
-        .limit(QUEUE_PAGE)
-    )
-    complaints = db.session.execute(stmt).scalars().all()
     router = get_router()
+    form = filter_form(request.args, queue_scope(router, current_user))
+    filters, problems = read_filters(form)
     return render_template(
         "staff/queue.html",
-        complaints=complaints,
-        names={c.id: place_names(router, c) for c in complaints},
+        form=form,
+        filters=filters,
+        problems=problems,
+        page=queue_page(current_user, filters, router, utcnow()),
+        tabs=tab_names(),
+        link=partial(query_args, filters),
         region=router.region(current_user.region_id) if current_user.region_id else None,
     )
