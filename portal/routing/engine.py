@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from types import MappingProxyType
 
 from portal.routing.model import (
@@ -136,6 +137,10 @@ class Router:
 
     def region(self, region_id: str) -> Region | None:
         return self._regions.get(_norm_id(region_id))
+
+    def logo_path(self, region: Region) -> Path | None:
+        """The region's poster logo, resolved against the routing file's folder."""
+        return None if region.logo is None else Path(self.source).parent / region.logo
 
     def category(self, category_id: str) -> Category | None:
         return self._categories.get(_norm_id(category_id))

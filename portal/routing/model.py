@@ -78,6 +78,7 @@ class Region:
     agencies: tuple[Agency, ...] = ()
     holidays: tuple[date, ...] = ()  # the region's extra days off, on top of national ones
     contacts: tuple[Contact, ...] = ()
+    logo: str | None = None  # image for posters, relative to the routing file (as written)
 
 
 @dataclass(frozen=True)

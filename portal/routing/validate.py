@@ -46,7 +46,7 @@ EMAIL_RE = re.compile(
 )
 
 TOP_KEYS = ("version", "defaults", "categories", "holidays", "regions")
-REGION_KEYS = ("id", "name", "prefix", "timezone", "clocks", "holidays", "contacts")
+REGION_KEYS = ("id", "name", "prefix", "timezone", "clocks", "holidays", "contacts", "logo")
 REGION_KEYS += ("agencies", "rules")
 AGENCY_KEYS = ("id", "name", "aliases", "contacts", "clocks", "units")
 UNIT_KEYS = ("id", "name", "aliases", "contacts", "clocks", "services")
@@ -390,6 +390,8 @@ class _FileChecker(_Checker):
         clocks = self.clocks(m, what)
         holidays = self.holidays(m, what)
         contacts = self.contacts(m, what)
+        # Only the shape is checked: posters check the file itself and print without it.
+        logo = self.text(m, "logo", what)
         agencies = [
             self._agency(aline, a, rid or "?")
             for aline, a in self.entries(m, "agencies", what, "agency")
@@ -408,6 +410,7 @@ class _FileChecker(_Checker):
             agencies=tuple(a for a in agencies if a is not None),
             holidays=tuple(sorted(holidays)),
             contacts=contacts,
+            logo=logo,
         )
 
     def _agency(self, line: int, m: dict, region_id: str) -> Agency | None:
