@@ -100,6 +100,16 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "LANGUAGES": ("id", "en"),
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "aduan@example.org"),
+        # No MAIL_SERVER: the outbox worker writes .eml files to instance/mail/ instead.
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
+        "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
+        "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
+        # Flask-Mail suppresses sending whenever TESTING is on; the outbox decides instead.
+        "MAIL_SUPPRESS_SEND": _bool(env.get("MAIL_SUPPRESS_SEND")),
+        "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(instance_path / "mail")),
         "TESTING": app_env == "testing",
     }
 

@@ -17,5 +17,7 @@ def tick_cmd() -> None:
     result = tick(get_router())
     click.echo(
         f"due soon: {result.due_soon}, overdue: {result.overdue}, "
-        f"closed after the feedback window: {result.auto_closed}"
+        f"closed after the feedback window: {result.auto_closed}, "
+        f"reminders: {result.reminders}, escalations: {result.escalations}, "
+        f"digests: {result.digests}"
     )

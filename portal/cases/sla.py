@@ -2,6 +2,9 @@
 
 Idempotent: a case's sla_state only moves forward for the deadline that is running, and
 every transition that starts a new deadline resets it, so a second tick changes nothing.
+The same tick queues the e-mail that goes with it (portal/notifications/schedule.py): a
+reminder when a deadline becomes due soon, an escalation when it passes, and once a working
+day the leaders' digest; each keyed so that it is queued once, whatever runs the tick.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from portal.clocks.deadlines import local_date
 from portal.complaints import status as s
 from portal.complaints.models import Complaint, Event
 from portal.extensions import db
+from portal.notifications import schedule
 from portal.routing.engine import Router
 from portal.timeutil import utcnow
 
@@ -31,6 +35,9 @@ class TickResult:
     due_soon: int = 0
     overdue: int = 0
     auto_closed: int = 0
+    reminders: int = 0
+    escalations: int = 0
+    digests: int = 0
 
 
 def tick(router: Router, now: datetime | None = None) -> TickResult:
@@ -63,8 +70,12 @@ def tick(router: Router, now: datetime | None = None) -> TickResult:
                         note=complaint.due_key.isoformat(),
                     )
                 )
+                result.escalations += schedule.queue_escalation(router, complaint, now)
             else:
                 result.due_soon += 1
+                result.reminders += schedule.queue_reminder(router, complaint, now)
+        if calendar.is_working_day(today):
+            result.digests += schedule.queue_digests(router, region.id, today, now)
         db.session.commit()
     return result
 

@@ -1,0 +1,19 @@
+"""Where state changes announce themselves. Called inside the change's own transaction,
+before its commit, so the messages they queue commit (or roll back) with the change."""
+
+from __future__ import annotations
+
+from portal.notifications import messages
+
+
+def on_submitted(complaint) -> None:
+    """A new report was stored (receipt to the citizen, new case to staff)."""
+    messages.queue_citizen(complaint, "submitted", None)
+    messages.queue_new_case(complaint)
+
+
+def on_case_event(complaint, event) -> None:
+    """A case action was taken (verified, on hold, responded, closed, …)."""
+    messages.queue_citizen(complaint, event.kind, event)
+    if event.kind in messages.STAFF_DISPOSAL_EVENTS:
+        messages.queue_disposed(complaint)

@@ -1,0 +1,128 @@
+"""Which messages a change queues, and the plain values each template gets.
+
+Staff messages carry the minimum and a link to the case page: never the reporter (so an
+Anonim report stays anonymous whoever reads the mail), and the title of a Rahasia report
+only for someone whose account could open the case.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+from portal.accounts import roles
+from portal.complaints.models import Complaint, Event
+from portal.notifications.outbox import enqueue
+from portal.notifications.recipients import (
+    Recipient,
+    accounts,
+    handlers_of,
+    may_open,
+    resolve,
+    unit_contacts,
+)
+from portal.routing.active import get_router
+
+# Citizen messages by the case event that causes them.
+CITIZEN_TEMPLATES = {
+    "submitted": "receipt",
+    "verify": "verified",
+    "hold": "on_hold",
+    "respond": "responded",
+    "close": "closed",
+    "auto_close": "closed",
+}
+STAFF_DISPOSAL_EVENTS = ("verify", "redispose")
+
+
+def base_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"]
+
+
+def case_link(complaint: Complaint) -> str:
+    return f"{base_url()}/staf/kasus/{complaint.tracking_code}"
+
+
+def names(complaint: Complaint) -> dict[str, str]:
+    """Region, agency and unit names for the message, from the active routing file."""
+    router = get_router()
+    region = router.region(complaint.region_id)
+    agency = router.agency(complaint.agency_id)
+    unit = next((u for u in agency.units if u.id == complaint.unit_id), None) if agency else None
+    return {
+        "region_name": region.name if region else complaint.region_id,
+        "agency_name": agency.name if agency else complaint.agency_id,
+        "unit_name": unit.name if unit else complaint.unit_id,
+    }
+
+
+def staff_context(complaint: Complaint, recipient: Recipient, **extra: Any) -> dict[str, Any]:
+    """What a staff member reads: code, place, link; the title unless they may not see it."""
+    shows_title = not complaint.confidential or may_open(recipient.user, complaint)
+    return {
+        "tracking_code": complaint.tracking_code,
+        "title": complaint.title if shows_title else None,
+        "confidential": bool(complaint.confidential),
+        "classification": complaint.classification,
+        "case_link": case_link(complaint),
+        **names(complaint),
+        **extra,
+    }
+
+
+def queue_staff(
+    template: str, complaint: Complaint, recipients: list[Recipient], **kw: Any
+) -> None:
+    dedupe = kw.pop("dedupe", None)
+    extra = kw.pop("extra", {})
+    for r in recipients:
+        enqueue(
+            template,
+            r.email,
+            staff_context(complaint, r, **extra),
+            locale="id",
+            complaint=complaint,
+            complaint_id=complaint.id,
+            region_id=complaint.region_id,
+            dedupe_key=f"{dedupe}:{r.email.lower()}" if dedupe else None,
+            **kw,
+        )
+
+
+def queue_citizen(complaint: Complaint, kind: str, event: Event | None) -> None:
+    """The reporter's own copy; the private link is added when the mail is rendered."""
+    template = CITIZEN_TEMPLATES.get(kind)
+    if template is None or not complaint.reporter_email:
+        return
+    context = {
+        "tracking_code": complaint.tracking_code,
+        "title": complaint.title,
+        "note": event.note if event is not None else None,
+        "feedback_due": complaint.feedback_due.isoformat() if complaint.feedback_due else None,
+    }
+    enqueue(
+        template,
+        complaint.reporter_email,
+        context,
+        locale=complaint.locale or "id",
+        complaint=complaint,
+        complaint_id=complaint.id,
+        region_id=complaint.region_id,
+    )
+
+
+def queue_new_case(complaint: Complaint) -> None:
+    """The unit's contacts and the region's admins hear of a new case at once."""
+    router = get_router()
+    contacts = unit_contacts(router, complaint.agency_id, complaint.unit_id)
+    admins = accounts(roles.REGIONAL_ADMIN, region_id=complaint.region_id)
+    queue_staff("new_case", complaint, resolve(contacts, admins))
+
+
+def queue_disposed(complaint: Complaint) -> None:
+    """The unit a case was disposed to: its contacts and its officers."""
+    router = get_router()
+    contacts = unit_contacts(router, complaint.agency_id, complaint.unit_id)
+    users = handlers_of(complaint.agency_id, complaint.unit_id)
+    queue_staff("disposed", complaint, resolve(contacts, users))

@@ -1,0 +1,106 @@
+"""Who hears of what: routing-file contacts plus staff accounts, each with what they may read.
+
+A recipient carries the staff account behind the address when there is one, so the message
+builder can ask "could this person open the case?" before putting any of its content in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from portal.accounts import roles
+from portal.accounts.models import User
+from portal.extensions import db
+from portal.routing.engine import Router
+from portal.routing.model import Contact
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    user: User | None = None
+
+
+def may_open(user: User | None, complaint) -> bool:
+    """The same rule as portal.staff.scoping.visible_complaints, for one case in memory."""
+    if user is None or not user.active:
+        return False
+    if user.role == roles.SUPER_ADMIN:
+        return True
+    if user.role in (roles.REGIONAL_ADMIN, roles.LEADER):
+        return bool(user.region_id) and user.region_id == complaint.region_id
+    if user.role == roles.AGENCY_OFFICER:
+        return bool(user.agency_id) and user.agency_id == complaint.agency_id
+    if user.role == roles.UNIT_OFFICER:
+        return (user.agency_id, user.unit_id) == (complaint.agency_id, complaint.unit_id)
+    return False
+
+
+def unit_contacts(router: Router, agency_id: str, unit_id: str) -> tuple[Contact, ...]:
+    """The handling unit's contacts, else its agency's, else its region's (docs/routing.md)."""
+    agency = router.agency(agency_id)
+    if agency is None:
+        return ()
+    unit = next((u for u in agency.units if u.id == unit_id), None)
+    region = router.region(agency.region_id)
+    return (unit.contacts if unit else ()) or agency.contacts or (region.contacts if region else ())
+
+
+def agency_head_contacts(router: Router, agency_id: str) -> tuple[Contact, ...]:
+    """Whom an overdue case escalates to in the agency: its contacts, else the region's."""
+    agency = router.agency(agency_id)
+    if agency is None:
+        return ()
+    region = router.region(agency.region_id)
+    return agency.contacts or (region.contacts if region else ())
+
+
+def region_contacts(router: Router, region_id: str) -> tuple[Contact, ...]:
+    region = router.region(region_id)
+    return region.contacts if region else ()
+
+
+def accounts(
+    role: str, *, region_id: str | None = None, agency_id: str | None = None, unit_id=None
+) -> list[User]:
+    """Active staff accounts of one role and scope (no autoflush: callers are mid-change)."""
+    stmt = select(User).where(User.role == role, User.active.is_(True))
+    if region_id is not None:
+        stmt = stmt.where(User.region_id == region_id)
+    if agency_id is not None:
+        stmt = stmt.where(User.agency_id == agency_id)
+    if unit_id is not None:
+        stmt = stmt.where(User.unit_id == unit_id)
+    with db.session.no_autoflush:
+        return list(db.session.execute(stmt.order_by(User.id)).scalars())
+
+
+def handlers_of(agency_id: str, unit_id: str) -> list[User]:
+    """Officers who work the case: the unit's officers and the agency's officers."""
+    return accounts(roles.UNIT_OFFICER, agency_id=agency_id, unit_id=unit_id) + accounts(
+        roles.AGENCY_OFFICER, agency_id=agency_id
+    )
+
+
+def resolve(contacts: Iterable[Contact], users: Iterable[User]) -> list[Recipient]:
+    """One recipient per address (case-insensitive), with the account behind it if any."""
+    users = list(users)
+    by_email = {u.email.lower(): u for u in users}
+    wanted = [c.email for c in contacts if c.email] + [u.email for u in users]
+    missing = [e.lower() for e in wanted if e.lower() not in by_email]
+    if missing:
+        stmt = select(User).where(func.lower(User.email).in_(missing), User.active.is_(True))
+        with db.session.no_autoflush:
+            by_email |= {u.email.lower(): u for u in db.session.execute(stmt).scalars()}
+    seen: set[str] = set()
+    out: list[Recipient] = []
+    for email in wanted:
+        key = email.strip().lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Recipient(email.strip(), by_email.get(key)))
+    return out

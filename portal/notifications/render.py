@@ -1,0 +1,61 @@
+"""Turning an outbox row into subject, text and HTML, in the recipient's language.
+
+Rendering happens in the worker, not in the request: a broken template then kills only
+its message (dead, with the error), never the case change that queued it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, g, render_template
+from flask_babel import force_locale
+
+from portal.complaints.access import access_token_for
+from portal.complaints.models import Complaint
+from portal.extensions import db
+from portal.notifications.models import OutboxMessage
+
+# Templates addressed to the reporter: they get the private link, built at render time so
+# the outbox never stores the link's secret (the database keeps only its hash).
+CITIZEN_TEMPLATES = frozenset({"receipt", "verified", "on_hold", "responded", "closed"})
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def private_link(complaint: Complaint) -> str:
+    token = access_token_for(current_app.config["SECRET_KEY"], complaint.submission_key)
+    base = current_app.config["PUBLIC_BASE_URL"]
+    return f"{base}/lacak/{complaint.tracking_code}?t={token}"
+
+
+def context_for(row: OutboxMessage) -> dict[str, Any]:
+    context = json.loads(row.context_json or "{}")
+    if row.template in CITIZEN_TEMPLATES and row.complaint_id is not None:
+        complaint = db.session.get(Complaint, row.complaint_id)
+        if complaint is not None:
+            context["private_link"] = private_link(complaint)
+    context.setdefault("portal_url", current_app.config["PUBLIC_BASE_URL"])
+    return context
+
+
+def render_row(row: OutboxMessage) -> Rendered:
+    """Render templates/email/<template>/{subject.txt,body.txt,body.html}; raises on error."""
+    context = context_for(row)
+    # Flask-Babel keeps its forced locale on `g`, and ignores an empty `g` (a worker has no
+    # request): give it something so force_locale takes hold.
+    g.outbox_rendering = True
+    with force_locale(row.locale or "id"):
+        folder = f"email/{row.template}"
+        subject = render_template(f"{folder}/subject.txt", **context)
+        text = render_template(f"{folder}/body.txt", **context)
+        html = render_template(f"{folder}/body.html", **context)
+    subject = " ".join(subject.split())  # one line: a newline in Subject is a header injection
+    return Rendered(subject=subject, text=text.strip() + "\n", html=html)

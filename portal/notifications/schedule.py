@@ -1,0 +1,128 @@
+"""Reminders, escalations and the leaders' daily digest, queued by `sla tick`.
+
+Each is keyed (dedupe_key) by the case, the deadline's date and the recipient, or by the
+region, the day and the leader: a second tick, or a tick on another host, queues nothing
+new. A deadline that moved (a hold paused the clock) is a new deadline with its own key.
+Cases on hold have no running deadline (due_key is the far future) and get nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from portal.accounts import roles
+from portal.cases.clocks import NO_DEADLINE
+from portal.complaints import status as s
+from portal.complaints.models import Complaint
+from portal.extensions import db
+from portal.notifications.messages import case_link, names, queue_staff
+from portal.notifications.outbox import already_queued, enqueue
+from portal.notifications.recipients import (
+    Recipient,
+    accounts,
+    agency_head_contacts,
+    handlers_of,
+    region_contacts,
+    resolve,
+    unit_contacts,
+)
+from portal.routing.engine import Router
+
+RUNNING = (s.NEW, s.VERIFIED, s.IN_PROGRESS)
+
+
+def _deadline(complaint: Complaint) -> str:
+    return "verification" if complaint.status == s.NEW else "followup"
+
+
+def _fresh(key: str, recipients: list[Recipient]) -> list[Recipient]:
+    done = already_queued([f"{key}:{r.email.lower()}" for r in recipients])
+    return [r for r in recipients if f"{key}:{r.email.lower()}" not in done]
+
+
+def queue_reminder(router: Router, complaint: Complaint, now: datetime) -> int:
+    """One working day before the running deadline: whoever must act before it."""
+    if complaint.status not in RUNNING or complaint.due_key == NO_DEADLINE:
+        return 0
+    if complaint.status == s.NEW:  # verification is the regional admins' job
+        contacts = region_contacts(router, complaint.region_id)
+        users = accounts(roles.REGIONAL_ADMIN, region_id=complaint.region_id)
+    else:  # the handling unit's liaison (its contacts) and officers
+        contacts = unit_contacts(router, complaint.agency_id, complaint.unit_id)
+        users = handlers_of(complaint.agency_id, complaint.unit_id)
+    return _queue_once("reminder", complaint, resolve(contacts, users), now)
+
+
+def queue_escalation(router: Router, complaint: Complaint, now: datetime) -> int:
+    """The deadline passed: the agency head (its contacts) and the region's leaders."""
+    if complaint.status not in RUNNING or complaint.due_key == NO_DEADLINE:
+        return 0
+    if complaint.status == s.NEW:
+        contacts = region_contacts(router, complaint.region_id)
+    else:
+        contacts = agency_head_contacts(router, complaint.agency_id)
+    leaders = accounts(roles.LEADER, region_id=complaint.region_id)
+    return _queue_once("escalation", complaint, resolve(contacts, leaders), now)
+
+
+def _queue_once(template: str, complaint: Complaint, recipients, now: datetime) -> int:
+    key = f"{template}:{complaint.id}:{_deadline(complaint)}:{complaint.due_key.isoformat()}"
+    fresh = _fresh(key, recipients)
+    queue_staff(
+        template,
+        complaint,
+        fresh,
+        dedupe=key,
+        now=now,
+        extra={"due": complaint.due_key.isoformat(), "deadline": _deadline(complaint)},
+    )
+    return len(fresh)
+
+
+def queue_digests(router: Router, region_id: str, today: date, now: datetime) -> int:
+    """Once a day per leader: the region's overdue cases (leaders may open all of them)."""
+    leaders = accounts(roles.LEADER, region_id=region_id)
+    if not leaders:
+        return 0
+    stmt = (
+        select(Complaint)
+        .where(
+            Complaint.region_id == region_id,
+            Complaint.status.in_(RUNNING),
+            Complaint.due_key < today,
+        )
+        .order_by(Complaint.due_key, Complaint.id)
+        .limit(50)
+    )
+    overdue = list(db.session.execute(stmt).scalars())
+    if not overdue:
+        return 0
+    key = f"digest:{region_id}:{today.isoformat()}"
+    fresh = _fresh(key, [Recipient(u.email, u) for u in leaders])
+    cases = [
+        {
+            "tracking_code": c.tracking_code,
+            "title": c.title,
+            "due": c.due_key.isoformat(),
+            "case_link": case_link(c),
+            "agency_name": names(c)["agency_name"],
+        }
+        for c in overdue
+    ]
+    region = router.region(region_id)
+    for r in fresh:
+        enqueue(
+            "digest",
+            r.email,
+            {
+                "region_name": region.name if region else region_id,
+                "day": today.isoformat(),
+                "cases": cases,
+            },
+            region_id=region_id,
+            dedupe_key=f"{key}:{r.email.lower()}",
+            now=now,
+        )
+    return len(fresh)
