@@ -58,7 +58,7 @@ def route_command(
     category: str | None,
     supervised: bool,
 ) -> None:
-    """Show where the running app's routing file sends a report from this service point."""
+    """Show where the active routing version sends a report from this service point."""
     from portal.routing.active import get_router
 
     try:
@@ -80,6 +80,143 @@ def _configured_routing_file(ctx: click.Context) -> Path:
         return Path(current_app.config["ROUTING_FILE"])
     app = ctx.ensure_object(ScriptInfo).load_app()
     return Path(app.config["ROUTING_FILE"])
+
+
+# --- versions in the database ----------------------------------------------------------------
+
+
+@routing_cli.command("export")
+@click.option(
+    "-o", "--output", "output", default="-", type=click.Path(dir_okay=False, allow_dash=True)
+)
+@click.option("--version", "version_id", type=int, default=None, help="Default: the active one.")
+def export_command(output: str, version_id: int | None) -> None:
+    """Write the active (or another) routing version to FILE, exactly as stored."""
+    from portal.routing_admin import versions
+
+    _ensure_seeded()
+    try:
+        version = versions.get(version_id) if version_id else versions.newest()
+    except versions.UnknownVersion as exc:
+        raise click.ClickException(str(exc)) from exc
+    if version is None:
+        raise click.ClickException("no routing version in the database")
+    if output == "-":
+        click.echo(version.text, nl=False)
+    else:
+        Path(output).write_text(version.text, encoding="utf-8")
+        click.echo(f"version {version.id} ({version.short_hash}) written to {output}", err=True)
+
+
+@routing_cli.command("apply")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--comment", required=True, help="Why: shown in the history.")
+@click.option(
+    "--base",
+    "base_id",
+    type=int,
+    default=None,
+    help="Refuse if the active version is no longer this one.",
+)
+@click.pass_context
+def apply_command(ctx: click.Context, file: Path, comment: str, base_id: int | None) -> None:
+    """Validate FILE and make it the active routing version (all processes within seconds)."""
+    from portal.routing.active import routing_state
+    from portal.routing.loader import decode_routing_bytes
+    from portal.routing_admin import versions
+    from portal.routing_admin.models import SOURCE_CLI
+
+    _ensure_seeded()
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {file}: {exc.strerror or exc}") from exc
+    who = versions.Activation(author=f"cli:{_login()}", source=SOURCE_CLI, comment=comment)
+    try:
+        text = decode_routing_bytes(raw, str(file))
+        version, router = versions.activate(text, base_id, who, filename=str(file))
+    except RoutingFileError as exc:
+        _print_issues(ctx, exc)
+    except versions.StaleVersion as exc:
+        click.echo(f"Error: {exc}; export the newest version and apply your change to it", err=True)
+        ctx.exit(1)
+    except versions.NoChange:
+        click.echo("no change: FILE is the active version")
+        return
+    state = routing_state()
+    if state is not None:
+        state.activated(version.id, router)
+    click.echo(f"version {version.id} active ({version.short_hash}): {router.summary()}")
+
+
+@routing_cli.command("history")
+@click.option("--limit", default=30, show_default=True)
+def history_command(limit: int) -> None:
+    """List routing versions, newest (active) first."""
+    from portal.routing_admin import versions
+
+    _ensure_seeded()
+    for v in versions.history(limit):
+        parent = f"parent {v.parent_id}" if v.parent_id else "first"
+        copied = f", copy of {v.restored_from_id}" if v.restored_from_id else ""
+        part = v.region_id or "whole file"
+        click.echo(
+            f"{v.id:>5}  {v.created_at:%Y-%m-%d %H:%M}  {v.short_hash}  {v.source:<8} "
+            f"{v.author}  [{part}; {parent}{copied}]  {v.comment}"
+        )
+
+
+@routing_cli.command("rollback")
+@click.argument("version_id", type=int)
+@click.option("--comment", default="", help="Default: 'Rollback to version N'.")
+@click.pass_context
+def rollback_command(ctx: click.Context, version_id: int, comment: str) -> None:
+    """Activate a copy of VERSION after validating it again."""
+    from portal.routing.active import routing_state
+    from portal.routing_admin import versions
+
+    _ensure_seeded()
+    who = versions.Activation(author=f"cli:{_login()}", source="rollback", comment=comment)
+    try:
+        version, router = versions.rollback_to(version_id, who)
+    except versions.UnknownVersion as exc:
+        raise click.ClickException(str(exc)) from exc
+    except versions.NoChange:
+        click.echo(f"no change: version {version_id} is the active text")
+        return
+    except RoutingFileError as exc:
+        _print_issues(ctx, exc)
+    state = routing_state()
+    if state is not None:
+        state.activated(version.id, router)
+    click.echo(f"version {version.id} active (copy of version {version_id})")
+
+
+def _print_issues(ctx: click.Context, exc: RoutingFileError) -> None:
+    for issue in exc.issues:
+        click.echo(str(issue), err=True)
+    count = len(exc.issues)
+    click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing changed", err=True)
+    ctx.exit(1)
+
+
+def _ensure_seeded() -> None:
+    from portal.routing.active import routing_state
+    from portal.routing_admin import versions
+
+    state = routing_state()
+    if state is not None and versions.newest() is None:
+        text, _router = state.file_router()
+        versions.seed_from_file(text, state.file_path)
+
+
+def _login() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 if __name__ == "__main__":  # `python -m portal.routing.cli check FILE` works without an app

@@ -1,0 +1,262 @@
+"""The "Aturan Rute" pages: edit (whole file or a region's part), check, simulate, activate,
+history and rollback. Views are thin: editing.py checks, versions.py stores."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal.routing.active import get_router, routing_state
+from portal.routing.engine import Router
+from portal.routing.model import CLASSIFICATIONS, RoutingFileError, UnknownServicePoint
+from portal.routing_admin import queries, versions
+from portal.routing_admin.access import may_edit_region, may_edit_routing, may_edit_whole_file
+from portal.routing_admin.diffs import unified
+from portal.routing_admin.editing import Base, check_edit
+from portal.routing_admin.models import SOURCE_WEB
+from portal.routing_admin.regions import RegionPartError, extract_region, merge_region
+
+bp = Blueprint("routing_admin", __name__, url_prefix="/staf/aturan-rute")
+
+
+@bp.app_context_processor
+def _nav_helpers() -> dict:
+    return {"may_edit_routing": may_edit_routing}
+
+
+def _base() -> Base:
+    """The active version (seeding version 1 from the file if the database has none)."""
+    state = routing_state()
+    if state is not None and versions.newest() is None:
+        text, _router = state.file_router()
+        versions.seed_from_file(text, state.file_path)
+    current = versions.newest()
+    if current is None:  # a pinned router (tests) and no database version
+        router = get_router()
+        return Base(None, "", router)
+    router = state.compiled(current.text, f"version {current.id}") if state else get_router()
+    return Base(current.id, current.text, router)
+
+
+def _base_for(version_id: int | None) -> Base:
+    current = _base()
+    if version_id is None or version_id == current.id:
+        return current
+    try:
+        old = versions.get(version_id)
+    except versions.UnknownVersion:
+        return current
+    state = routing_state()
+    router = state.compiled(old.text, f"version {old.id}") if state else current.router
+    return Base(old.id, old.text, router)
+
+
+@bp.get("/")
+@login_required
+def index():
+    if not may_edit_routing(current_user):
+        abort(403)
+    if may_edit_whole_file(current_user):
+        return redirect(url_for(".edit_whole"))
+    return redirect(url_for(".edit_region", region_id=current_user.region_id))
+
+
+@bp.route("/semua", methods=["GET", "POST"])
+@login_required
+def edit_whole():
+    if not may_edit_whole_file(current_user):
+        abort(404)
+    return _editor(None)
+
+
+@bp.route("/wilayah/<region_id>", methods=["GET", "POST"])
+@login_required
+def edit_region(region_id: str):
+    if not may_edit_region(current_user, region_id):
+        abort(404)  # never confirm that another region's editor exists
+    return _editor(region_id)
+
+
+def _editor(region_id: str | None):
+    base = _base()
+    if region_id is not None and base.router.region(region_id) is None:
+        abort(404)
+    if request.method == "GET":
+        text = base.text if region_id is None else extract_region(base.text, region_id)
+        return _page(region_id, base, text)
+    form = request.form
+    text = form.get("text", "")
+    action = form.get("action", "check")
+    started_from = form.get("base_version", type=int)
+    edit_base = _base_for(started_from)
+    check = check_edit(
+        edit_base,
+        text,
+        region_id,
+        queries.printed_posters(),
+        queries.open_cases_by_unit(),
+    )
+    simulation = _simulate(check.router, form) if action == "simulate" and check.ok else None
+    if action != "activate" or not check.ok:
+        status = 200 if check.ok else 422
+        return _page(region_id, edit_base, text, check=check, simulation=simulation), status
+    if edit_base.id != base.id:
+        return _conflict(region_id, edit_base, base, text)
+    if check.impact is not None and check.impact.blockers and not form.get("confirm"):
+        error = _(
+            "Perubahan ini membuat poster tercetak tidak berfungsi atau meninggalkan kasus "
+            "terbuka tanpa unit. Tambahkan id lama di aliases, atau centang konfirmasi."
+        )
+        return _page(region_id, edit_base, text, check=check, error=error), 409
+    comment = form.get("comment", "").strip()
+    if not comment:
+        error = _("Tulis catatan singkat tentang perubahan ini sebelum mengaktifkan.")
+        return _page(region_id, edit_base, text, check=check, error=error), 422
+    who = versions.Activation(
+        author=current_user.email,
+        author_id=current_user.id,
+        source=SOURCE_WEB,
+        comment=comment,
+        region_id=region_id,
+    )
+    try:
+        version, router = versions.activate(check.whole, base.id, who)
+    except versions.StaleVersion:
+        return _conflict(region_id, edit_base, _base(), text)
+    except versions.NoChange:
+        flash(_("Tidak ada perubahan: teks sama dengan versi aktif."))
+        return redirect(request.path)
+    except RoutingFileError:  # cannot happen after a clean check, but never store it
+        return _page(region_id, edit_base, text, check=check), 422
+    state = routing_state()
+    if state is not None:
+        state.activated(version.id, router)
+    flash(_("Versi %(number)d aktif sekarang.", number=version.id))
+    return redirect(request.path)
+
+
+def _conflict(region_id: str | None, edit_base: Base, newest: Base, text: str):
+    message = _(
+        "Orang lain sudah mengaktifkan versi %(newest)s setelah Anda mulai menyunting versi "
+        "%(base)s. Perubahan mereka ada di bawah; teks Anda tetap di kotak. Periksa lagi, "
+        "lalu aktifkan bila masih sesuai.",
+        newest=newest.id,
+        base=edit_base.id,
+    )
+    other = unified(edit_base.text, newest.text, f"versi {edit_base.id}", f"versi {newest.id}")
+    return _page(region_id, newest, text, error=message, conflict_diff=other), 409
+
+
+def _simulate(router: Router | None, form) -> dict:
+    if router is None:
+        return {}
+    classification = form.get("sim_classification", "complaint")
+    if classification not in CLASSIFICATIONS:
+        classification = "complaint"
+    supervised = bool(form.get("sim_supervised"))
+    try:
+        destination = router.route(
+            form.get("sim_agency", ""),
+            form.get("sim_unit", ""),
+            form.get("sim_service", ""),
+            classification,
+            category=form.get("sim_category") or None,
+            supervised=supervised,
+        )
+    except UnknownServicePoint:
+        return {"error": _("Titik layanan itu tidak ada di teks ini.")}
+    followup = destination.clocks.followup_for(classification, supervised)
+    return {"destination": destination, "followup": followup}
+
+
+def _page(region_id, base: Base, text: str, **extra):
+    region = base.router.region(region_id) if region_id else None
+    points = [
+        p for p in base.router.service_points() if region_id is None or p.region.id == region_id
+    ]
+    return render_template(
+        "routing_admin/editor.html",
+        region=region,
+        base=base,
+        text=text,
+        points=points[:500],
+        categories=base.router.categories,
+        classifications=CLASSIFICATIONS,
+        form=request.form,
+        **extra,
+    )
+
+
+@bp.get("/riwayat")
+@login_required
+def history():
+    if not may_edit_routing(current_user):
+        abort(403)
+    _base()
+    return render_template("routing_admin/history.html", versions=versions.history())
+
+
+@bp.get("/versi/<int:version_id>")
+@login_required
+def show_version(version_id: int):
+    if not may_edit_routing(current_user):
+        abort(403)
+    try:
+        version = versions.get(version_id)
+        parent = versions.get(version.parent_id) if version.parent_id else None
+    except versions.UnknownVersion:
+        abort(404)
+    diff = unified(
+        parent.text if parent else "",
+        version.text,
+        f"versi {version.parent_id}",
+        f"versi {version.id}",
+    )
+    return render_template("routing_admin/version.html", version=version, diff=diff)
+
+
+@bp.post("/versi/<int:version_id>/pulihkan")
+@login_required
+def rollback(version_id: int):
+    """Super admin: activate a copy of the whole version. Regional admin: put back their
+    region's part as it was in that version, leaving other regions as they are now."""
+    if not may_edit_routing(current_user):
+        abort(403)
+    base = _base()
+    who = versions.Activation(
+        author=current_user.email,
+        author_id=current_user.id,
+        source=SOURCE_WEB,
+        comment=_("Pemulihan ke versi %(number)d", number=version_id),
+    )
+    try:
+        old = versions.get(version_id)
+        if may_edit_whole_file(current_user):
+            version, router = versions.rollback_to(version_id, who)
+        else:
+            region_id = current_user.region_id
+            part = extract_region(old.text, region_id)
+            whole, _span = merge_region(base.text, region_id, part)
+            who = versions.Activation(
+                author=who.author,
+                author_id=who.author_id,
+                source="rollback",
+                comment=who.comment,
+                region_id=region_id,
+                restored_from_id=old.id,
+            )
+            version, router = versions.activate(whole, base.id, who)
+    except versions.UnknownVersion:
+        abort(404)
+    except versions.NoChange:
+        flash(_("Tidak ada perubahan: versi itu sama dengan versi aktif."))
+        return redirect(url_for(".history"))
+    except (RoutingFileError, RegionPartError, versions.StaleVersion) as exc:
+        flash(_("Pemulihan ditolak: %(reason)s", reason=str(exc)))
+        return redirect(url_for(".history"))
+    state = routing_state()
+    if state is not None:
+        state.activated(version.id, router)
+    flash(_("Versi %(number)d aktif sekarang.", number=version.id))
+    return redirect(url_for(".history"))
