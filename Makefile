@@ -7,7 +7,7 @@ MO     := translations/en/LC_MESSAGES/messages.mo
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test lint fmt bench translations extract-messages clean
+.PHONY: install run test lint fmt bench bench-submit bench-queue bench-posters bench-routing bench-outbox translations extract-messages clean
 
 install: $(STAMP) $(MO)
 
@@ -44,8 +44,24 @@ fmt: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install
-	$(BIN)/python bench/run.py
+# Each benchmark prints a table next to the bare stack measured in the same run;
+# add --record (BENCH_ARGS=--record) to append it to bench/RESULTS.md.
+bench: bench-submit bench-queue bench-posters bench-routing bench-outbox
+
+bench-submit: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-queue: install  # PostgreSQL: one database per size, aduan_bench_<cases> (BENCH_QUEUE_DATABASE_URL)
+	$(BIN)/python bench/queue_page.py --cases 100000 --cases 1000000 --short $(BENCH_ARGS)
+
+bench-posters: install
+	$(BIN)/python bench/posters.py
+
+bench-routing: install
+	$(BIN)/python bench/routing.py $(BENCH_ARGS)
+
+bench-outbox: install
+	$(BIN)/python bench/outbox.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache $(MO)

@@ -61,12 +61,14 @@ def configure_logging(app: Flask) -> None:
 
 def configure_extensions(app: Flask) -> None:
     from portal.extensions import csrf, db, login_manager, migrate
+    from portal.notifications.mail import init_mail
     from portal.sqlite_tuning import tune_sqlite
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)
+    init_mail(app)
     _import_models()
     with app.app_context():
         tune_sqlite(db.engine)
@@ -76,7 +78,9 @@ def _import_models() -> None:
     """Register every table with the metadata (Alembic autogenerate reads it)."""
     import portal.accounts.models
     import portal.complaints.models
-    import portal.posters.models  # noqa: F401
+    import portal.notifications.models
+    import portal.posters.models
+    import portal.routing_admin.models  # noqa: F401
 
 
 def configure_routing_step(app: Flask) -> None:
@@ -99,13 +103,24 @@ def configure_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
     from portal.citizen.routes import bp as citizen_bp
     from portal.i18n import bp as i18n_bp
+    from portal.notifications.routes import bp as notifications_bp
     from portal.posters.routes import bp as posters_bp
+    from portal.routing_admin.routes import bp as routing_admin_bp
     from portal.staff.routes import bp as staff_bp
 
     import_module("portal.cases.routes")  # case page and actions, on the staff blueprint
     import_module("portal.cases.template_routes")
     import_module("portal.citizen.conversation")  # citizen replies, on the citizen blueprint
-    for bp in (citizen_bp, accounts_bp, staff_bp, posters_bp, i18n_bp):
+    blueprints = (
+        citizen_bp,
+        accounts_bp,
+        staff_bp,
+        posters_bp,
+        notifications_bp,
+        routing_admin_bp,
+        i18n_bp,
+    )
+    for bp in blueprints:
         app.register_blueprint(bp)
 
 
@@ -114,10 +129,11 @@ def configure_cli(app: Flask) -> None:
     from portal.cases.cli import sla_cli
     from portal.complaints.cli import complaints_cli
     from portal.demo.cli import demo_cli
+    from portal.notifications.cli import outbox_cli
     from portal.routing.cli import routing_cli
     from qr.cli import qr_cli
 
-    for group in (routing_cli, qr_cli, users_cli, complaints_cli, sla_cli, demo_cli):
+    for group in (routing_cli, qr_cli, users_cli, complaints_cli, sla_cli, outbox_cli, demo_cli):
         app.cli.add_command(group)
 
 

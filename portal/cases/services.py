@@ -23,6 +23,7 @@ from portal.clocks.deadlines import local_date
 from portal.complaints import status as s
 from portal.complaints.models import Complaint, Event
 from portal.extensions import db
+from portal.notifications.hooks import on_case_event
 from portal.routing.engine import Router
 from portal.routing.model import Clocks
 from portal.timeutil import utcnow
@@ -131,6 +132,7 @@ def perform(
     )
     complaint.events.append(event)
     complaint.events.extend(ctx.follow_up_events)
+    on_case_event(complaint, event)
     try:
         db.session.commit()
     except StaleDataError as exc:  # another request committed between our read and write

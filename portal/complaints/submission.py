@@ -19,6 +19,7 @@ from portal.complaints.photos import ProcessedPhoto
 from portal.complaints.storage import delete_blob, save_blob
 from portal.complaints.tracking_codes import new_tracking_code
 from portal.extensions import db
+from portal.notifications.hooks import on_submitted
 from portal.routing.loader import Router
 from portal.timeutil import utcnow
 
@@ -128,6 +129,7 @@ def submit_report(
                 events=[Event(kind="submitted", public=True, created_at=submitted_at)],
             )
             db.session.add(complaint)
+            on_submitted(complaint)
             code = complaint.tracking_code  # read now: commit expires the object
             try:
                 db.session.commit()
