@@ -27,7 +27,7 @@ class Impact:
     renamed: list[tuple[str, str, str]] = field(default_factory=list)  # (ids, old, new name)
     destinations: list[str] = field(default_factory=list)
     clocks: list[str] = field(default_factory=list)
-    contacts: list[str] = field(default_factory=list)  # "agency x", "unit a/u", "region r"
+    contacts: list[str] = field(default_factory=list)  # "Name: old@… → new@…"
     posters_broken: list[tuple[str, int]] = field(default_factory=list)  # (ids, posters)
     cases_orphaned: list[tuple[str, int]] = field(default_factory=list)  # (agency/unit, n)
     counts: dict[str, int] = field(default_factory=dict)
@@ -110,21 +110,34 @@ def _has_unit(router: Router, agency_id: str, unit_id: str) -> bool:
     return any(unit_id in u.aliases or f"{agency_id}/{unit_id}" in u.aliases for u in agency.units)
 
 
+def _contact_change(name: str, before, after) -> str:
+    """ "Dinas Kesehatan …: lama@example.org → baru@example.org", as an admin reads it."""
+    old = ", ".join(c.email for c in before) or "—"
+    new = ", ".join(c.email for c in after) or "—"
+    return f"{name}: {old} → {new}"
+
+
 def _contacts(old: Router, new: Router, impact: Impact) -> None:
     for region in new.regions:
         before = old.region(region.id)
         if before is not None and before.contacts != region.contacts:
-            impact.contacts.append(f"region {region.id}")
+            impact.contacts.append(_contact_change(region.name, before.contacts, region.contacts))
         for agency in region.agencies:
             was = old.agency(agency.id)
             if was is None or was.id != agency.id:
                 continue
             if was.contacts != agency.contacts:
-                impact.contacts.append(f"agency {agency.id}")
+                impact.contacts.append(_contact_change(agency.name, was.contacts, agency.contacts))
             old_units = {u.id: u for u in was.units}
             for unit in agency.units:
                 if unit.id in old_units and old_units[unit.id].contacts != unit.contacts:
-                    impact.contacts.append(f"unit {agency.id}/{unit.id}")
+                    impact.contacts.append(
+                        _contact_change(
+                            f"{agency.name} – {unit.name}",
+                            old_units[unit.id].contacts,
+                            unit.contacts,
+                        )
+                    )
 
 
 def _routes(

@@ -139,7 +139,8 @@ def test_regional_admin_changes_a_contact_and_new_complaints_follow_it(
     expect(result.get_by_role("heading", level=2)).to_have_text("Hasil pemeriksaan: teks valid")
     impact = admin.locator("#impact li")
     expect(impact.filter(has_text="Kontak berubah:")).to_have_text(
-        "Kontak berubah: 1 \u00b7 agency dinkes-hst"
+        "Kontak berubah: 1 \u00b7 Dinas Kesehatan Kabupaten Hulu Sungai Tengah: "
+        f"{OLD_MAIL} \u2192 {NEW_MAIL}"
     )
     for unchanged in (
         "Titik layanan baru: 0",

@@ -72,7 +72,8 @@ def test_regional_admin_edits_contact_and_new_complaints_use_it(app, hst_admin):
     checked = _post(hst_admin, fields, edited, "check")
     html = checked.get_data(as_text=True)
     assert checked.status_code == 200, html
-    assert "Kontak berubah: 1" in html and "agency dinkes-hst" in html
+    assert "Kontak berubah: 1" in html
+    assert f"Dinas Kesehatan Kabupaten Hulu Sungai Tengah: {OLD_MAIL} → {NEW_MAIL}" in html
     assert f"+          - email: {NEW_MAIL}" in html  # the diff, in the whole file's layout
     assert "Tidak ada poster tercetak yang terdampak." in html
     done = _post(hst_admin, fields, edited, "activate", comment="Kontak baru Dinkes")
