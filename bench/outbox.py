@@ -13,18 +13,18 @@ Figures are reported, never asserted.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import platform
 import smtplib
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
+
+from benchinfo import git_revision, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 # Run as a script, bench/ comes first on sys.path, and bench/queue_page.py would shadow the
@@ -136,29 +136,6 @@ def run_bare(messages, port: int) -> float:
         for sender, recipients, data in messages:
             smtp.sendmail(sender, recipients, data)
     return time.perf_counter() - start
-
-
-def machine() -> str:
-    u = platform.uname()
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{u.system} {u.release} {u.machine}, {model}, {os.cpu_count()} cores"
-
-
-def git_revision() -> str:
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        rev = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        return (rev or "no commit yet") + (" with uncommitted changes" if dirty else "")
-    return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

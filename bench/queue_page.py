@@ -24,12 +24,10 @@ asserted.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import platform
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.append(str(BENCH))
 
 import psycopg  # noqa: E402
+from benchinfo import git_revision, machine  # noqa: E402
 from psycopg.rows import namedtuple_row  # noqa: E402
 from queue_seed import prepare as seed_database  # noqa: E402
 from queue_seed import psycopg_url, seeded_cases  # noqa: E402
@@ -274,31 +273,9 @@ def plan_summary(results: list[ViewResult]) -> str:
 _INDEX = re.compile(r"(?:Index (?:Only )?Scan(?: Backward)? using|Bitmap Index Scan on) (\w+)")
 
 
-def machine() -> str:
-    u = platform.uname()
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{u.system} {u.release} {u.machine}, {model}, {os.cpu_count()} cores"
-
-
 def postgres_version(db_url: str) -> str:
     with psycopg.connect(psycopg_url(db_url)) as conn:
         return conn.execute("SHOW server_version").fetchone()[0]
-
-
-def git_revision() -> str:
-    def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10, check=False
-        )
-        return done.stdout.strip()
-
-    rev = git("rev-parse", "--short", "HEAD") or "unknown"
-    return rev + (" with uncommitted changes" if git("status", "--porcelain") else "")
 
 
 def record(results: list[ViewResult], command: str, db_url: str, requests: int) -> None:

@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from benchinfo import git_revision, machine
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 BIN = ROOT / ".venv" / "bin"
@@ -614,35 +616,6 @@ def report(results: list[Result], args: argparse.Namespace, db_label: str) -> st
         for sample in r.error_samples:
             lines.append(f"- {r.target.name} error: {sample}")
     return "\n".join(lines) + "\n"
-
-
-def machine() -> str:
-    """uname -srm, CPU model and core count."""
-    u = platform.uname()
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return f"{u.system} {u.release} {u.machine}, {model}, {os.cpu_count()} cores"
-
-
-def git_revision() -> str:
-    try:
-        rev = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-            text=True, timeout=10,
-        ).stdout.strip()  # fmt: skip
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True,
-            timeout=10,
-        ).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    if not rev:
-        return "no commit yet"
-    return rev + (" with uncommitted changes" if dirty else "")
 
 
 def record(table: str, command: str) -> None:

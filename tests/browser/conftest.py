@@ -27,6 +27,7 @@ LAUNCH_ARGS = [
     "--disable-quic",
 ]
 # A cheap Android phone: 360 CSS px wide, 2x pixel ratio, touch, Indonesian locale.
+DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "id-ID"}
 PHONE = {
     "viewport": {"width": 360, "height": 740},
     "device_scale_factor": 2,
@@ -62,10 +63,21 @@ def phone(browser):
 
     `phone(javascript=False)` is what the citizen journey must work with.
     """
+    yield from _contexts(browser, lambda javascript: {"java_script_enabled": javascript, **PHONE})
+
+
+@pytest.fixture
+def desktop(browser):
+    """Open desktop-sized contexts (JavaScript on) for staff; closes them after the test."""
+    yield from _contexts(browser, lambda: DESKTOP)
+
+
+def _contexts(browser, options):
+    """A factory of browser contexts built with `options(...)`, all closed afterwards."""
     contexts = []
 
-    def open_context(*, javascript: bool):
-        context = browser.new_context(java_script_enabled=javascript, **PHONE)
+    def open_context(*args, **kwargs):
+        context = browser.new_context(**options(*args, **kwargs))
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         contexts.append(context)

@@ -21,7 +21,6 @@ from portal.extensions import db
 from portal.routing.active import get_router
 from qr.payload import ServiceRef, encode
 from qr.render import qr_url
-from tests.browser.conftest import TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +29,6 @@ ADMIN = dict(email="admin@kalsel.example.org", role="regional-admin", region="ka
 UNIT = dict(
     email="poli@kalsel.example.org", role="unit-officer", agency="rsud-ulin", unit="poli-umum"
 )
-DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "id-ID"}
 TARGET = "rsud-ulin/poli-umum"
 
 INTERNAL_NOTE = "Catatan internal: cek jadwal petugas loket shift pagi."
@@ -50,23 +48,6 @@ STATUS = {
 CONFLICT = re.compile(
     r"sudah diubah orang lain|sekarang berstatus \u201cTerverifikasi / terdisposisi\u201d"
 )
-
-
-@pytest.fixture
-def desktop(browser):
-    """Open desktop-sized contexts (JavaScript on) for staff; closes them after the test."""
-    contexts = []
-
-    def open_context():
-        context = browser.new_context(**DESKTOP)
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context
-
-    yield open_context
-    for context in contexts:
-        context.close()
 
 
 def _file_report(page, poster_url: str, title: str) -> tuple[str, str]:

@@ -21,14 +21,12 @@ from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.routing.active import get_router
 from portal.routing_admin import versions
-from tests.browser.conftest import TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "kata-sandi-uji-123"
 HST_ADMIN = dict(email="admin@hst.example.org", role="regional-admin", region="hst")
 KALSEL_ADMIN = dict(email="admin@kalsel.example.org", role="regional-admin", region="kalsel")
-DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "id-ID"}
 
 AGENCY, UNIT, SERVICE = "dinkes-hst", "puskesmas-barabai", "pendaftaran"
 OLD_MAIL = "dinkes.hst@example.org"
@@ -37,23 +35,6 @@ COMMENT = "Alamat surel pengaduan Dinkes HST yang baru"
 HST_EDITOR = "/staf/aturan-rute/wilayah/hst"
 KALSEL_EDITOR = "/staf/aturan-rute/wilayah/kalsel"
 TITLE = "Loket pendaftaran Puskesmas Barabai tutup lebih awal"
-
-
-@pytest.fixture
-def desktop(browser):
-    """Open desktop-sized contexts (JavaScript on) for staff; closes them after the test."""
-    contexts = []
-
-    def open_context():
-        context = browser.new_context(**DESKTOP)
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context
-
-    yield open_context
-    for context in contexts:
-        context.close()
 
 
 def _sign_in(context, base: str, email: str):
