@@ -82,3 +82,27 @@ def login(client, email: str, password: str):
         "/staf/masuk",
         data={"csrf_token": fields["csrf_token"], "email": email, "password": password},
     )
+
+
+def cheap_hash(password: str) -> str:
+    """One PBKDF2 round instead of scrypt, for tests that sign in hundreds of times."""
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(password, method="pbkdf2:sha256:1")
+
+
+def cheap_kalsel_admin(router, password: str):
+    """A Kalimantan Selatan regional admin whose password checks cost next to nothing."""
+    from portal.accounts.services import create_user
+    from portal.extensions import db
+
+    user = create_user(
+        router,
+        email="admin.kalsel@example.org",
+        password=password,
+        role="regional-admin",
+        region="kalsel",
+    )
+    user.password_hash = cheap_hash(password)
+    db.session.commit()
+    return user

@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.routing.active import get_router
 from qr.payload import ServiceRef, encode
 from qr.render import qr_url
+from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -68,17 +69,6 @@ def _file_report(page, poster_url: str, title: str) -> tuple[str, str]:
     code = page.locator("#tracking-code").inner_text().strip()
     assert re.fullmatch(r"KSL-[A-Z0-9]{6}", code), code
     return code, page.url
-
-
-def _sign_in(context, base: str, email: str):
-    page = context.new_page()
-    page.goto(f"{base}/staf/masuk")
-    page.locator("input[name='email']").fill(email)
-    page.locator("input[name='password']").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Masuk", exact=True).click()
-    page.get_by_role("heading", name=re.compile("^Antrean laporan")).wait_for()
-    return page
 
 
 def _open_from_queue(page, code: str) -> None:
@@ -140,7 +130,7 @@ def test_staff_and_citizen_converse_about_one_case_in_chromium(
     case_path = f"/staf/kasus/{code}"
 
     # --- 2. the regional admin verifies and disposes it with an internal note -----------
-    admin = _sign_in(desktop(), live_server, ADMIN["email"])
+    admin = sign_in(desktop(), live_server, ADMIN["email"], PASSWORD)
     _open_from_queue(admin, code)
     expect(admin.locator("#case-status")).to_have_text(STATUS["new"])
     admin.locator("#form-verify select[name='target']").select_option(value=TARGET)
@@ -150,7 +140,7 @@ def test_staff_and_citizen_converse_about_one_case_in_chromium(
     expect(admin.locator("ol.timeline")).to_contain_text(INTERNAL_NOTE)  # staff see it
 
     # --- 3. the unit officer starts it and responds ---------------------------------------
-    unit = _sign_in(desktop(), live_server, UNIT["email"])
+    unit = sign_in(desktop(), live_server, UNIT["email"], PASSWORD)
     _open_from_queue(unit, code)
     expect(unit.locator("#case-status")).to_have_text(STATUS["verified"])
     _staff_act(unit, code, "start", "Mulai proses")

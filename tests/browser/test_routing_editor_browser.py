@@ -21,6 +21,7 @@ from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.routing.active import get_router
 from portal.routing_admin import versions
+from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -35,17 +36,6 @@ COMMENT = "Alamat surel pengaduan Dinkes HST yang baru"
 HST_EDITOR = "/staf/aturan-rute/wilayah/hst"
 KALSEL_EDITOR = "/staf/aturan-rute/wilayah/kalsel"
 TITLE = "Loket pendaftaran Puskesmas Barabai tutup lebih awal"
-
-
-def _sign_in(context, base: str, email: str):
-    page = context.new_page()
-    page.goto(f"{base}/staf/masuk")
-    page.locator("input[name='email']").fill(email)
-    page.locator("input[name='password']").fill(PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Masuk", exact=True).click()
-    page.get_by_role("heading", name=re.compile("^Antrean laporan")).wait_for()
-    return page
 
 
 def _press(page, button: str, *, expected_status: int = 200):
@@ -98,7 +88,7 @@ def test_regional_admin_changes_a_contact_and_new_complaints_follow_it(
     short_code = router.find_service_point(AGENCY, UNIT, SERVICE).short_code
 
     # --- 1. the HST admin opens their region's editor from the staff menu ----------------
-    admin = _sign_in(desktop(), live_server, HST_ADMIN["email"])
+    admin = sign_in(desktop(), live_server, HST_ADMIN["email"], PASSWORD)
     with admin.expect_navigation():
         admin.get_by_role("link", name="Aturan Rute", exact=True).click()
     assert admin.url == f"{live_server}{HST_EDITOR}", admin.url
@@ -171,7 +161,7 @@ def test_regional_admin_changes_a_contact_and_new_complaints_follow_it(
     assert complaint.routing_version == active.version != before
 
     # --- 6. another region's admin cannot open the HST editor, but opens their own -------
-    other = _sign_in(desktop(), live_server, KALSEL_ADMIN["email"])
+    other = sign_in(desktop(), live_server, KALSEL_ADMIN["email"], PASSWORD)
     response = other.goto(f"{live_server}{HST_EDITOR}")
     assert response is not None and response.status == 404, response and response.status
     html = other.content()

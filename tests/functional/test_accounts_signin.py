@@ -5,36 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from portal.accounts import services
-from portal.accounts.services import create_user
-from portal.extensions import db
 from portal.timeutil import utcnow
+from tests.helpers import cheap_hash, cheap_kalsel_admin
 
 PASSWORD = "kata-sandi-uji-123"
 WRONG = "bukan-kata-sandinya"
 LOCKED = "Terlalu banyak percobaan masuk yang gagal"
 
 
-def cheap_hash(password: str) -> str:
-    """One PBKDF2 round instead of scrypt: these tests sign in dozens of times."""
-    return generate_password_hash(password, method="pbkdf2:sha256:1")
-
-
 @pytest.fixture
 def admin(app, router, monkeypatch):
     monkeypatch.setattr(services, "_DUMMY_HASH", cheap_hash("not-a-real-password"))
-    user = create_user(
-        router,
-        email="admin.kalsel@example.org",
-        password=PASSWORD,
-        role="regional-admin",
-        region="kalsel",
-    )
-    user.password_hash = cheap_hash(PASSWORD)
-    db.session.commit()
-    return user
+    return cheap_kalsel_admin(router, PASSWORD)
 
 
 @pytest.fixture

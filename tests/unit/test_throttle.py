@@ -7,22 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
-from werkzeug.security import generate_password_hash
 
 from portal.accounts import services, throttle
 from portal.accounts.models import LoginThrottle
-from portal.accounts.services import SignInLocked, WrongCredentials, create_user, sign_in
+from portal.accounts.services import SignInLocked, WrongCredentials, sign_in
 from portal.extensions import db
+from tests.helpers import cheap_hash, cheap_kalsel_admin
 
 PASSWORD = "kata-sandi-uji-123"
 WRONG = "bukan-kata-sandinya"
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 HOME = "203.0.113.7"
-
-
-def cheap_hash(password: str) -> str:
-    """One PBKDF2 round instead of scrypt: these tests sign in hundreds of times."""
-    return generate_password_hash(password, method="pbkdf2:sha256:1")
 
 
 @pytest.fixture(autouse=True)
@@ -32,16 +27,7 @@ def _cheap_dummy_hash(monkeypatch):
 
 @pytest.fixture
 def admin(app, router):
-    user = create_user(
-        router,
-        email="admin.kalsel@example.org",
-        password=PASSWORD,
-        role="regional-admin",
-        region="kalsel",
-    )
-    user.password_hash = cheap_hash(PASSWORD)
-    db.session.commit()
-    return user
+    return cheap_kalsel_admin(router, PASSWORD)
 
 
 def fail(email: str, n: int, *, start: datetime = T0, address: str = HOME) -> None:
