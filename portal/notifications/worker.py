@@ -23,12 +23,13 @@ from datetime import datetime, timedelta
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_mail import Message
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import update
 
+from portal.claiming import claim_due
 from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.notifications.mail import Transport, ensure_mail, transport_for
-from portal.notifications.models import DEAD, PENDING, SENDING, SENT, STALE, OutboxMessage
+from portal.notifications.models import DEAD, PENDING, SENT, STALE, OutboxMessage
 from portal.notifications.render import render_row
 from portal.timeutil import utcnow
 
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12  # 1, 2, 4 … 32 minutes, then hourly: about six hours before giving up
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=1)
-LEASE = timedelta(minutes=5)
 
 
 class PermanentFailure(Exception):
@@ -74,43 +74,9 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * (2 ** max(0, attempts - 1)), BACKOFF_CAP)
 
 
-def _due(now: datetime):
-    return or_(
-        and_(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.status == SENDING, OutboxMessage.locked_until < now),
-    )
-
-
 def claim(worker_id: str, now: datetime, limit: int) -> list[OutboxMessage]:
     """Mark up to `limit` due rows as ours (status sending, a lease) and commit."""
-    candidates = select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.id).limit(limit)
-    if db.engine.dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    ids = list(db.session.execute(candidates).scalars())
-    if not ids:
-        db.session.rollback()
-        return []
-    db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), _due(now))
-        .values(
-            status=SENDING,
-            claimed_by=worker_id,
-            locked_until=now + LEASE,
-            attempts=OutboxMessage.attempts + 1,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    mine = select(OutboxMessage).where(
-        OutboxMessage.id.in_(ids),
-        OutboxMessage.claimed_by == worker_id,
-        OutboxMessage.status == SENDING,
-    )
-    rows = list(db.session.execute(mine.order_by(OutboxMessage.id)).scalars())
-    for row in rows:  # detached: each per-row commit below must not expire and re-read them
-        db.session.expunge(row)
-    return rows
+    return claim_due(OutboxMessage, worker_id, now, limit)
 
 
 def build_message(row: OutboxMessage) -> Message:
@@ -264,7 +230,12 @@ def run(
     tick_seconds: float = 0.0,
     tick=None,
 ) -> DeliveryResult:
-    """The long-running worker: deliver until `stop` is set (SIGTERM sets it)."""
+    """The long-running worker: deliver until `stop` is set (SIGTERM sets it).
+
+    Each round also posts due SP4N-LAPOR! mirror items when NATIONAL_CONNECTOR=http.
+    """
+    from portal.national.delivery import deliver_national_round
+
     total = DeliveryResult()
     worker_id = uuid.uuid4().hex
     next_tick = time.monotonic()
@@ -273,10 +244,11 @@ def run(
             tick()
             next_tick = time.monotonic() + tick_seconds
         result = deliver_due(worker_id=worker_id, stop=stop)
+        national = deliver_national_round(worker_id=worker_id, stop=stop)
         total.sent += result.sent
         total.retried += result.retried
         total.dead += result.dead
         db.session.remove()
-        if result.handled == 0:
+        if result.handled == 0 and national == 0:
             stop.wait(poll_seconds)
     return total

@@ -1,0 +1,59 @@
+"""Claiming due rows of an outbox table for one worker: shared by the e-mail outbox
+(portal/notifications/worker.py) and the SP4N-LAPOR! mirror (portal/national/delivery.py).
+
+A short transaction marks rows `sending` with a lease (locked_until). On PostgreSQL the
+candidates are read FOR UPDATE SKIP LOCKED, so workers on several hosts take disjoint
+batches without waiting; the claiming UPDATE re-checks each row's state, so a row goes to
+one worker only, on SQLite too. The rows come back detached, so the per-row commits that
+follow never expire and re-read them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+
+from portal.extensions import db
+
+PENDING = "pending"
+SENDING = "sending"
+LEASE = timedelta(minutes=5)
+
+
+def due(model, now: datetime):
+    """Waiting for its next attempt, or claimed by a worker whose lease has run out."""
+    return or_(
+        and_(model.status == PENDING, model.next_attempt_at <= now),
+        and_(model.status == SENDING, model.locked_until < now),
+    )
+
+
+def claim_due(model, worker_id: str, now: datetime, limit: int, *extra) -> list:
+    """Mark up to `limit` due rows of `model` (also matching `extra`) as ours; commits."""
+    candidates = select(model.id).where(due(model, now), *extra).order_by(model.id).limit(limit)
+    if db.engine.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    ids = list(db.session.execute(candidates).scalars())
+    if not ids:
+        db.session.rollback()
+        return []
+    db.session.execute(
+        update(model)
+        .where(model.id.in_(ids), due(model, now))
+        .values(
+            status=SENDING,
+            claimed_by=worker_id,
+            locked_until=now + LEASE,
+            attempts=model.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    mine = select(model).where(
+        model.id.in_(ids), model.claimed_by == worker_id, model.status == SENDING
+    )
+    rows = list(db.session.execute(mine.order_by(model.id)).scalars())
+    for row in rows:
+        db.session.expunge(row)
+    return rows

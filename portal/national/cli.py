@@ -1,0 +1,81 @@
+"""`flask --app wsgi national …`: the SP4N-LAPOR! mirror from the command line."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.national.delivery import MirrorResult, NotConfigured, deliver_all_due, retry_failed
+from portal.national.export import FORMATS, export_pending, export_to_file
+from portal.national.models import HTTP
+from portal.national.overview import counts, failed_items
+
+national_cli = AppGroup("national", help="Mirror cases to SP4N-LAPOR! (export or HTTP).")
+
+
+@national_cli.command("status")
+@click.option("--region", default=None, help="Only this region's items.")
+def status_cmd(region: str | None) -> None:
+    """Items per state, then every failed item with its last error."""
+    for state, count in counts(region).items():
+        click.echo(f"{state}: {count}")
+    failed = failed_items(region)
+    if failed:
+        click.echo("failed items:")
+    for item in failed:
+        code = item.complaint.tracking_code if item.complaint else "?"
+        error = (item.last_error or "").replace("\n", " ")[:300]
+        click.echo(f"  {item.id}  {code}  {item.event_kind}  attempts={item.attempts}  {error}")
+
+
+@national_cli.command("export")
+@click.option("-o", "--output", default=None, help="Write to this file (default: stdout).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option("--region", default=None, help="Only this region's items.")
+def export_cmd(output: str | None, fmt: str, region: str | None) -> None:
+    """Write the pending items and mark them sent (only once the write succeeded)."""
+    if output:
+        result = export_to_file(output, fmt, region_id=region)
+    else:
+        result = export_pending(sys.stdout, fmt, region_id=region)
+    click.echo(f"exported: {result.count} (batch {result.batch})", err=True)
+
+
+def _report(result: MirrorResult) -> None:
+    click.echo(f"sent: {result.sent}, retry later: {result.retried}, failed: {result.failed}")
+
+
+@national_cli.command("send")
+@click.option("--once", is_flag=True, required=True, help="Deliver what is due now, then exit.")
+@click.option("--limit", default=50, show_default=True, help="Items per batch.")
+def send_cmd(once: bool, limit: int) -> None:
+    """Post every item that is due now to NATIONAL_URL (NATIONAL_CONNECTOR=http)."""
+    connector = current_app.config.get("NATIONAL_CONNECTOR")
+    if connector != HTTP:
+        raise click.ClickException(
+            f"NATIONAL_CONNECTOR is {connector!r}: items wait for `national export`; "
+            "set NATIONAL_CONNECTOR=http (with NATIONAL_URL) to post them"
+        )
+    try:
+        _report(deliver_all_due(limit=limit))
+    except NotConfigured as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@national_cli.command("retry")
+@click.argument("item_id", type=int, required=False)
+@click.option("--all-failed", is_flag=True, help="Every failed item (of --region, if given).")
+@click.option("--region", default=None, help="With --all-failed: only this region's items.")
+def retry_cmd(item_id: int | None, all_failed: bool, region: str | None) -> None:
+    """Queue a failed item (or all of them) again."""
+    if (item_id is None) == (not all_failed):
+        raise click.UsageError("give an item ID or --all-failed (not both)")
+    if all_failed:
+        click.echo(f"queued again: {retry_failed(region_id=region)}")
+        return
+    if not retry_failed(item_ids=[item_id]):
+        raise click.ClickException(f"item {item_id} is not failed")
+    click.echo(f"item {item_id} queued again")

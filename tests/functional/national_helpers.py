@@ -1,0 +1,78 @@
+"""Shared by the SP4N-LAPOR! mirror tests: read the mirror rows, make cases and items."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+from sqlalchemy import select
+
+from portal.complaints.models import Complaint
+from portal.extensions import db
+from portal.national.models import FAILED, NationalMirrorItem
+from portal.national.queue import mirror_submitted
+from portal.timeutil import utcnow
+
+_serial = itertools.count(1)
+
+
+def items(**where) -> list[NationalMirrorItem]:
+    """Mirror rows (fresh from the database), oldest first."""
+    db.session.expire_all()
+    stmt = select(NationalMirrorItem).filter_by(**where).order_by(NationalMirrorItem.id)
+    return list(db.session.execute(stmt).scalars())
+
+
+def items_of(code: str) -> list[NationalMirrorItem]:
+    db.session.expire_all()
+    stmt = (
+        select(NationalMirrorItem)
+        .join(Complaint, Complaint.id == NationalMirrorItem.complaint_id)
+        .where(Complaint.tracking_code == code)
+        .order_by(NationalMirrorItem.id)
+    )
+    return list(db.session.execute(stmt).scalars())
+
+
+def payload(item: NationalMirrorItem) -> dict:
+    return json.loads(item.payload_json)
+
+
+def case_in(region: str, *, failed: bool = False, error: str = "HTTP 400: ditolak") -> int:
+    """A case of another region (inserted directly) with its mirror item; returns the item id.
+
+    HST: RSUD Damanhuri, IGD. Kalimantan Selatan: RSUD Ulin, Poli Umum.
+    """
+    n = next(_serial)
+    agency, unit, prefix = {
+        "hst": ("rsud-damanhuri", "igd", "HST"),
+        "kalsel": ("rsud-ulin", "poli-umum", "KSL"),
+    }[region]
+    now = utcnow()
+    complaint = Complaint(
+        tracking_code=f"{prefix}-NM{n:04d}",
+        access_token_hash="0" * 64,
+        submission_key=f"national-{region}-{n}",
+        region_id=region,
+        origin_agency_id=agency,
+        origin_unit_id=unit,
+        origin_service_id="pendaftaran",
+        agency_id=agency,
+        unit_id=unit,
+        classification="complaint",
+        title=f"Laporan uji {region} {n}",
+        description="Pelayanan lambat.",
+        status="new",
+        routing_version="test",
+        routing_rule="default",
+        submitted_at=now,
+        verify_due=now.date(),
+        followup_due=now.date(),
+        due_key=now.date(),
+    )
+    db.session.add(complaint)
+    item = mirror_submitted(complaint)
+    if failed:
+        item.status, item.attempts, item.last_error = FAILED, 12, error
+    db.session.commit()
+    return item.id
