@@ -78,6 +78,8 @@ def _import_models() -> None:
     """Register every table with the metadata (Alembic autogenerate reads it)."""
     import portal.accounts.models
     import portal.complaints.models
+    import portal.dashboard.models
+    import portal.national.models
     import portal.notifications.models
     import portal.posters.models
     import portal.routing_admin.models  # noqa: F401
@@ -102,7 +104,10 @@ def configure_i18n(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
     from portal.citizen.routes import bp as citizen_bp
+    from portal.dashboard.routes import bp as dashboard_bp
+    from portal.dashboard.routes import public_bp as public_stats_bp
     from portal.i18n import bp as i18n_bp
+    from portal.national.routes import bp as national_bp
     from portal.notifications.routes import bp as notifications_bp
     from portal.posters.routes import bp as posters_bp
     from portal.routing_admin.routes import bp as routing_admin_bp
@@ -117,7 +122,10 @@ def configure_blueprints(app: Flask) -> None:
         staff_bp,
         posters_bp,
         notifications_bp,
+        national_bp,
         routing_admin_bp,
+        dashboard_bp,
+        public_stats_bp,
         i18n_bp,
     )
     for bp in blueprints:
@@ -128,12 +136,15 @@ def configure_cli(app: Flask) -> None:
     from portal.accounts.cli import users_cli
     from portal.cases.cli import sla_cli
     from portal.complaints.cli import complaints_cli
+    from portal.dashboard.cli import stats_cli
     from portal.demo.cli import demo_cli
+    from portal.national.cli import national_cli
     from portal.notifications.cli import outbox_cli
     from portal.routing.cli import routing_cli
     from qr.cli import qr_cli
 
-    for group in (routing_cli, qr_cli, users_cli, complaints_cli, sla_cli, outbox_cli, demo_cli):
+    groups = (routing_cli, qr_cli, users_cli, complaints_cli, sla_cli, outbox_cli, national_cli)
+    for group in (*groups, stats_cli, demo_cli):
         app.cli.add_command(group)
 
 

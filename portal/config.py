@@ -77,6 +77,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
     if production and "127.0.0.1" in public_base_url:
         raise ConfigError("APP_ENV=production needs PUBLIC_BASE_URL (printed on every poster)")
 
+    national = _national_settings(env, production)
+
     return {
         "APP_ENV": app_env,
         "SECRET_KEY": secret_key,
@@ -111,6 +113,55 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "MAIL_SUPPRESS_SEND": _bool(env.get("MAIL_SUPPRESS_SEND")),
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(instance_path / "mail")),
         "TESTING": app_env == "testing",
+        # How stale the leaders' dashboard may be: a page recomputes the months cases
+        # changed in at most this often per process (tests see every change at once).
+        "DASHBOARD_REFRESH_SECONDS": float(
+            env.get("DASHBOARD_REFRESH_SECONDS") or (0 if app_env == "testing" else 30)
+        ),
+        **national,
+    }
+
+
+def _national_settings(env: Mapping[str, str], production: bool) -> dict[str, Any]:
+    """SP4N-LAPOR! mirror: `export` (files for upload, the default) or `http` (a worker
+    posts each item). Production over http needs the endpoint and its token, over https:
+    the payload is citizens' reports."""
+    connector = (env.get("NATIONAL_CONNECTOR") or "export").strip().lower()
+    if connector not in {"export", "http"}:
+        raise ConfigError(f"NATIONAL_CONNECTOR must be export or http, not {connector!r}")
+    url = (env.get("NATIONAL_URL") or "").strip()
+    token = env.get("NATIONAL_TOKEN") or ""
+    if url and not url.lower().startswith(("https://", "http://")):
+        raise ConfigError(f"NATIONAL_URL must be an http(s) URL, not {url!r}")
+    if connector == "http" and not url:
+        raise ConfigError(
+            "NATIONAL_CONNECTOR=http needs NATIONAL_URL (the SP4N-LAPOR! endpoint that "
+            "receives each case as JSON); or use NATIONAL_CONNECTOR=export"
+        )
+    if production and connector == "http":
+        if not token:
+            raise ConfigError(
+                "APP_ENV=production with NATIONAL_CONNECTOR=http needs NATIONAL_TOKEN "
+                "(sent as Authorization: Bearer …)"
+            )
+        if not url.lower().startswith("https://"):
+            raise ConfigError(
+                "APP_ENV=production needs an https:// NATIONAL_URL: the token and the "
+                "reports must not travel in clear text"
+            )
+    try:
+        timeout = float(env.get("NATIONAL_TIMEOUT") or 10)
+        max_attempts = int(env.get("NATIONAL_MAX_ATTEMPTS") or 12)
+    except ValueError as exc:
+        raise ConfigError(f"NATIONAL_TIMEOUT / NATIONAL_MAX_ATTEMPTS: {exc}") from exc
+    if timeout <= 0 or max_attempts < 1:
+        raise ConfigError("NATIONAL_TIMEOUT must be > 0 and NATIONAL_MAX_ATTEMPTS >= 1")
+    return {
+        "NATIONAL_CONNECTOR": connector,
+        "NATIONAL_URL": url,
+        "NATIONAL_TOKEN": token,
+        "NATIONAL_TIMEOUT": timeout,
+        "NATIONAL_MAX_ATTEMPTS": max_attempts,
     }
 
 

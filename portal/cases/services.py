@@ -22,6 +22,7 @@ from portal.clocks.calendar import WorkingCalendar, calendar_for
 from portal.clocks.deadlines import local_date
 from portal.complaints import status as s
 from portal.complaints.models import Complaint, Event
+from portal.dashboard.metrics import answered_on_time, working_days_taken
 from portal.extensions import db
 from portal.notifications.hooks import on_case_event
 from portal.routing.engine import Router
@@ -235,7 +236,10 @@ def _respond(ctx: _Context):
     c = ctx.complaint
     text = _text(ctx)
     c.responded_at = ctx.now
-    c.first_response_at = c.first_response_at or ctx.now
+    if c.first_response_at is None:
+        c.first_response_at = ctx.now
+        c.first_response_days = _days_taken(ctx)
+        c.first_response_on_time = answered_on_time(ctx.today, c.followup_due)
     c.feedback_due = ctx.calendar.add_working_days(ctx.today, ctx.clocks.feedback)
     c.due_key, c.sla_state = c.feedback_due, "ok"
     return text, True
@@ -256,6 +260,7 @@ def _answer(ctx: _Context):
     started = local_date(c.hold_started_at, _zone(ctx))
     c.verify_due = resume_after_hold(c.verify_due, started, ctx.today, ctx.calendar)
     c.followup_due = resume_after_hold(c.followup_due, started, ctx.today, ctx.calendar)
+    c.hold_days = (c.hold_days or 0) + max(0, ctx.calendar.working_days_between(started, ctx.today))
     c.status = c.hold_return_status or s.NEW
     c.due_key = c.verify_due if c.status == s.NEW else c.followup_due
     c.hold_started_at = c.hold_return_status = None
@@ -291,6 +296,7 @@ def _reopen(ctx: _Context):
 
 def _close(ctx: _Context):
     _finish(ctx)
+    ctx.complaint.completion_days = _days_taken(ctx)
     return _text(ctx, required=False), True
 
 
@@ -313,6 +319,11 @@ def _internal_note(ctx: _Context) -> None:
                 created_at=ctx.now,
             )
         )
+
+
+def _days_taken(ctx: _Context) -> int:
+    submitted = local_date(ctx.complaint.submitted_at, _zone(ctx))
+    return working_days_taken(submitted, ctx.today, ctx.complaint.hold_days or 0, ctx.calendar)
 
 
 def _zone(ctx: _Context) -> str:

@@ -21,6 +21,7 @@ from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import local_date
 from portal.complaints import status as s
 from portal.complaints.models import Complaint, Event
+from portal.dashboard.recap import refresh as recap_refresh
 from portal.extensions import db
 from portal.notifications import schedule
 from portal.routing.engine import Router
@@ -77,6 +78,8 @@ def tick(router: Router, now: datetime | None = None) -> TickResult:
         if calendar.is_working_day(today):
             result.digests += schedule.queue_digests(router, region.id, today, now)
         db.session.commit()
+        # Keeps the dashboard's change marks few even when nobody opens a dashboard.
+        recap_refresh(region.id, region.timezone)
     return result
 
 

@@ -71,6 +71,13 @@ class Complaint(db.Model):
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
+    # Speed figures for the leaders' recap, in working days of the region's calendar, fixed
+    # when they happen (portal/dashboard/metrics.py): hold_days is the time spent waiting for
+    # the citizen, left out of both durations as the deadlines leave it out.
+    hold_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    first_response_days: Mapped[int | None] = mapped_column(Integer)
+    first_response_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    completion_days: Mapped[int | None] = mapped_column(Integer)
 
     photos: Mapped[list[Photo]] = relationship(
         back_populates="complaint", order_by="Photo.id", cascade="all, delete-orphan"

@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from portal.accounts import roles
 from portal.accounts.services import create_user, find_by_email
 from portal.complaints.submission import NewReport, submit_report
+from portal.demo.history import seed_history
 from portal.routing.active import get_router
 from qr.payload import ServiceRef, encode
 from qr.render import qr_url
@@ -81,6 +82,10 @@ def seed() -> None:
                 upload_dir=current_app.config["UPLOAD_FOLDER"],
                 secret=current_app.config["SECRET_KEY"],
             )
+
+    history = sum(seed_history(router, region.id) for region in router.regions)
+    if history:
+        click.echo(f"Demo history for the dashboard: {history} handled reports filed")
 
     base = current_app.config["PUBLIC_BASE_URL"]
     click.echo(f"Staff accounts (password: {DEMO_PASSWORD}):")

@@ -3,6 +3,8 @@ before its commit, so the messages they queue commit (or roll back) with the cha
 
 from __future__ import annotations
 
+from portal.dashboard.hooks import recap_changed
+from portal.national.queue import mirror_case_event, mirror_submitted
 from portal.notifications import messages
 
 
@@ -10,6 +12,8 @@ def on_submitted(complaint) -> None:
     """A new report was stored (receipt to the citizen, new case to staff)."""
     messages.queue_citizen(complaint, "submitted", None)
     messages.queue_new_case(complaint)
+    mirror_submitted(complaint)  # SP4N-LAPOR! keeps a copy of every report
+    recap_changed(complaint)
 
 
 def on_case_event(complaint, event) -> None:
@@ -17,3 +21,6 @@ def on_case_event(complaint, event) -> None:
     messages.queue_citizen(complaint, event.kind, event)
     if event.kind in messages.STAFF_DISPOSAL_EVENTS:
         messages.queue_disposed(complaint)
+    mirror_case_event(complaint, event)  # …and of every status change (never internal notes)
+    if event.kind != "note":
+        recap_changed(complaint)

@@ -132,6 +132,19 @@ def new_dead_message() -> int:
     return message.id
 
 
+def new_failed_mirror_item() -> int:
+    """An SP4N-LAPOR! mirror item of a Kalimantan Selatan case that LAPOR! refused."""
+    from portal.national.models import FAILED
+    from portal.national.queue import mirror_submitted
+
+    code = new_case()
+    case = db.session.execute(select(Complaint).filter_by(tracking_code=code)).scalar_one()
+    item = mirror_submitted(case)
+    item.status, item.attempts, item.last_error = FAILED, 12, "HTTP 422: ditolak"
+    db.session.commit()
+    return item.id
+
+
 def new_routing_version() -> int:
     from portal.routing_admin.models import SOURCE_FILE, RoutingVersion
     from portal.routing_admin.versions import content_hash
@@ -182,9 +195,19 @@ SUBJECTS = {
     "message_id": Subject(
         new_dead_message, MISSING_ID, frozenset({"super-admin", "regional-admin"})
     ),
+    # The region's SP4N-LAPOR! mirror items: its admins send failed ones again.
+    "mirror_id": Subject(
+        new_failed_mirror_item, MISSING_ID, frozenset({"super-admin", "regional-admin"})
+    ),
     # A region's part of the routing file: edited by its admin.
     "region_id": Subject(
         lambda: "kalsel", "atlantis", frozenset({"super-admin", "regional-admin"})
+    ),
+    # An agency's page of the leaders' dashboard: its region's leaders and admins.
+    "agency_id": Subject(
+        lambda: "rsud-ulin",
+        "tidak-ada",
+        frozenset({"super-admin", "regional-admin", "leader"}),
     ),
     # One routing file serves every region, so any regional admin reads its history.
     "version_id": Subject(

@@ -1,0 +1,54 @@
+"""The recap table as CSV: the same rows and figures as the page (figures.rounded)."""
+
+from __future__ import annotations
+
+import io
+
+from portal.csv_safe import write_csv
+from portal.dashboard.figures import COLUMNS, rounded
+from portal.dashboard.report import Report
+
+# Column names a leader reads in a spreadsheet; figures.COLUMNS gives their order.
+COLUMN_NAMES = {
+    "received": "masuk",
+    "handled": "ditangani",
+    "resolved": "selesai",
+    "resolved_pct": "persen_selesai",
+    "answered_on_time": "tepat_waktu",
+    "on_time_pct": "persen_tepat_waktu",
+    "response_median": "median_hari_tanggapan_pertama",
+    "response_mean": "rata_rata_hari_tanggapan_pertama",
+    "completion_median": "median_hari_selesai",
+    "completion_mean": "rata_rata_hari_selesai",
+    "overdue_now": "terlambat_saat_ini",
+    "rating_mean": "rata_rata_nilai",
+}
+HEADER = (
+    "daerah",
+    "tingkat",  # daerah | instansi | unit
+    "id",
+    "nama",
+    "periode_dari",
+    "periode_sampai",
+    *(COLUMN_NAMES[c] for c in COLUMNS),
+)
+
+
+def report_csv(report: Report) -> str:
+    level = "unit" if report.agency_id else "instansi"
+    first, last = report.period.first.strftime("%Y-%m"), report.period.last.strftime("%Y-%m")
+    total_id = report.agency_id or report.region.id
+    total_level = "instansi" if report.agency_id else "daerah"
+    total_name = next(
+        (a.name for a in report.region.agencies if a.id == report.agency_id), report.region.name
+    )
+
+    def line(lvl: str, ident: str, name: str, figures) -> list:
+        values = rounded(figures)
+        return [report.region.id, lvl, ident, name, first, last, *(values[c] for c in COLUMNS)]
+
+    rows = [line(total_level, total_id, total_name, report.total)]
+    rows += [line(level, g.id, g.name, g.figures) for g in report.groups]
+    out = io.StringIO()
+    write_csv(out, HEADER, rows)
+    return out.getvalue()

@@ -1,0 +1,124 @@
+"""Six months of handled reports per region, so the demo's dashboard has something to show.
+
+Filed and handled through the real services (submit_report, perform) with the clock set
+in the past: the figures on the dashboard are exactly what real use would give. The mix
+is fixed (a seeded random generator), so every demo looks the same; one agency per region
+is made slow on purpose, so the dashboard has a desk to point at.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.cases import transitions
+from portal.cases.services import ActionInput, Actor, perform
+from portal.clocks.calendar import calendar_for
+from portal.complaints.models import Complaint
+from portal.complaints.submission import NewReport, submit_report
+from portal.extensions import db
+from portal.routing.engine import Router
+from portal.timeutil import utcnow
+
+REPORTS_PER_REGION = 40
+DAYS_BACK = 180
+TITLES = (
+    "Antrean loket sangat lama",
+    "Petugas tidak ada di tempat",
+    "Informasi syarat berkas tidak jelas",
+    "Ruang tunggu panas dan sempit",
+    "Biaya tanpa kuitansi",
+    "Jam layanan tidak sesuai papan",
+)
+ADMIN = Actor("regional-admin")
+CITIZEN = Actor(transitions.CITIZEN)
+
+
+def seed_history(router: Router, region_id: str) -> int:
+    """File and handle the region's demo history once; returns how many reports are new."""
+    region = router.region(region_id)
+    points = [
+        p for p in router.service_points()
+        if p.region.id == region_id and not p.agency.id.startswith("inspektorat")
+    ]  # fmt: skip
+    if region is None or not points:
+        return 0
+    rng = random.Random(f"demo-{region_id}")  # noqa: S311 - repeatable demo data, no secret
+    calendar = calendar_for(router.holidays_for(region_id))
+    zone = ZoneInfo(region.timezone)
+    today = utcnow().astimezone(zone).date()
+    slow_agency = points[-1].agency.id
+    new = 0
+    for i in range(REPORTS_PER_REGION):
+        point = rng.choice(points)
+        filed = _working_day(calendar, today.toordinal() - rng.randint(3, DAYS_BACK))
+        receipt = submit_report(
+            point.ids,
+            NewReport(
+                submission_key=f"demo-history-{region_id}-{i}",
+                classification=rng.choice(("complaint", "complaint", "information", "aspiration")),
+                title=rng.choice(TITLES),
+                description="Laporan contoh untuk dasbor demo.",
+                reporter_name="Warga Demo",
+                confidential=rng.random() < 0.1,
+            ),
+            [],
+            router=router,
+            upload_dir=current_app.config["UPLOAD_FOLDER"],
+            secret=current_app.config["SECRET_KEY"],
+            now=_at(filed, zone),
+        )
+        if receipt.duplicate:
+            continue
+        new += 1
+        case = db.session.execute(
+            select(Complaint).filter_by(tracking_code=receipt.tracking_code)
+        ).scalar_one()
+        slow = point.agency.id == slow_agency
+        _handle(router, case, filed, today, calendar, zone, rng, slow=slow)
+    return new
+
+
+def _handle(router, case, filed, today, calendar, zone, rng, *, slow: bool) -> None:
+    """Verify, answer after a few working days (slow desks late or never), close."""
+    if rng.random() < 0.08:
+        _act(router, case, "reject_spam", filed, zone, text="Bukan laporan layanan publik.")
+        return
+    _act(router, case, "verify", filed, zone, agency_id=case.agency_id, unit_id=case.unit_id)
+    answer_after = rng.randint(6, 25) if slow else rng.choice((0, 1, 1, 2, 3, 5, 8))
+    answered = calendar.add_working_days(filed, answer_after)
+    if answered >= today or (slow and rng.random() < 0.4):
+        return  # still open: overdue once its deadline passes
+    _act(router, case, "respond", answered, zone, text="Terima kasih, sudah kami tindak lanjuti.")
+    closed = calendar.add_working_days(answered, rng.randint(1, 4))
+    if closed < today:
+        if rng.random() < 0.5:
+            _act(router, case, "rate", answered, zone, actor=CITIZEN, rating=rng.randint(3, 5))
+        _act(router, case, "close", closed, zone)
+
+
+def _act(router, case, action, day, zone, actor=ADMIN, **data) -> None:
+    perform(
+        case,
+        action,
+        actor,
+        ActionInput(**data),
+        router=router,
+        expected_version=None,
+        now=_at(day, zone),
+    )
+
+
+def _working_day(calendar, ordinal: int) -> date:
+    day = date.fromordinal(ordinal)
+    while not calendar.is_working_day(day):
+        day = date.fromordinal(day.toordinal() - 1)
+    return day
+
+
+def _at(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(9, 0), zone).astimezone(UTC)
