@@ -17,7 +17,7 @@ from portal.cases.clocks import NO_DEADLINE
 from portal.complaints import status as s
 from portal.complaints.models import Complaint
 from portal.extensions import db
-from portal.notifications.messages import case_link, names, queue_staff
+from portal.notifications.messages import base_url, case_link, names, queue_staff
 from portal.notifications.outbox import already_queued, enqueue
 from portal.notifications.recipients import (
     Recipient,
@@ -120,6 +120,7 @@ def queue_digests(router: Router, region_id: str, today: date, now: datetime) ->
                 "region_name": region.name if region else region_id,
                 "day": today.isoformat(),
                 "cases": cases,
+                "dashboard_link": f"{base_url()}/staf/dasbor",
             },
             region_id=region_id,
             dedupe_key=f"{key}:{r.email.lower()}",

@@ -205,6 +205,7 @@ def test_a_digest_renders_and_is_delivered(app, router, staff, smtp):
         m for m in smtp.inbox.to("sekda@kalsel.example.org") if "Ringkasan" in m["Subject"]
     ]
     assert "1 laporan terlambat" in digest["Subject"] and "Antrean lama" in _body(digest)
+    assert "/staf/dasbor" in _body(digest)  # the leader's next tap: the recap per agency
 
 
 # --- the admin page of dead messages ----------------------------------------------------------
