@@ -37,7 +37,7 @@ sys.path.append(str(BENCH))
 
 import psycopg  # noqa: E402
 from benchinfo import git_revision, machine  # noqa: E402
-from queue_page import CSRF, Timing, make_app, timed  # noqa: E402
+from queue_page import Timing, ensure_bench_user, make_app, signed_in_client, timed  # noqa: E402
 from queue_seed import prepare as seed_database  # noqa: E402
 from queue_seed import psycopg_url, seeded_cases  # noqa: E402
 
@@ -67,18 +67,8 @@ def say(message: str) -> None:
 
 
 def leader_client(app):
-    from portal.accounts.services import create_user, find_by_email
-    from portal.routing.active import get_router
-
-    with app.app_context():
-        if find_by_email(EMAIL) is None:
-            create_user(get_router(), email=EMAIL, password=PASSWORD, role="leader", region=REGION)
-    client = app.test_client()
-    token = CSRF.search(client.get("/staf/masuk").get_data(as_text=True)).group(1)
-    form = {"csrf_token": token, "email": EMAIL, "password": PASSWORD}
-    if client.post("/staf/masuk", data=form).status_code != 302:
-        raise SystemExit("bench leader could not sign in")
-    return client
+    ensure_bench_user(app, EMAIL, PASSWORD, role="leader")
+    return signed_in_client(app, EMAIL, PASSWORD)
 
 
 def rebuild_recap(app) -> float:

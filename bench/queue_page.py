@@ -105,22 +105,22 @@ def make_app(url: str, instance: str):
     )
 
 
-def ensure_bench_user(app) -> None:
+def ensure_bench_user(
+    app, email: str = EMAIL, password: str = PASSWORD, role: str = "regional-admin"
+) -> None:
     from portal.accounts.services import create_user, find_by_email
     from portal.routing.active import get_router
 
     with app.app_context():
-        if find_by_email(EMAIL) is None:
-            create_user(
-                get_router(), email=EMAIL, password=PASSWORD, role="regional-admin", region=REGION
-            )
+        if find_by_email(email) is None:
+            create_user(get_router(), email=email, password=password, role=role, region=REGION)
 
 
-def signed_in_client(app):
+def signed_in_client(app, email: str = EMAIL, password: str = PASSWORD):
     client = app.test_client()
     token = CSRF.search(client.get("/staf/masuk").get_data(as_text=True)).group(1)
     response = client.post(
-        "/staf/masuk", data={"csrf_token": token, "email": EMAIL, "password": PASSWORD}
+        "/staf/masuk", data={"csrf_token": token, "email": email, "password": password}
     )
     if response.status_code != 302:
         raise SystemExit(f"bench user could not sign in: HTTP {response.status_code}")

@@ -12,6 +12,5 @@ from portal.timeutil import utcnow
 def can_reopen(complaint: Complaint, router: Router) -> bool:
     if complaint.status != s.RESPONDED or complaint.feedback_due is None:
         return False
-    region = router.region(complaint.region_id)
-    today = local_date(utcnow(), region.timezone if region else "Asia/Jakarta")
+    today = local_date(utcnow(), router.timezone_for(complaint.region_id))
     return today <= complaint.feedback_due

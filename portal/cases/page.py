@@ -24,8 +24,7 @@ class Deadline:
 
 
 def deadlines(complaint: Complaint, router: Router) -> list[Deadline]:
-    region = router.region(complaint.region_id)
-    today = local_date(utcnow(), region.timezone if region else "Asia/Jakarta")
+    today = local_date(utcnow(), router.timezone_for(complaint.region_id))
     calendar = calendar_for(router.holidays_for(complaint.region_id))
     rows = [("verification", complaint.verify_due), ("followup", complaint.followup_due)]
     if complaint.feedback_due:

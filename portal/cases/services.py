@@ -107,14 +107,13 @@ def perform(
         raise CaseConflict(str(_l("Laporan ini sudah diubah orang lain sejak Anda membukanya.")))
     transition = transitions.check(action, complaint.status, actor.role)
     now = now or utcnow()
-    region = router.region(complaint.region_id)
     ctx = _Context(
         complaint=complaint,
         data=data,
         actor=actor,
         router=router,
         now=now,
-        today=local_date(now, region.timezone if region else "Asia/Jakarta"),
+        today=local_date(now, router.timezone_for(complaint.region_id)),
         calendar=calendar_for(router.holidays_for(complaint.region_id)),
         clocks=clocks_of(complaint),
     )
@@ -327,8 +326,7 @@ def _days_taken(ctx: _Context) -> int:
 
 
 def _zone(ctx: _Context) -> str:
-    region = ctx.router.region(ctx.complaint.region_id)
-    return region.timezone if region else "Asia/Jakarta"
+    return ctx.router.timezone_for(ctx.complaint.region_id)
 
 
 HANDLERS: dict[str, Callable[[_Context], tuple[str | None, bool]]] = {

@@ -27,7 +27,6 @@ from portal.notifications import schedule
 from portal.routing.engine import Router
 from portal.timeutil import utcnow
 
-RUNNING = (s.NEW, s.VERIFIED, s.IN_PROGRESS)
 RANK = {"ok": 0, "due_soon": 1, "overdue": 2}
 
 
@@ -50,7 +49,7 @@ def tick(router: Router, now: datetime | None = None) -> TickResult:
         _close_expired_feedback(router, region.id, today, now, result)
         stmt = select(Complaint).where(
             Complaint.region_id == region.id,
-            Complaint.status.in_(RUNNING),
+            Complaint.status.in_(s.RUNNING),
             Complaint.due_key < NO_DEADLINE,
             Complaint.sla_state != "overdue",
         )

@@ -33,7 +33,8 @@ class Deadlines:
 
 
 @lru_cache(maxsize=64)
-def _zone(name: str) -> dt_timezone | ZoneInfo:
+def zone(name: str) -> dt_timezone | ZoneInfo:
+    """The zone by IANA name; Indonesia's fixed offsets when the host has no tz data."""
     try:
         return ZoneInfo(name)
     except ZoneInfoNotFoundError:
@@ -47,7 +48,7 @@ def local_date(instant: datetime, timezone: str) -> date:
     """The calendar date of `instant` as the region's offices see it."""
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise ValueError("submitted_at must be timezone-aware (UTC)")
-    return instant.astimezone(_zone(timezone)).date()
+    return instant.astimezone(zone(timezone)).date()
 
 
 def deadlines_for(

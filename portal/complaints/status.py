@@ -14,6 +14,8 @@ FORWARDED = "forwarded"
 ALL = (NEW, VERIFIED, IN_PROGRESS, ON_HOLD, RESPONDED, CLOSED, ARCHIVED, FORWARDED)
 OPEN = (NEW, VERIFIED, IN_PROGRESS, ON_HOLD, RESPONDED)
 FINISHED = (CLOSED, ARCHIVED, FORWARDED)
+# Statuses whose running deadline is staff's (not on hold, not waiting for the citizen).
+RUNNING = (NEW, VERIFIED, IN_PROGRESS)
 
 LABELS = {
     NEW: _l("Belum terverifikasi"),

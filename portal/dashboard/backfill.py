@@ -24,8 +24,7 @@ CLOSING = ("close", "auto_close")
 
 def backfill_region(router: Router, region_id: str) -> int:
     """Fill the missing figures of a region's cases; returns how many changed. Commits."""
-    region = router.region(region_id)
-    zone = region.timezone if region else "Asia/Jakarta"
+    zone = router.timezone_for(region_id)
     calendar = calendar_for(router.holidays_for(region_id))
     stmt = (
         select(Complaint)

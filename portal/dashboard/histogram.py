@@ -9,7 +9,7 @@ entries however many cases it counts.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 
 def encode(hist: Mapping[int, int]) -> str:
@@ -23,13 +23,6 @@ def decode(text: str | None) -> Counter[int]:
         days, _, count = pair.partition(":")
         hist[int(days)] += int(count)
     return hist
-
-
-def merge(hists: Iterable[Mapping[int, int]]) -> Counter[int]:
-    total: Counter[int] = Counter()
-    for h in hists:
-        total.update(h)
-    return total
 
 
 def median(hist: Mapping[int, int]) -> float | None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+
+from portal.clocks.deadlines import local_date, zone
 
 PRESETS = ("12-bulan", "bulan-ini", "3-bulan", "tahun-ini", "tahun-lalu")
 DEFAULT_PRESET = "12-bulan"
@@ -30,14 +31,14 @@ def add_months(month: date, n: int) -> date:
 
 def month_bounds(month: date, timezone: str) -> tuple[datetime, datetime]:
     """The UTC instants [start, end) of a calendar month in the region's time zone."""
-    zone = ZoneInfo(timezone)
-    start = datetime.combine(month, time(0), zone)
-    end = datetime.combine(add_months(month, 1), time(0), zone)
+    tz = zone(timezone)
+    start = datetime.combine(month, time(0), tz)
+    end = datetime.combine(add_months(month, 1), time(0), tz)
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def month_of(instant: datetime, timezone: str) -> date:
-    return first_of_month(instant.astimezone(ZoneInfo(timezone)).date())
+    return first_of_month(local_date(instant, timezone))
 
 
 @dataclass(frozen=True)

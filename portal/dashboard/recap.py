@@ -55,7 +55,7 @@ def refresh(region_id: str, timezone: str, *, unless_within: float = 0.0) -> int
     if unless_within > 0 and now - _last_refresh.get(region_id, -unless_within) < unless_within:
         return 0
     _last_refresh[region_id] = now
-    _lock(region_id)
+    _begin(region_id)
     stmt = delete(DirtyMonth).where(DirtyMonth.region_id == region_id).returning(DirtyMonth.month)
     months = sorted(set(db.session.execute(stmt).scalars()))
     for month in months:
@@ -66,7 +66,7 @@ def refresh(region_id: str, timezone: str, *, unless_within: float = 0.0) -> int
 
 def rebuild(region_id: str, timezone: str) -> int:
     """Recompute every month that has cases (after an upgrade or a restore). Commits."""
-    _lock(region_id)
+    _begin(region_id)
     db.session.execute(delete(DirtyMonth).where(DirtyMonth.region_id == region_id))
     db.session.execute(delete(MonthlyRecap).where(MonthlyRecap.region_id == region_id))
     first, last = db.session.execute(
@@ -174,9 +174,10 @@ def recompute_month(region_id: str, month: date, timezone: str) -> None:
         )
 
 
-def _lock(region_id: str) -> None:
+def _begin(region_id: str) -> None:
+    """On PostgreSQL: take the region's refresh lock for this transaction, and give it the
+    memory to hash a busy month (~60,000 cases) instead of sorting it on disk."""
     if db.session.get_bind().dialect.name == "postgresql":
         key = zlib.crc32(f"stats:{region_id}".encode())
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-        # A busy month groups ~60,000 cases: hash them in memory, not in a sort on disk.
         db.session.execute(text("SET LOCAL work_mem = '32MB'"))

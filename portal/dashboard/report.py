@@ -24,7 +24,6 @@ from portal.extensions import db
 from portal.routing.engine import Router
 from portal.routing.model import Region
 
-RUNNING = (s.NEW, s.VERIFIED, s.IN_PROGRESS)  # the statuses whose deadline is staff's
 OVERDUE_LIST_LIMIT = 50
 RECAP_COLUMNS = (
     MonthlyRecap.dimension,
@@ -182,7 +181,7 @@ def _late_filter(stmt, region_id: str, today: date, agency_id: str | None, publi
     """Open cases past the deadline running now: one range of the open-cases index."""
     stmt = stmt.where(
         Complaint.region_id == region_id,
-        Complaint.status.in_(RUNNING),
+        Complaint.status.in_(s.RUNNING),
         Complaint.due_key < today,
     )
     if agency_id:

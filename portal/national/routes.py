@@ -24,30 +24,21 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from portal.accounts import roles
 from portal.extensions import db
 from portal.national.delivery import retry
 from portal.national.export import FORMATS, export_pending
 from portal.national.models import NationalMirrorItem
 from portal.national.overview import counts, failed_items, waiting_items
+from portal.staff.scoping import admin_region
 
 bp = Blueprint("national", __name__, url_prefix="/staf/nasional")
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
 
 
-def region_scope(user) -> str | None:
-    """None for every region (super-admin), the admin's region, or 403 for anyone else."""
-    if user.role == roles.SUPER_ADMIN:
-        return None
-    if user.role == roles.REGIONAL_ADMIN and user.region_id:
-        return user.region_id
-    abort(403)
-
-
 @bp.get("/")
 @login_required
 def index():
-    region = region_scope(current_user)
+    region = admin_region(current_user)
     return render_template(
         "national/index.html",
         counts=counts(region),
@@ -61,7 +52,7 @@ def index():
 @bp.post("/<int:mirror_id>/kirim-ulang")
 @login_required
 def retry_item(mirror_id: int):
-    region = region_scope(current_user)
+    region = admin_region(current_user)
     stmt = select(NationalMirrorItem.id).where(NationalMirrorItem.id == mirror_id)
     if region is not None:
         stmt = stmt.where(NationalMirrorItem.region_id == region)
@@ -77,7 +68,7 @@ def retry_item(mirror_id: int):
 @bp.post("/ekspor")
 @login_required
 def export():
-    region = region_scope(current_user)
+    region = admin_region(current_user)
     fmt = request.form.get("format", "jsonl")
     if fmt not in FORMATS:
         abort(400)

@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
-from portal.accounts import roles
 from portal.extensions import db
 from portal.notifications.models import DEAD, OutboxMessage
 from portal.notifications.worker import resend
+from portal.staff.scoping import admin_region
 
 bp = Blueprint("notifications", __name__, url_prefix="/staf/surel")
 PAGE_SIZE = 200
@@ -23,11 +23,8 @@ PAGE_SIZE = 200
 def scoped_messages(user) -> Select:
     """The outbox rows this admin may see and re-send."""
     stmt = select(OutboxMessage)
-    if user.role == roles.SUPER_ADMIN:
-        return stmt
-    if user.role == roles.REGIONAL_ADMIN and user.region_id:
-        return stmt.where(OutboxMessage.region_id == user.region_id)
-    abort(403)
+    region = admin_region(user)
+    return stmt if region is None else stmt.where(OutboxMessage.region_id == region)
 
 
 @bp.get("/gagal")

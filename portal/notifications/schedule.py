@@ -30,8 +30,6 @@ from portal.notifications.recipients import (
 )
 from portal.routing.engine import Router
 
-RUNNING = (s.NEW, s.VERIFIED, s.IN_PROGRESS)
-
 
 def _deadline(complaint: Complaint) -> str:
     return "verification" if complaint.status == s.NEW else "followup"
@@ -44,7 +42,7 @@ def _fresh(key: str, recipients: list[Recipient]) -> list[Recipient]:
 
 def queue_reminder(router: Router, complaint: Complaint, now: datetime) -> int:
     """One working day before the running deadline: whoever must act before it."""
-    if complaint.status not in RUNNING or complaint.due_key == NO_DEADLINE:
+    if complaint.status not in s.RUNNING or complaint.due_key == NO_DEADLINE:
         return 0
     if complaint.status == s.NEW:  # verification is the regional admins' job
         contacts = region_contacts(router, complaint.region_id)
@@ -57,7 +55,7 @@ def queue_reminder(router: Router, complaint: Complaint, now: datetime) -> int:
 
 def queue_escalation(router: Router, complaint: Complaint, now: datetime) -> int:
     """The deadline passed: the agency head (its contacts) and the region's leaders."""
-    if complaint.status not in RUNNING or complaint.due_key == NO_DEADLINE:
+    if complaint.status not in s.RUNNING or complaint.due_key == NO_DEADLINE:
         return 0
     if complaint.status == s.NEW:
         contacts = region_contacts(router, complaint.region_id)
@@ -90,7 +88,7 @@ def queue_digests(router: Router, region_id: str, today: date, now: datetime) ->
         select(Complaint)
         .where(
             Complaint.region_id == region_id,
-            Complaint.status.in_(RUNNING),
+            Complaint.status.in_(s.RUNNING),
             Complaint.due_key < today,
         )
         .order_by(Complaint.due_key, Complaint.id)

@@ -28,6 +28,7 @@ from portal.routing.model import (
 from qr.shortcode import normalize
 
 PointKey = tuple[str, str, str]  # live (agency, unit, service) IDs
+DEFAULT_TIMEZONE = "Asia/Jakarta"
 ClockOverrides = Mapping[str, int]
 
 
@@ -230,6 +231,12 @@ class Router:
         )
 
     # --- calendars ------------------------------------------------------------------------
+
+    def timezone_for(self, region_id: str) -> str:
+        """The region's IANA zone; WIB for a region since removed from the file, so an old
+        case still gets dates (most of Indonesia's population lives in WIB)."""
+        region = self.region(region_id)
+        return region.timezone if region is not None else DEFAULT_TIMEZONE
 
     def holidays_for(self, region_id: str) -> frozenset[date]:
         """Extra days off (file-wide + the region's), on top of national holidays.

@@ -28,6 +28,16 @@ def visible_complaints(user: User) -> Select:
     return stmt.where(false())
 
 
+def admin_region(user: User) -> str | None:
+    """For the pages of a region's deliveries (failed e-mail, the SP4N-LAPOR! mirror):
+    None for every region (super-admin), the admin's own region, or 403 for anyone else."""
+    if user.role == roles.SUPER_ADMIN:
+        return None
+    if user.role == roles.REGIONAL_ADMIN and user.region_id:
+        return user.region_id
+    abort(403)
+
+
 def complaint_or_404(user: User, tracking_code: str) -> Complaint:
     """A case the user may see, or 404 — never 403, which would confirm that it exists."""
     stmt = visible_complaints(user).where(Complaint.tracking_code == tracking_code.upper())

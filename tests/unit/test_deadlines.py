@@ -106,10 +106,10 @@ def test_fixed_offset_fallback_without_tz_data(monkeypatch: pytest.MonkeyPatch) 
         raise ZoneInfoNotFoundError(name)
 
     monkeypatch.setattr(mod, "ZoneInfo", missing)
-    mod._zone.cache_clear()
+    mod.zone.cache_clear()
     try:
         assert local_date(utc(2026, 9, 7, 17, 0), WITA) == date(2026, 9, 8)
         with pytest.raises(ZoneInfoNotFoundError):
             local_date(utc(2026, 9, 7, 17, 0), "Europe/Nowhere")
     finally:
-        mod._zone.cache_clear()
+        mod.zone.cache_clear()
