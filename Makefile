@@ -25,7 +25,7 @@ $(MO): translations/en/LC_MESSAGES/messages.po $(STAMP)
 translations: $(MO)
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --omit-header .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o translations/messages.pot --no-location --omit-header .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching
 
 run: install

@@ -1,10 +1,14 @@
-"""The citizen's report form. Validation of shapes only; routing and storage live elsewhere."""
+"""The citizen's report form: widgets, labels and the web-only checks (consent, CSRF).
+
+The rules of a valid report are not here: `validate()` asks the same `NewReport.problems()`
+every other channel asks, and puts each problem under its field.
+"""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
@@ -18,14 +22,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional
 
-MAX_PHOTOS = 3
-PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{6,18}[0-9]$")
+from portal.complaints import intake
+from portal.complaints.intake import NewReport
 
 
 class ComplaintForm(FlaskForm):
-    submission_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
+    submission_key = HiddenField()
     classification = RadioField(
         _l("Jenis laporan"),
         choices=[
@@ -34,40 +38,19 @@ class ComplaintForm(FlaskForm):
             SelectChoice("information", _l("Permintaan Informasi")),
         ],
         default="complaint",
-        validators=[DataRequired(message=_l("Pilih jenis laporan."))],
+        validate_choice=False,  # the intake rules say what a valid kind is
     )
-    category = SelectField(_l("Kategori (opsional)"), choices=[], validators=[Optional()])
-    title = StringField(
-        _l("Judul laporan"),
-        validators=[
-            DataRequired(message=_l("Judul wajib diisi.")),
-            Length(min=5, max=150, message=_l("Judul harus 5 sampai 150 karakter.")),
-        ],
-    )
-    description = TextAreaField(
-        _l("Isi laporan"),
-        validators=[
-            DataRequired(message=_l("Isi laporan wajib diisi.")),
-            Length(min=20, max=5000, message=_l("Isi laporan harus 20 sampai 5000 karakter.")),
-        ],
-    )
+    category = SelectField(_l("Kategori (opsional)"), choices=[], validate_choice=False)
+    title = StringField(_l("Judul laporan"))
+    description = TextAreaField(_l("Isi laporan"))
     incident_date = DateField(_l("Tanggal kejadian (opsional)"), validators=[Optional()])
-    location = StringField(
-        _l("Lokasi rinci (opsional)"),
-        validators=[Optional(), Length(max=200, message=_l("Paling banyak 200 karakter."))],
-    )
+    location = StringField(_l("Lokasi rinci (opsional)"))
     photos = MultipleFileField(_l("Foto (opsional, paling banyak 3)"))
     anonymous = BooleanField(_l("Anonim: sembunyikan identitas saya dari unit yang dilaporkan"))
     confidential = BooleanField(_l("Rahasia: sembunyikan seluruh laporan dari publik"))
-    reporter_name = StringField(
-        _l("Nama"),
-        validators=[Optional(), Length(max=120, message=_l("Paling banyak 120 karakter."))],
-    )
-    reporter_phone = StringField(_l("Nomor HP/WhatsApp"), validators=[Optional()])
-    reporter_email = StringField(
-        _l("E-mail"),
-        validators=[Optional(), Email(message=_l("Alamat e-mail tidak valid.")), Length(max=254)],
-    )
+    reporter_name = StringField(_l("Nama"))
+    reporter_phone = StringField(_l("Nomor HP/WhatsApp"))
+    reporter_email = StringField(_l("E-mail"))
     consent = BooleanField(
         _l(
             "Saya menyatakan laporan ini benar dan setuju data saya diproses untuk "
@@ -76,38 +59,57 @@ class ComplaintForm(FlaskForm):
         validators=[DataRequired(message=_l("Centang persetujuan untuk mengirim laporan."))],
     )
 
+    # Set by the view before validating: the routing file's categories and the region's date.
+    category_ids: frozenset[str] = frozenset()
+    today: date | None = None
+
     def set_categories(self, categories: list[tuple[str, str]]) -> None:
+        self.category_ids = frozenset(value for value, _label in categories)
         self.category.choices = [
             SelectChoice("", _l("— Pilih kategori —")),
             *(SelectChoice(value, label) for value, label in categories),
         ]
 
-    def validate_incident_date(self, field: DateField) -> None:
-        if field.data and field.data > date.today():
-            raise ValidationError(_l("Tanggal kejadian tidak boleh di masa depan."))
-
-    def validate_reporter_phone(self, field: StringField) -> None:
-        if field.data and not PHONE_PATTERN.match(field.data.strip()):
-            raise ValidationError(_l("Nomor HP tidak valid (contoh: 0812 3456 7890)."))
-
-    def validate_photos(self, field: MultipleFileField) -> None:
-        if len(self.chosen_photos()) > MAX_PHOTOS:
-            raise ValidationError(_l("Paling banyak 3 foto."))
-
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
-        if not self.anonymous.data:
-            if not (self.reporter_name.data or "").strip():
-                self.reporter_name.errors.append(
-                    _l("Nama wajib diisi, kecuali Anda memilih Anonim.")
-                )
-                ok = False
-            if not (self.reporter_phone.data or self.reporter_email.data):
-                self.reporter_phone.errors.append(
-                    _l("Isi nomor HP atau e-mail agar petugas dapat menghubungi Anda.")
-                )
-                ok = False
-        return ok
+        problems = self.report("id").problems(
+            today=self.today or date.today(),
+            categories=self.category_ids,
+            photo_count=len(self.chosen_photos()),
+        )
+        self.show_problems(problems)
+        return ok and not problems
+
+    def show_problems(self, problems: dict[str, intake.Problem]) -> None:
+        """Put each problem under its field, for the page to show next to it."""
+        for name, problem in problems.items():
+            field = getattr(self, name, None)
+            if field is None:
+                self.form_errors.append(problem.render(_))
+            else:
+                field.errors = [*field.errors, problem.render(_)]
+
+    def report(self, locale: str) -> NewReport:
+        """The typed values as the channel-neutral report (blanks stripped, empties None)."""
+
+        def clean(value: str | None) -> str | None:
+            return (value or "").strip() or None
+
+        return NewReport(
+            submission_key=self.submission_key.data or "",
+            classification=self.classification.data or "",
+            category=self.category.data or None,
+            title=(self.title.data or "").strip(),
+            description=(self.description.data or "").strip(),
+            incident_date=self.incident_date.data,
+            location=clean(self.location.data),
+            reporter_name=clean(self.reporter_name.data),
+            reporter_phone=clean(self.reporter_phone.data),
+            reporter_email=clean(self.reporter_email.data),
+            anonymous=bool(self.anonymous.data),
+            confidential=bool(self.confidential.data),
+            locale=locale,
+        )
 
     def chosen_photos(self) -> list:
         """The file inputs that actually carry a file (browsers send empty ones too)."""

@@ -13,13 +13,17 @@ from portal.cases import transitions
 from portal.cases.feedback import can_reopen
 from portal.citizen.form_cache import BlankFormCache
 from portal.citizen.photo_upload import process_uploads
+from portal.clocks.deadlines import local_date
+from portal.complaints import intake
 from portal.complaints.access import token_matches
 from portal.complaints.display import place_names
+from portal.complaints.intake import InvalidReport
 from portal.complaints.queries import by_tracking_code
-from portal.complaints.submission import NewReport, submit_report
+from portal.complaints.submission import submit_report
 from portal.complaints.tracking_codes import normalize_tracking_code
 from portal.routing.active import get_router
 from portal.routing.model import ServicePoint, UnknownServicePoint
+from portal.timeutil import utcnow
 from qr.payload import InvalidPayload, decode
 from qr.shortcode import format_code, normalize
 
@@ -92,6 +96,7 @@ def _report(point: ServicePoint):
         )
     form = ComplaintForm()
     form.set_categories([(c.id, c.name) for c in router.categories])
+    form.today = local_date(utcnow(), point.region.timezone)
     if request.method == "GET":
         return _form_page(point, generate_csrf(), secrets.token_urlsafe(24), form)
     if form.validate_on_submit():
@@ -100,18 +105,24 @@ def _report(point: ServicePoint):
             try:
                 receipt = submit_report(
                     point.ids,
-                    _new_report(form),
+                    form.report(str(get_locale())),
                     photos,
+                    channel=intake.WEB,
                     router=router,
                     upload_dir=current_app.config["UPLOAD_FOLDER"],
                     secret=current_app.config["SECRET_KEY"],
                 )
             except UnknownServicePoint:
                 return render_template("citizen/gone.html"), 404
-            return redirect(
-                url_for(".track_case", code=receipt.tracking_code, t=receipt.access_token, baru=1),
-                code=303,
-            )
+            except InvalidReport as exc:  # the routing file changed under the form
+                form.show_problems(exc.problems)
+            else:
+                return redirect(
+                    url_for(
+                        ".track_case", code=receipt.tracking_code, t=receipt.access_token, baru=1
+                    ),
+                    code=303,
+                )
     return _form_page(point, generate_csrf(), form.submission_key.data or "", form), 400
 
 
@@ -120,27 +131,8 @@ def _form_page(point: ServicePoint, csrf: str, submission_key: str, form=None) -
         form = ComplaintForm(formdata=None)
         form.set_categories([(c.id, c.name) for c in get_router().categories])
     form.submission_key.data = submission_key
-    return render_template("citizen/report_form.html", form=form, point=point, csrf=csrf)
-
-
-def _new_report(form: ComplaintForm) -> NewReport:
-    def clean(value: str | None) -> str | None:
-        return (value or "").strip() or None
-
-    return NewReport(
-        submission_key=form.submission_key.data,
-        classification=form.classification.data,
-        category=form.category.data or None,
-        title=form.title.data.strip(),
-        description=form.description.data.strip(),
-        incident_date=form.incident_date.data,
-        location=clean(form.location.data),
-        reporter_name=clean(form.reporter_name.data),
-        reporter_phone=clean(form.reporter_phone.data),
-        reporter_email=clean(form.reporter_email.data),
-        anonymous=bool(form.anonymous.data),
-        confidential=bool(form.confidential.data),
-        locale=str(get_locale()),
+    return render_template(
+        "citizen/report_form.html", form=form, point=point, csrf=csrf, limits=intake
     )
 
 

@@ -1,4 +1,4 @@
-"""A complaint as plain JSON for machines (CLI, later the API). Anonim drops the reporter."""
+"""A complaint as plain JSON for machines (the `complaints list` CLI). Anonim drops the reporter."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ def complaint_summary(c: Complaint) -> dict:
             "unit": c.origin_unit_id,
             "service": c.origin_service_id,
         },
+        "channel": c.channel,
         "classification": c.classification,
         "category": c.category,
         "title": c.title,

@@ -1,4 +1,5 @@
-"""Case statuses, named as staff know them from SP4N-LAPOR!."""
+"""Labels people read: statuses (as staff know them from SP4N-LAPOR!), kinds, channels
+and timeline events."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -34,6 +35,14 @@ CLASSIFICATION_LABELS = {
     "information": _l("Permintaan Informasi"),
 }
 
+CHANNEL_LABELS = {
+    "web": _l("Formulir web"),
+    "counter": _l("Loket (dicatat petugas)"),
+    "api": _l("API (Open311)"),
+    "whatsapp": _l("WhatsApp"),
+    "sms": _l("SMS"),
+}
+
 EVENT_LABELS = {
     "submitted": _l("Laporan diterima dan masuk antrean daerah"),
     "verify": _l("Laporan diverifikasi dan didisposisikan"),
@@ -63,6 +72,10 @@ def classification_label(value: str) -> str:
     return str(CLASSIFICATION_LABELS.get(value, value))
 
 
+def channel_label(value: str) -> str:
+    return str(CHANNEL_LABELS.get(value, value))
+
+
 def event_label(kind: str) -> str:
     return str(EVENT_LABELS.get(kind, kind))
 
@@ -71,5 +84,6 @@ def template_helpers() -> dict:
     return {
         "status_label": label,
         "classification_label": classification_label,
+        "channel_label": channel_label,
         "event_label": event_label,
     }

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.clocks.calendar import calendar_for
-from portal.clocks.deadlines import deadlines_for
+from portal.clocks.deadlines import deadlines_for, local_date
 from portal.complaints import status
 from portal.complaints.access import access_token_for, token_hash
+from portal.complaints.intake import CHANNELS, InvalidReport, NewReport
 from portal.complaints.models import Complaint, Event, Photo
 from portal.complaints.photos import ProcessedPhoto
 from portal.complaints.storage import delete_blob, save_blob
@@ -24,23 +25,6 @@ from portal.routing.loader import Router
 from portal.timeutil import utcnow
 
 CODE_ATTEMPTS = 8
-
-
-@dataclass(frozen=True)
-class NewReport:
-    submission_key: str
-    classification: str
-    title: str
-    description: str
-    category: str | None = None
-    incident_date: date | None = None
-    location: str | None = None
-    reporter_name: str | None = None
-    reporter_phone: str | None = None
-    reporter_email: str | None = None
-    anonymous: bool = False
-    confidential: bool = False
-    locale: str = "id"
 
 
 @dataclass(frozen=True)
@@ -55,6 +39,7 @@ def submit_report(
     report: NewReport,
     photos: Sequence[ProcessedPhoto],
     *,
+    channel: str,
     router: Router,
     upload_dir: str,
     secret: str,
@@ -62,16 +47,30 @@ def submit_report(
 ) -> Receipt:
     """Store the report with its photos, first event, routing decision and deadlines.
 
-    Raises UnknownServicePoint if the IDs route nowhere. A replay of the same form (same
-    submission key) stores nothing and returns the first submission's receipt.
+    `channel` is the door it came through (intake.CHANNELS). Raises InvalidReport when the
+    report breaks the intake rules (channels check first, for friendly errors; this is the
+    check no channel can skip) and UnknownServicePoint if the IDs route nowhere. A replay
+    of the same form (same submission key) stores nothing and returns the first
+    submission's receipt.
     """
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}")
+    submitted_at = now or utcnow()
+    point = router.find_service_point(*service_point)
+    if point is not None:  # an unknown one is refused by route() below
+        problems = report.problems(
+            today=local_date(submitted_at, point.region.timezone),
+            categories=router.category_ids,
+            photo_count=len(photos),
+        )
+        if problems:
+            raise InvalidReport(problems)
     token = access_token_for(secret, report.submission_key)
     # No look-up first: the unique submission key catches a replay at insert time, so the
     # common case (a new report) costs one round trip less.
     destination = router.route(
         *service_point, classification=report.classification, category=report.category
     )
-    submitted_at = now or utcnow()
     due = deadlines_for(
         submitted_at,
         destination.region.timezone,
@@ -107,6 +106,7 @@ def submit_report(
                 anonymous=report.anonymous,
                 confidential=report.confidential,
                 locale=report.locale,
+                channel=channel,
                 status=status.NEW,
                 routing_version=destination.version,
                 routing_rule=destination.rule_id,

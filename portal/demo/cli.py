@@ -14,7 +14,8 @@ from flask.cli import AppGroup
 
 from portal.accounts import roles
 from portal.accounts.services import create_user, find_by_email
-from portal.complaints.submission import NewReport, submit_report
+from portal.complaints.intake import WEB, NewReport
+from portal.complaints.submission import submit_report
 from portal.demo.history import seed_history
 from portal.routing.active import get_router
 from qr.payload import ServiceRef, encode
@@ -78,6 +79,7 @@ def seed() -> None:
                     reporter_email="warga@example.org",
                 ),
                 [],
+                channel=WEB,
                 router=router,
                 upload_dir=current_app.config["UPLOAD_FOLDER"],
                 secret=current_app.config["SECRET_KEY"],

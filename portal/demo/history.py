@@ -18,8 +18,9 @@ from sqlalchemy import select
 from portal.cases import transitions
 from portal.cases.services import ActionInput, Actor, perform
 from portal.clocks.calendar import calendar_for
+from portal.complaints.intake import WEB, NewReport
 from portal.complaints.models import Complaint
-from portal.complaints.submission import NewReport, submit_report
+from portal.complaints.submission import submit_report
 from portal.extensions import db
 from portal.routing.engine import Router
 from portal.timeutil import utcnow
@@ -64,9 +65,11 @@ def seed_history(router: Router, region_id: str) -> int:
                 title=rng.choice(TITLES),
                 description="Laporan contoh untuk dasbor demo.",
                 reporter_name="Warga Demo",
+                reporter_phone="0812 0000 0000",
                 confidential=rng.random() < 0.1,
             ),
             [],
+            channel=WEB,
             router=router,
             upload_dir=current_app.config["UPLOAD_FOLDER"],
             secret=current_app.config["SECRET_KEY"],

@@ -100,6 +100,7 @@ class Router:
         self.rules: tuple[Rule, ...] = data.rules
         self._regions = {r.id: r for r in data.regions}
         self._categories = {c.id: c for c in data.categories}
+        self.category_ids: frozenset[str] = frozenset(self._categories)
         self._agencies: dict[str, Agency] = {}
         self._units: dict[tuple[str, str], Unit] = {}
         self._points: dict[PointKey, ServicePoint] = {}

@@ -15,8 +15,9 @@ from sqlalchemy import select
 
 from portal.cases import transitions
 from portal.cases.services import ActionInput, Actor, perform
+from portal.complaints.intake import WEB, NewReport
 from portal.complaints.models import Complaint
-from portal.complaints.submission import NewReport, submit_report
+from portal.complaints.submission import submit_report
 from portal.extensions import db
 
 ADMIN = Actor("regional-admin")
@@ -43,7 +44,7 @@ def _file(router, point, key, when, classification, title, **extra) -> Complaint
     receipt = submit_report(
         point,
         NewReport(
-            submission_key=f"dash-{key}",
+            submission_key=f"dashboard-report-{key}",
             classification=classification,
             category=extra.pop("category", "kualitas-layanan"),
             title=title,
@@ -53,6 +54,7 @@ def _file(router, point, key, when, classification, title, **extra) -> Complaint
             **extra,
         ),
         [],
+        channel=WEB,
         router=router,
         upload_dir=current_app.config["UPLOAD_FOLDER"],
         secret=current_app.config["SECRET_KEY"],

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from portal.accounts.services import create_user
 from portal.cases.sla import tick
 from portal.clocks.calendar import calendar_for
+from portal.complaints.intake import WEB, NewReport
 from portal.complaints.models import Complaint
-from portal.complaints.submission import NewReport, submit_report
+from portal.complaints.submission import submit_report
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from tests.functional import test_outbox
@@ -102,19 +103,23 @@ def _report(app, router, submitted: date, key: str = "k1") -> Complaint:
     submit_report(
         ULIN,
         NewReport(
-            submission_key=key,
+            submission_key=f"notification-test-{key}",
             classification="complaint",
             title="Antrean lama",
-            description="Menunggu tiga jam.",
+            description="Menunggu tiga jam di loket pendaftaran.",
+            reporter_name="Warga Uji",
             reporter_email="warga@example.org",
         ),
         [],
+        channel=WEB,
         router=router,
         upload_dir=app.config["UPLOAD_FOLDER"],
         secret=app.config["SECRET_KEY"],
         now=_at(submitted),
     )
-    return db.session.execute(select(Complaint).filter_by(submission_key=key)).scalar_one()
+    return db.session.execute(
+        select(Complaint).filter_by(submission_key=f"notification-test-{key}")
+    ).scalar_one()
 
 
 def _queued(template: str) -> list[OutboxMessage]:

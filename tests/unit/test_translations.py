@@ -25,6 +25,8 @@ def extracted(tmp_path: Path) -> set[str]:
             "babel.cfg",
             "-k",
             "_l",
+            "-k",
+            "N_",
             "-o",
             str(pot),
             ".",

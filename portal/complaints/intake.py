@@ -1,0 +1,178 @@
+"""What a report must look like, whichever door it came through (web form, counter, API, chat).
+
+Plain Python on purpose: every channel builds a `NewReport` and asks it for its `problems()`,
+and `submit_report` asks again before storing, so no channel can accept what another
+refuses. Messages are Indonesian message ids, translated where they are shown (the form,
+an API error, a chat reply), because this module cannot know the reader's language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from portal.routing.model import CLASSIFICATIONS
+
+WEB = "web"
+COUNTER = "counter"
+API = "api"
+WHATSAPP = "whatsapp"
+SMS = "sms"
+CHANNELS: tuple[str, ...] = (WEB, COUNTER, API, WHATSAPP, SMS)
+
+TITLE_MIN, TITLE_MAX = 5, 150
+DESCRIPTION_MIN, DESCRIPTION_MAX = 20, 5000
+LOCATION_MAX = 200
+NAME_MAX = 120
+EMAIL_MAX = 254
+SUBMISSION_KEY_MIN, SUBMISSION_KEY_MAX = 16, 64
+MAX_PHOTOS = 3
+# Indonesian mobile and landline numbers as people write them: 0812 3456 7890, +62-812…
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{6,18}[0-9]$")
+
+
+def N_(message: str) -> str:
+    """Marks a message for the translation catalogue; it is translated where shown."""
+    return message
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one field: an Indonesian message id and its placeholders."""
+
+    message: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def render(self, translate) -> str:
+        """The message in the reader's language, e.g. `problem.render(flask_babel.gettext)`."""
+        text = translate(self.message)
+        return text % dict(self.params) if self.params else text
+
+
+@dataclass(frozen=True)
+class NewReport:
+    """What a citizen sends, already stripped of surrounding blanks by the channel."""
+
+    submission_key: str
+    classification: str
+    title: str
+    description: str
+    category: str | None = None
+    incident_date: date | None = None
+    location: str | None = None
+    reporter_name: str | None = None
+    reporter_phone: str | None = None
+    reporter_email: str | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    locale: str = "id"
+
+    def problems(
+        self,
+        *,
+        today: date,
+        categories: Collection[str] | None = None,
+        photo_count: int = 0,
+    ) -> dict[str, Problem]:
+        """Field name -> the first problem with it; empty when the report may be stored.
+
+        `today` is the date where the report is filed (the region's own date), so a
+        citizen in WIT filing at 07:00 may name today's date. `categories`: the ids the
+        routing file knows (None skips the check).
+        """
+        found: dict[str, Problem] = {}
+
+        def check(name: str, problem: Problem | None) -> None:
+            if problem is not None and name not in found:
+                found[name] = problem
+
+        # A replay of a key returns the first receipt, private link included: a channel
+        # must draw keys nobody can guess, never take a short one from outside.
+        key = self.submission_key or ""
+        if not SUBMISSION_KEY_MIN <= len(key) <= SUBMISSION_KEY_MAX:
+            check("submission_key", Problem(N_("Formulir tidak lengkap. Muat ulang halaman.")))
+        if self.classification not in CLASSIFICATIONS:
+            check("classification", Problem(N_("Pilih jenis laporan.")))
+        check(
+            "title",
+            _text(
+                self.title,
+                TITLE_MIN,
+                TITLE_MAX,
+                N_("Judul wajib diisi."),
+                N_("Judul harus %(min)s sampai %(max)s karakter."),
+            ),
+        )
+        check(
+            "description",
+            _text(
+                self.description,
+                DESCRIPTION_MIN,
+                DESCRIPTION_MAX,
+                N_("Isi laporan wajib diisi."),
+                N_("Isi laporan harus %(min)s sampai %(max)s karakter."),
+            ),
+        )
+        if self.category and categories is not None and self.category not in categories:
+            check("category", Problem(N_("Kategori tidak dikenal. Pilih dari daftar.")))
+        if self.incident_date is not None and self.incident_date > today:
+            check("incident_date", Problem(N_("Tanggal kejadian tidak boleh di masa depan.")))
+        check("location", _at_most(self.location, LOCATION_MAX))
+        check("reporter_name", _at_most(self.reporter_name, NAME_MAX))
+        if self.reporter_phone and not PHONE_PATTERN.match(self.reporter_phone):
+            check("reporter_phone", Problem(N_("Nomor HP tidak valid (contoh: 0812 3456 7890).")))
+        check("reporter_email", _email(self.reporter_email))
+        if not self.anonymous:
+            # Staff must be able to answer someone: a name, and a phone or an e-mail.
+            if not (self.reporter_name or "").strip():
+                check(
+                    "reporter_name", Problem(N_("Nama wajib diisi, kecuali Anda memilih Anonim."))
+                )
+            if not (self.reporter_phone or self.reporter_email):
+                check(
+                    "reporter_phone",
+                    Problem(N_("Isi nomor HP atau e-mail agar petugas dapat menghubungi Anda.")),
+                )
+        if photo_count > MAX_PHOTOS:
+            check("photos", Problem(N_("Paling banyak %(max)s foto."), {"max": MAX_PHOTOS}))
+        return found
+
+
+def _text(value: str, low: int, high: int, required: str, length: str) -> Problem | None:
+    text = (value or "").strip()
+    if not text:
+        return Problem(required)
+    if not low <= len(text) <= high:
+        return Problem(length, {"min": low, "max": high})
+    return None
+
+
+def _at_most(value: str | None, high: int) -> Problem | None:
+    if value and len(value) > high:
+        return Problem(N_("Paling banyak %(max)s karakter."), {"max": high})
+    return None
+
+
+def _email(value: str | None) -> Problem | None:
+    if not value:
+        return None
+    if len(value) > EMAIL_MAX:
+        return Problem(N_("Paling banyak %(max)s karakter."), {"max": EMAIL_MAX})
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError:
+        return Problem(N_("Alamat e-mail tidak valid."))
+    return None
+
+
+class InvalidReport(ValueError):
+    """A report that breaks the intake rules; `problems` says which fields and why."""
+
+    def __init__(self, problems: Mapping[str, Problem]):
+        super().__init__(", ".join(f"{name}: {p.message}" for name, p in problems.items()))
+        self.problems = dict(problems)
