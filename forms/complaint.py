@@ -24,8 +24,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
-from portal.complaints import intake
-from portal.complaints.intake import NewReport
+from portal.intake.report import NewReport, Problem
 
 
 class ComplaintForm(FlaskForm):
@@ -80,7 +79,7 @@ class ComplaintForm(FlaskForm):
         self.show_problems(problems)
         return ok and not problems
 
-    def show_problems(self, problems: dict[str, intake.Problem]) -> None:
+    def show_problems(self, problems: dict[str, Problem]) -> None:
         """Put each problem under its field, for the page to show next to it."""
         for name, problem in problems.items():
             field = getattr(self, name, None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +81,7 @@ def _import_models() -> None:
     import portal.national.models
     import portal.notifications.models
     import portal.posters.models
-    import portal.routing_admin.models  # noqa: F401
+    import portal.routing.models  # noqa: F401
 
 
 def configure_routing_step(app: Flask) -> None:
@@ -103,6 +102,9 @@ def configure_i18n(app: Flask) -> None:
 
 def configure_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
+    from portal.cases.routes import bp as cases_bp
+    from portal.cases.template_routes import bp as response_templates_bp
+    from portal.citizen.conversation import bp as conversation_bp
     from portal.citizen.routes import bp as citizen_bp
     from portal.dashboard.routes import bp as dashboard_bp
     from portal.dashboard.routes import public_bp as public_stats_bp
@@ -113,13 +115,13 @@ def configure_blueprints(app: Flask) -> None:
     from portal.routing_admin.routes import bp as routing_admin_bp
     from portal.staff.routes import bp as staff_bp
 
-    import_module("portal.cases.routes")  # case page and actions, on the staff blueprint
-    import_module("portal.cases.template_routes")
-    import_module("portal.citizen.conversation")  # citizen replies, on the citizen blueprint
     blueprints = (
         citizen_bp,
+        conversation_bp,
         accounts_bp,
         staff_bp,
+        cases_bp,
+        response_templates_bp,
         posters_bp,
         notifications_bp,
         national_bp,
@@ -140,8 +142,8 @@ def configure_cli(app: Flask) -> None:
     from portal.demo.cli import demo_cli
     from portal.national.cli import national_cli
     from portal.notifications.cli import outbox_cli
+    from portal.posters.cli import qr_cli
     from portal.routing.cli import routing_cli
-    from qr.cli import qr_cli
 
     groups = (routing_cli, qr_cli, users_cli, complaints_cli, sla_cli, outbox_cli, national_cli)
     for group in (*groups, stats_cli, demo_cli):

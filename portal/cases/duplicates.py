@@ -1,15 +1,18 @@
-"""Possible duplicates shown when verifying: same service, last 7 days, similar title."""
+"""Possible duplicates shown when verifying: same service, last 7 days, similar title.
+
+A hint is a staff query like any other: it starts from what the viewer may see.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from difflib import SequenceMatcher
 
-from sqlalchemy import select
-
+from portal.accounts.models import User
 from portal.complaints import status as s
 from portal.complaints.models import Complaint
 from portal.extensions import db
+from portal.staff.scoping import visible_complaints
 
 WINDOW = timedelta(days=7)
 THRESHOLD = 0.55
@@ -23,9 +26,11 @@ def _similarity(a: str, b: str) -> float:
     return max(SequenceMatcher(None, a, b).ratio(), overlap)
 
 
-def similar_open_cases(complaint: Complaint, limit: int = 5) -> list[tuple[Complaint, float]]:
+def similar_open_cases(
+    user: User, complaint: Complaint, limit: int = 5
+) -> list[tuple[Complaint, float]]:
     stmt = (
-        select(Complaint)
+        visible_complaints(user)
         .where(
             Complaint.region_id == complaint.region_id,
             Complaint.origin_agency_id == complaint.origin_agency_id,

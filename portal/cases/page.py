@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from portal.cases import transitions
-from portal.cases.clocks import NO_DEADLINE, working_days_left
 from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import local_date
+from portal.clocks.due import NO_DEADLINE, working_days_left
 from portal.complaints import status as s
 from portal.complaints.models import Complaint
 from portal.routing.engine import Router

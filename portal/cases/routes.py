@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -28,8 +38,9 @@ from portal.complaints.storage import blob_path
 from portal.extensions import db
 from portal.routing.active import get_router
 from portal.staff.privacy import may_see_reporter
-from portal.staff.routes import bp
 from portal.staff.scoping import complaint_or_404
+
+bp = Blueprint("cases", __name__, url_prefix="/staf")
 
 
 @bp.get("/kasus/<code>")
@@ -65,7 +76,7 @@ def _render(
         deadlines=page.deadlines(complaint, router),
         actions=page.offered_actions(complaint, current_user.role),
         dispose_targets=page.dispose_targets(complaint, router),
-        duplicates=similar_open_cases(complaint) if complaint.status == s.NEW else [],
+        duplicates=similar_open_cases(current_user, complaint) if complaint.status == s.NEW else [],
         templates=templates_for_agency(complaint.agency_id),
         regions=[r for r in router.regions if r.id != complaint.region_id],
     ), status
@@ -117,7 +128,7 @@ def act(code: str, action: str):
         form.version.data = complaint.version_id
         return _render(complaint, form, error=exc.message, failed_action=action, status=400)
     flash(_("Tersimpan: %(what)s.", what=event_label(action)))
-    return redirect(url_for("staff.case", code=complaint.tracking_code), code=303)
+    return redirect(url_for(".case", code=complaint.tracking_code), code=303)
 
 
 def _why(exc: Exception, complaint) -> str:

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.cases import transitions
-from portal.cases.clocks import NO_DEADLINE, resume_after_hold
 from portal.clocks.calendar import WorkingCalendar, calendar_for
 from portal.clocks.deadlines import local_date
+from portal.clocks.due import NO_DEADLINE, resume_after_hold
 from portal.complaints import status as s
 from portal.complaints.models import Complaint, Event
 from portal.dashboard.metrics import answered_on_time, working_days_taken
@@ -157,11 +157,10 @@ def _text(ctx: _Context, *, required: bool = True) -> str | None:
 
 
 def _unit_in_region(ctx: _Context) -> tuple[str, str]:
-    region = ctx.router.region(ctx.complaint.region_id)
-    agency = (
-        next((a for a in region.agencies if a.id == ctx.data.agency_id), None) if region else None
-    )
-    unit = next((u for u in agency.units if u.id == ctx.data.unit_id), None) if agency else None
+    agency = ctx.router.agency(ctx.data.agency_id or "")
+    if agency is not None and agency.region_id != ctx.complaint.region_id:
+        agency = None  # disposing stays within the region; forwarding is another action
+    unit = ctx.router.unit(agency.id, ctx.data.unit_id or "") if agency else None
     if unit is None:
         raise ActionInputError(
             str(_l("Pilih instansi dan unit tujuan disposisi di daerah ini.")), field="unit_id"

@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from portal.cases import transitions
-from portal.cases.clocks import NO_DEADLINE, due_state
 from portal.cases.services import ActionInput, Actor, perform
 from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import local_date
+from portal.clocks.due import NO_DEADLINE, due_state
 from portal.complaints import status as s
 from portal.complaints.models import Complaint, Event
 from portal.dashboard.recap import refresh as recap_refresh

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forms.case_actions import TemplateForm
 from portal.accounts import roles
+from portal.accounts.reach import reach_of
 from portal.cases.templates import (
     TemplateError,
     add_template,
@@ -17,25 +18,21 @@ from portal.cases.templates import (
 from portal.complaints.models import ResponseTemplate
 from portal.extensions import db
 from portal.routing.active import get_router
-from portal.staff.routes import bp
+
+bp = Blueprint("response_templates", __name__, url_prefix="/staf/templat")
 
 
 def _agencies(user) -> list:
-    """Agencies whose templates this user keeps; leaders keep none (read-only role)."""
-    router = get_router()
-    every = [a for r in router.regions for a in r.agencies]
-    if user.role == roles.SUPER_ADMIN:
-        return every
-    if user.role == roles.REGIONAL_ADMIN:
-        return [a for a in every if a.region_id == user.region_id]
-    if user.role in (roles.AGENCY_OFFICER, roles.UNIT_OFFICER):
-        return [a for a in every if a.id == user.agency_id]
-    return []
+    """Agencies whose templates this user keeps (a unit officer shares their agency's);
+    leaders keep none (read-only role)."""
+    if user.role == roles.LEADER:
+        return []
+    return list(reach_of(user).agencies(get_router()))
 
 
-@bp.route("/templat", methods=["GET", "POST"])
+@bp.route("", methods=["GET", "POST"])
 @login_required
-def response_templates():
+def index():
     agencies = _agencies(current_user)
     if not agencies:
         abort(403)
@@ -53,7 +50,7 @@ def response_templates():
                 status = 400
             else:
                 flash(_("Templat disimpan."))
-                return redirect(url_for("staff.response_templates"), code=303)
+                return redirect(url_for(".index"), code=303)
         else:
             status = 400
     names = {a.id: a.name for a in agencies}
@@ -63,13 +60,13 @@ def response_templates():
     ), status
 
 
-@bp.post("/templat/<int:template_id>/hapus")
+@bp.post("/<int:template_id>/hapus")
 @login_required
-def delete_response_template(template_id: int):
+def delete(template_id: int):
     template = db.session.get(ResponseTemplate, template_id)
     allowed = {a.id for a in _agencies(current_user)}
     if template is None or template.agency_id not in allowed:
         abort(404)
     delete_template(template)  # CSRFProtect has checked the token before this view runs
     flash(_("Templat dihapus."))
-    return redirect(url_for("staff.response_templates"), code=303)
+    return redirect(url_for(".index"), code=303)

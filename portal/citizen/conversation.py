@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from forms.case_actions import CitizenActionForm
 from portal.cases import transitions
 from portal.cases.services import ActionInput, ActionInputError, Actor, CaseError, perform
-from portal.citizen.routes import bp, case_page
+from portal.citizen.routes import case_page
 from portal.complaints.access import token_matches
 from portal.complaints.queries import by_tracking_code
 from portal.complaints.tracking_codes import normalize_tracking_code
 from portal.extensions import db
 from portal.routing.active import get_router
 
+bp = Blueprint("conversation", __name__)
+
 VERBS = {"jawab": "answer", "balas": "reply", "nilai": "rate", "buka-kembali": "reopen"}
 
 
 @bp.post("/lacak/<code>/<verb>")
-def citizen_act(code: str, verb: str):
+def act(code: str, verb: str):
     action = VERBS.get(verb) or abort(404)
     normalized = normalize_tracking_code(code)
     complaint = by_tracking_code(normalized) if normalized else None

@@ -14,13 +14,13 @@ from portal.cases.feedback import can_reopen
 from portal.citizen.form_cache import BlankFormCache
 from portal.citizen.photo_upload import process_uploads
 from portal.clocks.deadlines import local_date
-from portal.complaints import intake
 from portal.complaints.access import token_matches
 from portal.complaints.display import place_names
-from portal.complaints.intake import InvalidReport
 from portal.complaints.queries import by_tracking_code
-from portal.complaints.submission import submit_report
 from portal.complaints.tracking_codes import normalize_tracking_code
+from portal.intake import report as rules
+from portal.intake.report import InvalidReport
+from portal.intake.submission import submit_report
 from portal.routing.active import get_router
 from portal.routing.model import ServicePoint, UnknownServicePoint
 from portal.timeutil import utcnow
@@ -41,12 +41,15 @@ def index():
 @bp.get("/pilih/<region_id>/<agency_id>/<unit_id>")
 def pick(region_id: str, agency_id: str | None = None, unit_id: str | None = None):
     """The manual picker, one level per page, for citizens without a QR."""
-    region = get_router().region(region_id) or abort(404)
+    router = get_router()
+    region = router.region(region_id) or abort(404)
     agency = unit = None
     if agency_id:
-        agency = next((a for a in region.agencies if a.id == agency_id), None) or abort(404)
+        agency = router.agency(agency_id)
+        if agency is None or agency.region_id != region.id:
+            abort(404)
     if unit_id:
-        unit = next((u for u in agency.units if u.id == unit_id), None) or abort(404)
+        unit = router.unit(agency.id, unit_id) or abort(404)
     return render_template(
         "citizen/pick.html", region=region, agency=agency, unit=unit, format_code=format_code
     )
@@ -107,7 +110,7 @@ def _report(point: ServicePoint):
                     point.ids,
                     form.report(str(get_locale())),
                     photos,
-                    channel=intake.WEB,
+                    channel=rules.WEB,
                     router=router,
                     upload_dir=current_app.config["UPLOAD_FOLDER"],
                     secret=current_app.config["SECRET_KEY"],
@@ -132,7 +135,7 @@ def _form_page(point: ServicePoint, csrf: str, submission_key: str, form=None) -
         form.set_categories([(c.id, c.name) for c in get_router().categories])
     form.submission_key.data = submission_key
     return render_template(
-        "citizen/report_form.html", form=form, point=point, csrf=csrf, limits=intake
+        "citizen/report_form.html", form=form, point=point, csrf=csrf, limits=rules
     )
 
 

@@ -19,10 +19,8 @@ class PlaceNames:
 def place_names(router: Router, complaint) -> PlaceNames:
     """Fall back to the raw IDs when a later routing version no longer knows a name."""
     region = router.region(complaint.region_id)
-    agency = (
-        next((a for a in region.agencies if a.id == complaint.agency_id), None) if region else None
-    )
-    unit = next((u for u in agency.units if u.id == complaint.unit_id), None) if agency else None
+    agency = router.agency(complaint.agency_id)
+    unit = router.unit(complaint.agency_id, complaint.unit_id)
     point = router.find_service_point(
         complaint.origin_agency_id, complaint.origin_unit_id, complaint.origin_service_id
     )
@@ -38,5 +36,5 @@ def place_names(router: Router, complaint) -> PlaceNames:
         agency=agency.name if agency else complaint.agency_id,
         unit=unit.name if unit else complaint.unit_id,
         origin=origin,
-        timezone=region.timezone if region else "Asia/Jakarta",
+        timezone=router.timezone_for(complaint.region_id),
     )

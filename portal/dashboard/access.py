@@ -7,6 +7,7 @@ from flask import abort
 
 from portal.accounts import roles
 from portal.accounts.models import User
+from portal.accounts.reach import reach_of
 from portal.routing.engine import Router
 from portal.routing.model import Agency, Region
 
@@ -14,18 +15,20 @@ VIEWERS = frozenset({roles.SUPER_ADMIN, roles.REGIONAL_ADMIN, roles.LEADER})
 
 
 def may_view_dashboard(user: User) -> bool:
-    return user.role in VIEWERS and (user.role == roles.SUPER_ADMIN or bool(user.region_id))
+    reach = reach_of(user)
+    return user.role in VIEWERS and (reach.everything or reach.region_id is not None)
 
 
 def dashboard_region(user: User, router: Router, requested: str | None) -> Region:
     if not may_view_dashboard(user):
         abort(403)
-    if user.role == roles.SUPER_ADMIN:
+    reach = reach_of(user)
+    if reach.everything:
         region = router.region(requested) if requested else next(iter(router.regions), None)
-    elif requested and requested != user.region_id:
+    elif requested and not reach.covers_region(requested):
         region = None
     else:
-        region = router.region(user.region_id)
+        region = router.region(reach.region_id or "")
     if region is None:
         abort(404)
     return region
@@ -35,7 +38,7 @@ def dashboard_agency(user: User, router: Router, agency_id: str) -> tuple[Region
     if not may_view_dashboard(user):
         abort(403)
     agency = router.agency(agency_id)
-    if agency is None or (user.role != roles.SUPER_ADMIN and agency.region_id != user.region_id):
+    if agency is None or not reach_of(user).covers_region(agency.region_id):
         abort(404)
     region = router.region(agency.region_id)
     if region is None:

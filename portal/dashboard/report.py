@@ -243,7 +243,7 @@ def _overdue_list(
     out = []
     for r in rows:
         agency = router.agency(r.agency_id)
-        unit = next((u for u in agency.units if u.id == r.unit_id), None) if agency else None
+        unit = router.unit(r.agency_id, r.unit_id)
         out.append(
             OverdueCase(
                 tracking_code=r.tracking_code,

@@ -71,7 +71,7 @@ def _names(complaint: Complaint) -> dict[str, str | None]:
     router = get_router()
     region = router.region(complaint.region_id)
     agency = router.agency(complaint.agency_id)
-    unit = next((u for u in agency.units if u.id == complaint.unit_id), None) if agency else None
+    unit = router.unit(complaint.agency_id, complaint.unit_id)
     category = router.category(complaint.category) if complaint.category else None
     return {
         "daerah_nama": region.name if region else None,

@@ -20,7 +20,6 @@ from portal.notifications.recipients import (
     handlers_of,
     may_open,
     resolve,
-    unit_contacts,
 )
 from portal.routing.active import get_router
 
@@ -49,7 +48,7 @@ def names(complaint: Complaint) -> dict[str, str]:
     router = get_router()
     region = router.region(complaint.region_id)
     agency = router.agency(complaint.agency_id)
-    unit = next((u for u in agency.units if u.id == complaint.unit_id), None) if agency else None
+    unit = router.unit(complaint.agency_id, complaint.unit_id)
     return {
         "region_name": region.name if region else complaint.region_id,
         "agency_name": agency.name if agency else complaint.agency_id,
@@ -115,7 +114,7 @@ def queue_citizen(complaint: Complaint, kind: str, event: Event | None) -> None:
 def queue_new_case(complaint: Complaint) -> None:
     """The unit's contacts and the region's admins hear of a new case at once."""
     router = get_router()
-    contacts = unit_contacts(router, complaint.agency_id, complaint.unit_id)
+    contacts = router.contacts_for(complaint.agency_id, complaint.unit_id)
     admins = accounts(roles.REGIONAL_ADMIN, region_id=complaint.region_id)
     queue_staff("new_case", complaint, resolve(contacts, admins))
 
@@ -123,6 +122,6 @@ def queue_new_case(complaint: Complaint) -> None:
 def queue_disposed(complaint: Complaint) -> None:
     """The unit a case was disposed to: its contacts and its officers."""
     router = get_router()
-    contacts = unit_contacts(router, complaint.agency_id, complaint.unit_id)
+    contacts = router.contacts_for(complaint.agency_id, complaint.unit_id)
     users = handlers_of(complaint.agency_id, complaint.unit_id)
     queue_staff("disposed", complaint, resolve(contacts, users))

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from portal.accounts import roles
 from portal.accounts.models import User
+from portal.accounts.reach import reach_of
 from portal.extensions import db
 from portal.routing.engine import Router
 from portal.routing.model import Contact
@@ -25,28 +26,10 @@ class Recipient:
 
 
 def may_open(user: User | None, complaint) -> bool:
-    """The same rule as portal.staff.scoping.visible_complaints, for one case in memory."""
+    """Whether this account could open the case: the staff queries' reach, in memory."""
     if user is None or not user.active:
         return False
-    if user.role == roles.SUPER_ADMIN:
-        return True
-    if user.role in (roles.REGIONAL_ADMIN, roles.LEADER):
-        return bool(user.region_id) and user.region_id == complaint.region_id
-    if user.role == roles.AGENCY_OFFICER:
-        return bool(user.agency_id) and user.agency_id == complaint.agency_id
-    if user.role == roles.UNIT_OFFICER:
-        return (user.agency_id, user.unit_id) == (complaint.agency_id, complaint.unit_id)
-    return False
-
-
-def unit_contacts(router: Router, agency_id: str, unit_id: str) -> tuple[Contact, ...]:
-    """The handling unit's contacts, else its agency's, else its region's (docs/routing.md)."""
-    agency = router.agency(agency_id)
-    if agency is None:
-        return ()
-    unit = next((u for u in agency.units if u.id == unit_id), None)
-    region = router.region(agency.region_id)
-    return (unit.contacts if unit else ()) or agency.contacts or (region.contacts if region else ())
+    return reach_of(user).covers(complaint.region_id, complaint.agency_id, complaint.unit_id)
 
 
 def agency_head_contacts(router: Router, agency_id: str) -> tuple[Contact, ...]:

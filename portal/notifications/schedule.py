@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from portal.accounts import roles
-from portal.cases.clocks import NO_DEADLINE
+from portal.clocks.due import NO_DEADLINE
 from portal.complaints import status as s
 from portal.complaints.models import Complaint
 from portal.extensions import db
@@ -26,7 +26,6 @@ from portal.notifications.recipients import (
     handlers_of,
     region_contacts,
     resolve,
-    unit_contacts,
 )
 from portal.routing.engine import Router
 
@@ -48,7 +47,7 @@ def queue_reminder(router: Router, complaint: Complaint, now: datetime) -> int:
         contacts = region_contacts(router, complaint.region_id)
         users = accounts(roles.REGIONAL_ADMIN, region_id=complaint.region_id)
     else:  # the handling unit's liaison (its contacts) and officers
-        contacts = unit_contacts(router, complaint.agency_id, complaint.unit_id)
+        contacts = router.contacts_for(complaint.agency_id, complaint.unit_id)
         users = handlers_of(complaint.agency_id, complaint.unit_id)
     return _queue_once("reminder", complaint, resolve(contacts, users), now)
 

@@ -14,8 +14,8 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.accounts import roles
 from portal.accounts.models import User
+from portal.accounts.reach import AGENCY, EVERYTHING, REGION, reach_of
 from portal.posters.models import ORIGIN_CLI, PosterBatch, PosterItem
 from portal.posters.selection import UnknownSelection
 from portal.posters.services import PosterRequestError, stored_warnings
@@ -23,7 +23,6 @@ from portal.routing.engine import Router
 from portal.routing.model import Agency, Region, ServicePoint, Unit
 from qr.poster import LogoProblem
 
-DEFAULT_TIMEZONE = "Asia/Jakarta"
 SIZE_NAMES = {"a4": _l("A4"), "a5": _l("A5"), "a6-tent": _l("Tenda A6"), "sticker": _l("Stiker")}
 
 
@@ -66,8 +65,9 @@ class RegionNode:
 def printable_tree(points: Iterable[ServicePoint], user: User) -> list[RegionNode]:
     """Regions > agencies > units > services, in file order, with the group boxes the
     user's role makes sense of (a unit officer gets no "whole agency" box)."""
-    whole_region = user.role in (roles.SUPER_ADMIN, roles.REGIONAL_ADMIN)
-    whole_agency = whole_region or user.role == roles.AGENCY_OFFICER
+    level = reach_of(user).level
+    whole_region = level in (EVERYTHING, REGION)
+    whole_agency = whole_region or level == AGENCY
     regions: dict[str, RegionNode] = {}
     agencies: dict[str, AgencyNode] = {}
     units: dict[tuple[str, str], UnitNode] = {}
@@ -163,12 +163,11 @@ def registry_rows(
     rows = []
     for batch in batches:
         mine = items.get(batch.id, [])
-        region = router.region(mine[0].region_id) if mine else None
         rows.append(
             RegistryRow(
                 batch=batch,
                 printed_at=batch.created_at,
-                timezone=region.timezone if region is not None else DEFAULT_TIMEZONE,
+                timezone=router.timezone_for(mine[0].region_id if mine else ""),
                 who=_who(batch),
                 size=str(SIZE_NAMES.get(batch.size, batch.size)),
                 visible=len(mine),
@@ -197,7 +196,7 @@ def _unit_lines(router: Router, items: Sequence[PosterItem]) -> list[str]:
     lines = []
     for (agency_id, unit_id), count in counts.items():
         agency = router.agency(agency_id)
-        unit = next((u for u in agency.units if u.id == unit_id), None) if agency else None
+        unit = router.unit(agency_id, unit_id)
         if agency is None or unit is None:
             name = _(
                 "%(agency)s/%(unit)s (tidak ada lagi di berkas routing)",

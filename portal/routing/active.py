@@ -67,7 +67,7 @@ class ActiveRouting:
 
     def _refresh(self) -> None:
         from portal.extensions import db
-        from portal.routing_admin.versions import newest_id
+        from portal.routing.versions import newest_id
 
         try:
             with db.engine.connect() as connection:
@@ -118,7 +118,7 @@ class ActiveRouting:
 def _version_text(connection, version_id: int | None) -> str | None:
     from sqlalchemy import select
 
-    from portal.routing_admin.models import RoutingVersion
+    from portal.routing.models import RoutingVersion
 
     if version_id is None:
         return None
@@ -134,7 +134,7 @@ def configure_routing(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = state
     with app.app_context():
         from portal.extensions import db
-        from portal.routing_admin.versions import newest_id, seed_from_file
+        from portal.routing.versions import newest_id, seed_from_file
 
         with db.engine.connect() as connection:
             has_table = _has_versions_table(connection)

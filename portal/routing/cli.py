@@ -92,7 +92,7 @@ def _configured_routing_file(ctx: click.Context) -> Path:
 @click.option("--version", "version_id", type=int, default=None, help="Default: the active one.")
 def export_command(output: str, version_id: int | None) -> None:
     """Write the active (or another) routing version to FILE, exactly as stored."""
-    from portal.routing_admin import versions
+    from portal.routing import versions
 
     _ensure_seeded()
     try:
@@ -121,10 +121,10 @@ def export_command(output: str, version_id: int | None) -> None:
 @click.pass_context
 def apply_command(ctx: click.Context, file: Path, comment: str, base_id: int | None) -> None:
     """Validate FILE and make it the active routing version (all processes within seconds)."""
+    from portal.routing import versions
     from portal.routing.active import routing_state
     from portal.routing.loader import decode_routing_bytes
-    from portal.routing_admin import versions
-    from portal.routing_admin.models import SOURCE_CLI
+    from portal.routing.models import SOURCE_CLI
 
     _ensure_seeded()
     try:
@@ -153,7 +153,7 @@ def apply_command(ctx: click.Context, file: Path, comment: str, base_id: int | N
 @click.option("--limit", default=30, show_default=True)
 def history_command(limit: int) -> None:
     """List routing versions, newest (active) first."""
-    from portal.routing_admin import versions
+    from portal.routing import versions
 
     _ensure_seeded()
     for v in versions.history(limit):
@@ -172,8 +172,8 @@ def history_command(limit: int) -> None:
 @click.pass_context
 def rollback_command(ctx: click.Context, version_id: int, comment: str) -> None:
     """Activate a copy of VERSION after validating it again."""
+    from portal.routing import versions
     from portal.routing.active import routing_state
-    from portal.routing_admin import versions
 
     _ensure_seeded()
     who = versions.Activation(author=f"cli:{_login()}", source="rollback", comment=comment)
@@ -201,8 +201,8 @@ def _print_issues(ctx: click.Context, exc: RoutingFileError) -> None:
 
 
 def _ensure_seeded() -> None:
+    from portal.routing import versions
     from portal.routing.active import routing_state
-    from portal.routing_admin import versions
 
     state = routing_state()
     if state is not None and versions.newest() is None:

@@ -121,7 +121,7 @@ class Router:
         self._rules_by_region: dict[str, tuple[Rule, ...]] = {
             r.id: tuple(rule for rule in data.rules if rule.region_id == r.id) for r in data.regions
         }
-        self._contacts = {key: self._contacts_for(*key) for key in self._units}
+        self._contacts = {key: self.contacts_for(*key) for key in self._units}
         self._base_clocks = {
             key: _merge_clocks(data, self._agencies[key[0]].region_id, key) for key in self._points
         }
@@ -151,6 +151,26 @@ class Router:
         """The live agency for a current or old (aliased) ID."""
         live = self._agency_ids.get(_norm_id(agency_id))
         return self._agencies[live] if live else None
+
+    def unit(self, agency_id: str, unit_id: str) -> Unit | None:
+        """The live unit for current or old (aliased) IDs, e.g. to name a stored case's."""
+        agency = self._agency_ids.get(_norm_id(agency_id))
+        key = self._unit_ids.get((agency, _norm_id(unit_id))) if agency else None
+        return self._units[key] if key else None
+
+    def contacts_for(self, agency_id: str, unit_id: str) -> tuple[Contact, ...]:
+        """Who hears of a unit's cases: its contacts, else its agency's, else its region's
+        (docs/routing.md); a unit since removed falls back to its agency's."""
+        agency = self.agency(agency_id)
+        if agency is None:
+            return ()
+        unit = self.unit(agency.id, unit_id)
+        region = self._regions.get(agency.region_id)
+        return (
+            (unit.contacts if unit else ())
+            or agency.contacts
+            or (region.contacts if region else ())
+        )
 
     def service_points(self) -> Iterator[ServicePoint]:
         """Every counter in file order, e.g. to print posters."""
@@ -263,14 +283,6 @@ class Router:
         }
 
     # --- compile-time helpers -------------------------------------------------------------
-
-    def _contacts_for(self, agency_id: str, unit_id: str) -> tuple[Contact, ...]:
-        agency = self._agencies[agency_id]
-        return (
-            self._units[(agency_id, unit_id)].contacts
-            or agency.contacts
-            or self._regions[agency.region_id].contacts
-        )
 
     def _clocks_with_rule(self, key: PointKey, rule: Rule) -> Clocks | None:
         if not rule.clocks:

@@ -7,14 +7,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from portal.accounts.reach import reach_of
+from portal.routing import versions
 from portal.routing.active import get_router, routing_state
 from portal.routing.engine import Router
 from portal.routing.model import CLASSIFICATIONS, RoutingFileError, UnknownServicePoint
-from portal.routing_admin import queries, versions
+from portal.routing.models import SOURCE_WEB
+from portal.routing_admin import queries
 from portal.routing_admin.access import may_edit_region, may_edit_routing, may_edit_whole_file
 from portal.routing_admin.diffs import unified
 from portal.routing_admin.editing import Base, check_edit
-from portal.routing_admin.models import SOURCE_WEB
 from portal.routing_admin.regions import RegionPartError, extract_region, merge_region
 
 bp = Blueprint("routing_admin", __name__, url_prefix="/staf/aturan-rute")
@@ -59,7 +61,7 @@ def index():
         abort(403)
     if may_edit_whole_file(current_user):
         return redirect(url_for(".edit_whole"))
-    return redirect(url_for(".edit_region", region_id=current_user.region_id))
+    return redirect(url_for(".edit_region", region_id=reach_of(current_user).region_id))
 
 
 @bp.route("/semua", methods=["GET", "POST"])
@@ -235,7 +237,7 @@ def rollback(version_id: int):
         if may_edit_whole_file(current_user):
             version, router = versions.rollback_to(version_id, who)
         else:
-            region_id = current_user.region_id
+            region_id = reach_of(current_user).region_id or ""
             part = extract_region(old.text, region_id)
             whole, _span = merge_region(base.text, region_id, part)
             who = versions.Activation(

@@ -35,11 +35,11 @@ from sqlalchemy import (
     union_all,
 )
 
-from portal.accounts import roles
 from portal.accounts.models import User
-from portal.cases.clocks import NO_DEADLINE, due_state, working_days_left
+from portal.accounts.reach import reach_of
 from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import local_date
+from portal.clocks.due import NO_DEADLINE, due_state, working_days_left
 from portal.complaints import status
 from portal.complaints.models import Complaint
 from portal.complaints.tracking_codes import normalize_tracking_code
@@ -51,7 +51,7 @@ from portal.staff.scoping import visible_complaints
 SORT_DUE, SORT_NEWEST = "due", "newest"
 TAB_OPEN, TAB_ALL = "open", "all"
 TABS = (TAB_OPEN, *status.ALL, TAB_ALL)
-DUE_OVERDUE, DUE_SOON = "overdue", "due_soon"  # the values of portal.cases.clocks.due_state
+DUE_OVERDUE, DUE_SOON = "overdue", "due_soon"  # the values of portal.clocks.due.due_state
 PAGE_SIZE = 50
 # Counting stops here per status: "1.000+" closed cases tells staff as much as 412,381
 # would, and an exact count of a region's whole archive would read all of it on every
@@ -59,8 +59,6 @@ PAGE_SIZE = 50
 COUNT_CAP = {s: 10_000 if s in status.OPEN else 1_000 for s in status.ALL}
 SEARCH_COUNT_CAP = 500
 SEARCH_MIN, SEARCH_MAX = 3, 100
-# Cases of a region a later routing file removed still need a clock.
-FALLBACK_TIMEZONE = "Asia/Jakarta"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -176,32 +174,13 @@ class RegionDay:
 
 
 def queue_scope(router: Router, user: User) -> QueueScope:
-    """Mirror of `visible_complaints` for choices; the database query still decides."""
-    if user.role == roles.SUPER_ADMIN:
-        return _scope_of_regions(router.regions)
-    if user.role in (roles.REGIONAL_ADMIN, roles.LEADER) and user.region_id:
-        region = router.region(user.region_id)
-        return _scope_of_regions([region] if region else [])
-    agency = router.agency(user.agency_id) if user.agency_id else None
-    if agency is None or user.role not in (roles.AGENCY_OFFICER, roles.UNIT_OFFICER):
-        return QueueScope()
-    region = router.region(agency.region_id)
-    regions = (region,) if region else ()
-    if user.role == roles.AGENCY_OFFICER:
-        return QueueScope(regions, (agency,), tuple((agency, u) for u in agency.units))
-    units = tuple((agency, u) for u in agency.units if u.id == user.unit_id)
-    return QueueScope(regions, (agency,), units)
-
-
-def _scope_of_regions(regions: Iterable[Region]) -> QueueScope:
-    chosen = tuple(regions)
-    agencies = tuple(a for r in chosen for a in r.agencies)
-    return QueueScope(chosen, agencies, tuple((a, u) for a in agencies for u in a.units))
+    """The filter choices within the user's reach; the database query still decides."""
+    reach = reach_of(user)
+    return QueueScope(reach.regions(router), reach.agencies(router), reach.units(router))
 
 
 def region_day(router: Router, region_id: str, now: datetime) -> RegionDay:
-    region = router.region(region_id) if region_id else None
-    timezone = region.timezone if region else FALLBACK_TIMEZONE
+    timezone = router.timezone_for(region_id or "")
     today = local_date(now, timezone)
     calendar = calendar_for(router.holidays_for(region_id))
     return RegionDay(timezone, today, calendar.add_working_days(today, 1))
@@ -482,7 +461,7 @@ def _queue_row(router: Router, row, days: dict[str, RegionDay], now: datetime) -
     if day is None:
         day = days[row.region_id] = region_day(router, row.region_id, now)
     agency = router.agency(row.agency_id)
-    unit = next((u for u in agency.units if u.id == row.unit_id), None) if agency else None
+    unit = router.unit(row.agency_id, row.unit_id)
     due = row.due_key if row.due_key != NO_DEADLINE else None
     left = state = None
     if due is not None:

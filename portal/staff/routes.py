@@ -1,4 +1,4 @@
-"""The staff side: the regional queue and a read-only case page (handling comes later)."""
+"""The staff queue: the cases of your scope, with filters, tabs and counts."""
 
 from __future__ import annotations
 
@@ -8,11 +8,19 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from forms.queue import filter_form, query_args, read_filters, tab_names
+from portal.accounts.reach import reach_of
 from portal.routing.active import get_router
 from portal.staff.queue import queue_page, queue_scope
 from portal.timeutil import utcnow
 
 bp = Blueprint("staff", __name__, url_prefix="/staf")
+
+
+def _own_region(router):
+    """The region named in the page title: the one region an account works in."""
+    reach = reach_of(current_user)
+    regions = () if reach.everything else reach.regions(router)
+    return regions[0] if regions else None
 
 
 @bp.get("/")
@@ -30,5 +38,5 @@ def queue():
         page=queue_page(current_user, filters, router, utcnow()),
         tabs=tab_names(),
         link=partial(query_args, filters),
-        region=router.region(current_user.region_id) if current_user.region_id else None,
+        region=_own_region(router),
     )

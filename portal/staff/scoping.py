@@ -1,40 +1,40 @@
-"""The one place that decides which cases a staff member may see.
+"""The door every staff query about complaints goes through.
 
-Every staff query starts from `visible_complaints(user)`: a regional admin of one region
-never sees another region's data, whatever URL they type.
+Every staff query starts from `visible_complaints(user)` (or `within_reach` for a query
+that selects columns): a regional admin of one region never sees another region's data,
+whatever URL they type. How far an account reaches is decided once, in
+`portal.accounts.reach`.
 """
 
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import Select, false, select
+from sqlalchemy import Select, select
 
 from portal.accounts import roles
 from portal.accounts.models import User
+from portal.accounts.reach import reach_of
 from portal.complaints.models import Complaint
 from portal.extensions import db
 
 
+def within_reach(user: User, stmt: Select) -> Select:
+    """`stmt` (over complaints) limited to the cases the user may see."""
+    return reach_of(user).filter(stmt, Complaint.region_id, Complaint.agency_id, Complaint.unit_id)
+
+
 def visible_complaints(user: User) -> Select:
-    stmt = select(Complaint)
-    if user.role == roles.SUPER_ADMIN:
-        return stmt
-    if user.role in (roles.REGIONAL_ADMIN, roles.LEADER) and user.region_id:
-        return stmt.where(Complaint.region_id == user.region_id)
-    if user.role == roles.AGENCY_OFFICER and user.agency_id:
-        return stmt.where(Complaint.agency_id == user.agency_id)
-    if user.role == roles.UNIT_OFFICER and user.agency_id and user.unit_id:
-        return stmt.where(Complaint.agency_id == user.agency_id, Complaint.unit_id == user.unit_id)
-    return stmt.where(false())
+    return within_reach(user, select(Complaint))
 
 
 def admin_region(user: User) -> str | None:
     """For the pages of a region's deliveries (failed e-mail, the SP4N-LAPOR! mirror):
     None for every region (super-admin), the admin's own region, or 403 for anyone else."""
-    if user.role == roles.SUPER_ADMIN:
+    reach = reach_of(user)
+    if reach.everything:
         return None
-    if user.role == roles.REGIONAL_ADMIN and user.region_id:
-        return user.region_id
+    if user.role == roles.REGIONAL_ADMIN and reach.region_id:
+        return reach.region_id
     abort(403)
 
 

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from portal.accounts.services import create_user
 from portal.complaints.models import Complaint
 from portal.extensions import db
+from portal.routing import versions
 from portal.routing.active import get_router
-from portal.routing_admin import versions
 from tests.browser.pages import sign_in
 
 pytestmark = pytest.mark.browser

@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from portal.complaints import submission
 from portal.complaints.models import Complaint
 from portal.extensions import db
+from portal.intake import submission
 
 
 def _post_in_thread(app, h, url, hidden=None):

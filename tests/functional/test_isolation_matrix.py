@@ -146,8 +146,8 @@ def new_failed_mirror_item() -> int:
 
 
 def new_routing_version() -> int:
-    from portal.routing_admin.models import SOURCE_FILE, RoutingVersion
-    from portal.routing_admin.versions import content_hash
+    from portal.routing.models import SOURCE_FILE, RoutingVersion
+    from portal.routing.versions import content_hash
 
     text = Path(current_app.config["ROUTING_FILE"]).read_text(encoding="utf-8")
     newest = db.session.execute(select(func.max(RoutingVersion.id))).scalar()

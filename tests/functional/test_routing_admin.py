@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from portal.accounts.services import create_user
+from portal.routing import versions
 from portal.routing.active import get_router
-from portal.routing_admin import versions
 
 PASSWORD = "sandi-rahasia-123"
 ROOT = Path(__file__).resolve().parents[2]
@@ -338,7 +338,7 @@ def test_a_second_process_sees_the_new_version(app, tmp_path, test_environ):
 def test_a_running_app_picks_up_a_version_stored_elsewhere(app, tmp_path):
     """Another process activates (simulated by a direct insert): this one follows."""
     from portal.extensions import db
-    from portal.routing_admin.models import RoutingVersion
+    from portal.routing.models import RoutingVersion
 
     get_router()
     versions.seed_from_file(_demo_text(app), "file")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from portal.cases.clocks import NO_DEADLINE, due_state, resume_after_hold, working_days_left
 from portal.clocks.calendar import WorkingCalendar
+from portal.clocks.due import NO_DEADLINE, due_state, resume_after_hold, working_days_left
 
 CAL = WorkingCalendar()
 

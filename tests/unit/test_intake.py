@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from portal.complaints import intake
-from portal.complaints.intake import NewReport, Problem
+from portal.intake import report as rules
+from portal.intake.report import NewReport, Problem
 
 TODAY = date(2026, 12, 1)
 
@@ -125,10 +125,10 @@ def test_messages_are_translated_where_shown():
 
 
 def test_every_channel_is_named():
-    assert intake.CHANNELS == ("web", "counter", "api", "whatsapp", "sms")
+    assert rules.CHANNELS == ("web", "counter", "api", "whatsapp", "sms")
 
 
 def test_invalid_report_carries_its_problems():
     found = replace(GOOD, title="").problems(today=TODAY)
-    error = intake.InvalidReport(found)
+    error = rules.InvalidReport(found)
     assert error.problems == found and "title" in str(error)

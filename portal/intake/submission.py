@@ -14,12 +14,12 @@ from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import deadlines_for, local_date
 from portal.complaints import status
 from portal.complaints.access import access_token_for, token_hash
-from portal.complaints.intake import CHANNELS, InvalidReport, NewReport
 from portal.complaints.models import Complaint, Event, Photo
 from portal.complaints.photos import ProcessedPhoto
 from portal.complaints.storage import delete_blob, save_blob
 from portal.complaints.tracking_codes import new_tracking_code
 from portal.extensions import db
+from portal.intake.report import CHANNELS, InvalidReport, NewReport
 from portal.notifications.hooks import on_submitted
 from portal.routing.loader import Router
 from portal.timeutil import utcnow

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from portal.extensions import db
 from portal.routing.engine import Router
 from portal.routing.loader import compile_text
-from portal.routing_admin.models import SOURCE_FILE, SOURCE_ROLLBACK, RoutingVersion
+from portal.routing.models import SOURCE_FILE, SOURCE_ROLLBACK, RoutingVersion
 
 
 class StaleVersion(Exception):

@@ -1,5 +1,9 @@
 """`flask qr make` (the bare QR of one service point) and `flask qr poster` (posters).
 
+The command group is still called `qr` (operators' scripts use it); it lives with the
+posters feature because it needs the app (routing, the poster registry), which the `qr`
+library itself must never import.
+
 Looks the IDs up in the active routing file first, so we never print a code for a counter
 the portal would not recognise.
 """
@@ -9,20 +13,21 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from portal.extensions import db
+from portal.posters.models import ORIGIN_CLI
+from portal.posters.selection import UnknownSelection, select_points
+from portal.posters.services import PosterRequestError, StartedBatch, forget_batch, start_batch
+from portal.routing.active import get_router
 from qr.batch import FORMATS
 from qr.payload import ServiceRef, encode
 from qr.poster import SIZES
 from qr.render import WRITE_KINDS, make_code, qr_url, write_code
 from qr.shortcode import format_code, short_code
-
-if TYPE_CHECKING:
-    from portal.posters.services import StartedBatch
 
 qr_cli = AppGroup("qr", help="Make the QR codes printed on service-point posters.")
 MAX_WORKERS = 8
@@ -57,9 +62,6 @@ def _output_path(ctx: click.Context, param: click.Parameter, value: Path) -> Pat
 )
 def make_command(agency_id: str, unit_id: str, service_id: str, output: Path, scale: int) -> None:
     """Write the QR for one service point and print its URL and short code."""
-    # Imported here: the app factory registers this group before routing is configured.
-    from portal.routing.active import get_router
-
     point = get_router().find_service_point(agency_id, unit_id, service_id)
     if point is None:
         click.echo(
@@ -125,11 +127,6 @@ def poster_command(
 
     Every run is recorded in the poster registry (origin "cli").
     """
-    from portal.posters.models import ORIGIN_CLI
-    from portal.posters.selection import UnknownSelection, select_points
-    from portal.posters.services import PosterRequestError, forget_batch, start_batch
-    from portal.routing.active import get_router
-
     if (region_id is None) == (agency_id is None):
         raise click.UsageError("give either --region or --agency")
     if region_id is not None and (unit_id or service_id):
@@ -180,8 +177,6 @@ def poster_command(
 def _write_file(started: StartedBatch, output: Path) -> None:
     """Stream the batch into `output` via a temporary file, so a failure leaves no
     half-written poster file behind; big batches are drawn by one process per core."""
-    from portal.extensions import db
-
     workers = min(os.cpu_count() or 1, MAX_WORKERS) if len(started.points) >= 8 else 1
     # Forked children must not share this process's database connection: empty the pool
     # first (it reconnects on demand).
