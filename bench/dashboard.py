@@ -89,7 +89,7 @@ def page_statements(app) -> list[tuple[str, dict]]:
     """The SQL the region page sends, compiled by SQLAlchemy with its bound values."""
     from sqlalchemy.dialects import postgresql
 
-    from portal.dashboard import report as r
+    from portal.dashboard import overview as r
     from portal.dashboard.page import region_today
     from portal.dashboard.period import parse_period
     from portal.routing.active import get_router

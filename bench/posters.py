@@ -9,7 +9,7 @@ memory grows with the batch (it should not: pages are streamed).
 
     .venv/bin/python bench/posters.py [--posters 1000] [--small 100] [--size a4]
 
-Prints a Markdown table; figures are reported, never asserted (DESIGN.md section 6).
+Prints a Markdown table; figures are reported, never asserted in a test.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Staff roles (DESIGN.md section 5) and the scope each one needs."""
+"""Staff roles (the values of `users create --role`) and the scope each one needs."""
 
 SUPER_ADMIN = "super-admin"
 REGIONAL_ADMIN = "regional-admin"

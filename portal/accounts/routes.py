@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import login_required, login_user, logout_user
 
-from forms.lookup import LoginForm
+from forms.signin import LoginForm
 from portal.accounts.models import User
 from portal.accounts.services import SignInLocked, WrongCredentials, sign_in
 from portal.extensions import db, login_manager

@@ -70,12 +70,12 @@ def tick(router: Router, now: datetime | None = None) -> TickResult:
                         note=complaint.due_key.isoformat(),
                     )
                 )
-                result.escalations += schedule.queue_escalation(router, complaint, now)
+                result.escalations += schedule.notify_escalation(router, complaint, now)
             else:
                 result.due_soon += 1
-                result.reminders += schedule.queue_reminder(router, complaint, now)
+                result.reminders += schedule.notify_reminder(router, complaint, now)
         if calendar.is_working_day(today):
-            result.digests += schedule.queue_digests(router, region.id, today, now)
+            result.digests += schedule.notify_digests(router, region.id, today, now)
         db.session.commit()
         # Keeps the dashboard's change marks few even when nobody opens a dashboard.
         recap_refresh(region.id, region.timezone)

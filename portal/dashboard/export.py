@@ -6,7 +6,7 @@ import io
 
 from portal.csv_safe import write_csv
 from portal.dashboard.figures import COLUMNS, rounded
-from portal.dashboard.report import Report
+from portal.dashboard.overview import Overview
 
 # Column names a leader reads in a spreadsheet; figures.COLUMNS gives their order.
 COLUMN_NAMES = {
@@ -34,21 +34,22 @@ HEADER = (
 )
 
 
-def report_csv(report: Report) -> str:
-    level = "unit" if report.agency_id else "instansi"
-    first, last = report.period.first.strftime("%Y-%m"), report.period.last.strftime("%Y-%m")
-    total_id = report.agency_id or report.region.id
-    total_level = "instansi" if report.agency_id else "daerah"
+def overview_csv(overview: Overview) -> str:
+    level = "unit" if overview.agency_id else "instansi"
+    first, last = overview.period.first.strftime("%Y-%m"), overview.period.last.strftime("%Y-%m")
+    total_id = overview.agency_id or overview.region.id
+    total_level = "instansi" if overview.agency_id else "daerah"
     total_name = next(
-        (a.name for a in report.region.agencies if a.id == report.agency_id), report.region.name
+        (a.name for a in overview.region.agencies if a.id == overview.agency_id),
+        overview.region.name,
     )
 
     def line(lvl: str, ident: str, name: str, figures) -> list:
         values = rounded(figures)
-        return [report.region.id, lvl, ident, name, first, last, *(values[c] for c in COLUMNS)]
+        return [overview.region.id, lvl, ident, name, first, last, *(values[c] for c in COLUMNS)]
 
-    rows = [line(total_level, total_id, total_name, report.total)]
-    rows += [line(level, g.id, g.name, g.figures) for g in report.groups]
+    rows = [line(total_level, total_id, total_name, overview.total)]
+    rows += [line(level, g.id, g.name, g.figures) for g in overview.groups]
     out = io.StringIO()
     write_csv(out, HEADER, rows)
     return out.getvalue()

@@ -1,4 +1,4 @@
-"""What the dashboard views share: reading the period from the URL and building the report."""
+"""What the dashboard views share: reading the period from the URL and building the overview."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.clocks.deadlines import local_date
+from portal.dashboard.overview import Overview, build_overview
 from portal.dashboard.period import DEFAULT_PRESET, PRESETS, PeriodError, parse_period
-from portal.dashboard.report import Report, build_report
 from portal.routing.engine import Router
 from portal.routing.model import Region
 from portal.timeutil import utcnow
@@ -30,15 +30,15 @@ def region_today(region: Region) -> date:
     return local_date(utcnow(), region.timezone)
 
 
-def report_from_args(
+def overview_from_args(
     router: Router,
     region: Region,
     args: Mapping[str, str],
     *,
     agency_id: str | None = None,
     public: bool = False,
-) -> tuple[Report, str | None]:
-    """The report for ?periode= or ?dari=&sampai=; an unreadable period shows the default
+) -> tuple[Overview, str | None]:
+    """The overview for ?periode= or ?dari=&sampai=; an unreadable period shows the default
     with a message, never an error page."""
     today = region_today(region)
     problem = None
@@ -57,7 +57,7 @@ def report_from_args(
             "bulan akhir tidak sebelum bulan awal, paling lama 10 tahun. "
             "Ditampilkan 12 bulan terakhir."
         )
-    report = build_report(
+    overview = build_overview(
         router,
         region,
         period,
@@ -66,14 +66,14 @@ def report_from_args(
         public=public,
         refresh_every=current_app.config["DASHBOARD_REFRESH_SECONDS"],
     )
-    return report, problem
+    return overview, problem
 
 
-def period_query(report: Report) -> dict[str, str]:
-    """URL arguments that name the report's period (for links to drill-downs and CSV)."""
-    if report.period.preset:
-        return {"periode": report.period.preset}
+def period_query(overview: Overview) -> dict[str, str]:
+    """URL arguments that name the overview's period (for links to drill-downs and CSV)."""
+    if overview.period.preset:
+        return {"periode": overview.period.preset}
     return {
-        "dari": report.period.first.strftime("%Y-%m"),
-        "sampai": report.period.last.strftime("%Y-%m"),
+        "dari": overview.period.first.strftime("%Y-%m"),
+        "sampai": overview.period.last.strftime("%Y-%m"),
     }

@@ -13,9 +13,9 @@ from markupsafe import Markup
 
 from portal.dashboard.access import dashboard_agency, dashboard_region, may_view_dashboard
 from portal.dashboard.charts import Series, bar_chart, line_chart
-from portal.dashboard.export import report_csv
+from portal.dashboard.export import overview_csv
 from portal.dashboard.figures import rounded
-from portal.dashboard.page import period_labels, period_query, report_from_args
+from portal.dashboard.page import overview_from_args, period_labels, period_query
 from portal.routing.active import get_router
 
 bp = Blueprint("dashboard", __name__, url_prefix="/staf/dasbor")
@@ -28,16 +28,16 @@ PUBLIC_MAX_AGE = 300  # seconds a browser or proxy may reuse the public page
 def region_view():
     router = get_router()
     region = dashboard_region(current_user, router, request.args.get("daerah"))
-    report, problem = report_from_args(router, region, request.args)
+    overview, problem = overview_from_args(router, region, request.args)
     return render_template(
         "dashboard/leader.html",
-        report=report,
+        overview=overview,
         problem=problem,
         agency=None,
         regions=router.regions if current_user.role == "super-admin" else (),
         periods=period_labels(),
-        query=period_query(report),
-        group_link=partial(_agency_link, period_query(report)),
+        query=period_query(overview),
+        group_link=partial(_agency_link, period_query(overview)),
     )
 
 
@@ -50,15 +50,15 @@ def _agency_link(query: dict[str, str], agency_id: str) -> str:
 def agency_view(agency_id: str):
     router = get_router()
     region, agency = dashboard_agency(current_user, router, agency_id)
-    report, problem = report_from_args(router, region, request.args, agency_id=agency.id)
+    overview, problem = overview_from_args(router, region, request.args, agency_id=agency.id)
     return render_template(
         "dashboard/leader.html",
-        report=report,
+        overview=overview,
         problem=problem,
         agency=agency,
         regions=(),
         periods=period_labels(),
-        query=period_query(report),
+        query=period_query(overview),
     )
 
 
@@ -71,10 +71,12 @@ def export_csv():
         region, _agency = dashboard_agency(current_user, router, agency_id)
     else:
         region = dashboard_region(current_user, router, request.args.get("daerah"))
-    report, _problem = report_from_args(router, region, request.args, agency_id=agency_id)
-    name = f"rekap-{agency_id or region.id}-{report.period.first:%Y-%m}-{report.period.last:%Y-%m}"
+    overview, _problem = overview_from_args(router, region, request.args, agency_id=agency_id)
+    name = (
+        f"rekap-{agency_id or region.id}-{overview.period.first:%Y-%m}-{overview.period.last:%Y-%m}"
+    )
     return Response(
-        report_csv(report),
+        overview_csv(overview),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
     )
@@ -96,14 +98,14 @@ def public_region(region_id: str):
     region = router.region(region_id)
     if region is None:
         abort(404)
-    report, problem = report_from_args(router, region, request.args, public=True)
+    overview, problem = overview_from_args(router, region, request.args, public=True)
     response = Response(
         render_template(
             "dashboard/public.html",
-            report=report,
+            overview=overview,
             problem=problem,
             periods=period_labels(),
-            query=period_query(report),
+            query=period_query(overview),
         )
     )
     # Aggregates only, the same for everyone: shared caches may keep it for a few minutes.

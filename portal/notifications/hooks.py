@@ -10,17 +10,17 @@ from portal.notifications import messages
 
 def on_submitted(complaint) -> None:
     """A new report was stored (receipt to the citizen, new case to staff)."""
-    messages.queue_citizen(complaint, "submitted", None)
-    messages.queue_new_case(complaint)
+    messages.notify_citizen(complaint, "submitted", None)
+    messages.notify_new_case(complaint)
     mirror_submitted(complaint)  # SP4N-LAPOR! keeps a copy of every report
     recap_changed(complaint)
 
 
 def on_case_event(complaint, event) -> None:
     """A case action was taken (verified, on hold, responded, closed, …)."""
-    messages.queue_citizen(complaint, event.kind, event)
+    messages.notify_citizen(complaint, event.kind, event)
     if event.kind in messages.STAFF_DISPOSAL_EVENTS:
-        messages.queue_disposed(complaint)
+        messages.notify_disposed(complaint)
     mirror_case_event(complaint, event)  # …and of every status change (never internal notes)
     if event.kind != "note":
         recap_changed(complaint)

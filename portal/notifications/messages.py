@@ -70,7 +70,7 @@ def staff_context(complaint: Complaint, recipient: Recipient, **extra: Any) -> d
     }
 
 
-def queue_staff(
+def notify_staff(
     template: str, complaint: Complaint, recipients: list[Recipient], **kw: Any
 ) -> None:
     dedupe = kw.pop("dedupe", None)
@@ -89,7 +89,7 @@ def queue_staff(
         )
 
 
-def queue_citizen(complaint: Complaint, kind: str, event: Event | None) -> None:
+def notify_citizen(complaint: Complaint, kind: str, event: Event | None) -> None:
     """The reporter's own copy; the private link is added when the mail is rendered."""
     template = CITIZEN_TEMPLATES.get(kind)
     if template is None or not complaint.reporter_email:
@@ -111,17 +111,17 @@ def queue_citizen(complaint: Complaint, kind: str, event: Event | None) -> None:
     )
 
 
-def queue_new_case(complaint: Complaint) -> None:
+def notify_new_case(complaint: Complaint) -> None:
     """The unit's contacts and the region's admins hear of a new case at once."""
     router = get_router()
     contacts = router.contacts_for(complaint.agency_id, complaint.unit_id)
     admins = accounts(roles.REGIONAL_ADMIN, region_id=complaint.region_id)
-    queue_staff("new_case", complaint, resolve(contacts, admins))
+    notify_staff("new_case", complaint, resolve(contacts, admins))
 
 
-def queue_disposed(complaint: Complaint) -> None:
+def notify_disposed(complaint: Complaint) -> None:
     """The unit a case was disposed to: its contacts and its officers."""
     router = get_router()
     contacts = router.contacts_for(complaint.agency_id, complaint.unit_id)
     users = handlers_of(complaint.agency_id, complaint.unit_id)
-    queue_staff("disposed", complaint, resolve(contacts, users))
+    notify_staff("disposed", complaint, resolve(contacts, users))

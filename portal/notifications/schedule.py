@@ -17,7 +17,7 @@ from portal.clocks.due import NO_DEADLINE
 from portal.complaints import status as s
 from portal.complaints.models import Complaint
 from portal.extensions import db
-from portal.notifications.messages import base_url, case_link, names, queue_staff
+from portal.notifications.messages import base_url, case_link, names, notify_staff
 from portal.notifications.outbox import already_queued, enqueue
 from portal.notifications.recipients import (
     Recipient,
@@ -39,7 +39,7 @@ def _fresh(key: str, recipients: list[Recipient]) -> list[Recipient]:
     return [r for r in recipients if f"{key}:{r.email.lower()}" not in done]
 
 
-def queue_reminder(router: Router, complaint: Complaint, now: datetime) -> int:
+def notify_reminder(router: Router, complaint: Complaint, now: datetime) -> int:
     """One working day before the running deadline: whoever must act before it."""
     if complaint.status not in s.RUNNING or complaint.due_key == NO_DEADLINE:
         return 0
@@ -49,10 +49,10 @@ def queue_reminder(router: Router, complaint: Complaint, now: datetime) -> int:
     else:  # the handling unit's liaison (its contacts) and officers
         contacts = router.contacts_for(complaint.agency_id, complaint.unit_id)
         users = handlers_of(complaint.agency_id, complaint.unit_id)
-    return _queue_once("reminder", complaint, resolve(contacts, users), now)
+    return _notify_once("reminder", complaint, resolve(contacts, users), now)
 
 
-def queue_escalation(router: Router, complaint: Complaint, now: datetime) -> int:
+def notify_escalation(router: Router, complaint: Complaint, now: datetime) -> int:
     """The deadline passed: the agency head (its contacts) and the region's leaders."""
     if complaint.status not in s.RUNNING or complaint.due_key == NO_DEADLINE:
         return 0
@@ -61,13 +61,13 @@ def queue_escalation(router: Router, complaint: Complaint, now: datetime) -> int
     else:
         contacts = agency_head_contacts(router, complaint.agency_id)
     leaders = accounts(roles.LEADER, region_id=complaint.region_id)
-    return _queue_once("escalation", complaint, resolve(contacts, leaders), now)
+    return _notify_once("escalation", complaint, resolve(contacts, leaders), now)
 
 
-def _queue_once(template: str, complaint: Complaint, recipients, now: datetime) -> int:
+def _notify_once(template: str, complaint: Complaint, recipients, now: datetime) -> int:
     key = f"{template}:{complaint.id}:{_deadline(complaint)}:{complaint.due_key.isoformat()}"
     fresh = _fresh(key, recipients)
-    queue_staff(
+    notify_staff(
         template,
         complaint,
         fresh,
@@ -78,7 +78,7 @@ def _queue_once(template: str, complaint: Complaint, recipients, now: datetime) 
     return len(fresh)
 
 
-def queue_digests(router: Router, region_id: str, today: date, now: datetime) -> int:
+def notify_digests(router: Router, region_id: str, today: date, now: datetime) -> int:
     """Once a day per leader: the region's overdue cases (leaders may open all of them)."""
     leaders = accounts(roles.LEADER, region_id=region_id)
     if not leaders:

@@ -48,6 +48,8 @@ except ImportError:  # pragma: no cover - PyYAML is a dependency; ruamel still w
 from ruamel.yaml import YAML
 from ruamel.yaml.nodes import ScalarNode
 
+from portal.routing.yaml_dates import DatesAsText
+
 __all__ = ["AVAILABLE", "MAX_DEPTH", "Unsupported", "YamlList", "YamlMap", "load", "paused_gc"]
 
 AVAILABLE = _LOADER is not None
@@ -118,10 +120,8 @@ class _Scalars:
     """Plain scalar text -> value, as ruamel's round-trip loader (YAML 1.2) builds it."""
 
     def __init__(self) -> None:
-        from portal.routing.loader import _DatesAsText
-
         rt = YAML(typ="rt")
-        rt.Constructor = _DatesAsText
+        rt.Constructor = DatesAsText
         self._resolve = rt.resolver.resolve
         self._constructor = rt.constructor
         self._cache: dict[str, Any] = {}

@@ -16,7 +16,6 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer, ComposerError
-from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import MappingNode, SequenceNode
@@ -25,6 +24,7 @@ from portal.routing import fastyaml
 from portal.routing.engine import Router
 from portal.routing.model import RoutingFileError, RoutingIssue
 from portal.routing.validate import compile_document
+from portal.routing.yaml_dates import DatesAsText
 
 __all__ = ["Router", "compile_text", "decode_routing_bytes", "file_version", "load_router"]
 
@@ -37,17 +37,6 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_ALIAS_NODES = 100_000
 MAX_TAB_ISSUES = 20
 _TAB_INDENT = re.compile(r"^[ ]*\t", re.MULTILINE)
-
-
-class _DatesAsText(RoundTripConstructor):
-    """Keeps `2025-02-30` as text so the validator can report it with its line.
-
-    The stock constructor turns date-looking scalars into date objects and raises a
-    line-less ValueError for an impossible date; we would rather say where it is.
-    """
-
-
-_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", _DatesAsText.construct_yaml_str)
 
 
 class _AliasBudgetComposer(Composer):
@@ -102,7 +91,7 @@ def file_version(text: str) -> str:
 def parse_yaml(text: str, filename: str) -> Any:
     """The round-trip document, or RoutingFileError pointing at the syntax problem."""
     yaml = YAML(typ="rt")
-    yaml.Constructor = _DatesAsText
+    yaml.Constructor = DatesAsText
     yaml.Composer = _AliasBudgetComposer
     try:
         return yaml.load(text)

@@ -14,7 +14,9 @@ CLASSIFICATIONS: tuple[str, ...] = ("complaint", "aspiration", "information")
 
 @dataclass(frozen=True)
 class Clocks:
-    """Working-day allowances; DESIGN.md section 3 gives the defaults."""
+    """Working-day allowances, in working days; the defaults are the SP4N-LAPOR! ones
+    (verification 3; follow-up 5 for information and aspirations, 14 for complaints, 60 for
+    supervised complaints; 10 for the citizen to react to a response)."""
 
     verification: int = 3
     information: int = 5

@@ -60,14 +60,14 @@ def _file(router, point, key, when, classification, title, **extra) -> Complaint
         secret=current_app.config["SECRET_KEY"],
         now=wita(when),
     )
-    return _case(receipt.tracking_code)
+    return case_by_code(receipt.tracking_code)
 
 
-def _case(code: str) -> Complaint:
+def case_by_code(code: str) -> Complaint:
     return db.session.execute(select(Complaint).filter_by(tracking_code=code)).scalar_one()
 
 
-def _do(router, complaint, action, when, actor=ADMIN, **data):
+def act_at(router, complaint, action, when, actor=ADMIN, **data):
     perform(
         complaint,
         action,
@@ -86,33 +86,33 @@ SAMSAT = ("bapenda-kalsel", "samsat-banjarmasin-1", "pajak-tahunan")
 
 def seed_known_history(router) -> Cases:
     a = _file(router, POLI, "a", "2026-03-17", "complaint", "Antrean poli lama")
-    _do(router, a, "verify", "2026-03-17", agency_id="rsud-ulin", unit_id="poli-umum")
-    _do(router, a, "respond", "2026-03-25", text="Antrean sudah kami tambah loketnya.")
-    _do(router, a, "close", "2026-04-02")
+    act_at(router, a, "verify", "2026-03-17", agency_id="rsud-ulin", unit_id="poli-umum")
+    act_at(router, a, "respond", "2026-03-25", text="Antrean sudah kami tambah loketnya.")
+    act_at(router, a, "close", "2026-04-02")
 
     b = _file(router, POLI, "b", "2026-03-02", "information", "Jadwal poli hari Sabtu")
-    _do(router, b, "verify", "2026-03-02", agency_id="rsud-ulin", unit_id="poli-umum")
-    _do(router, b, "hold", "2026-03-03", text="Poli yang mana?")
-    _do(router, b, "answer", "2026-03-05", actor=CITIZEN, text="Poli umum.")
-    _do(router, b, "respond", "2026-03-12", text="Sabtu buka sampai pukul 12.")
-    _do(router, b, "rate", "2026-03-12", actor=CITIZEN, rating=4)
-    _do(router, b, "close", "2026-03-13")
+    act_at(router, b, "verify", "2026-03-02", agency_id="rsud-ulin", unit_id="poli-umum")
+    act_at(router, b, "hold", "2026-03-03", text="Poli yang mana?")
+    act_at(router, b, "answer", "2026-03-05", actor=CITIZEN, text="Poli umum.")
+    act_at(router, b, "respond", "2026-03-12", text="Sabtu buka sampai pukul 12.")
+    act_at(router, b, "rate", "2026-03-12", actor=CITIZEN, rating=4)
+    act_at(router, b, "close", "2026-03-13")
 
     c = _file(router, FARMASI, "c", "2026-03-02", "complaint", "Iklan obat")
-    _do(router, c, "reject_spam", "2026-03-02", text="Bukan laporan.")
+    act_at(router, c, "reject_spam", "2026-03-02", text="Bukan laporan.")
 
     d = _file(router, SAMSAT, "d", "2026-03-02", "complaint", "Pajak kendaraan salah hitung")
-    _do(router, d, "verify", "2026-03-02", agency_id="bapenda-kalsel", unit_id=d.unit_id)
+    act_at(router, d, "verify", "2026-03-02", agency_id="bapenda-kalsel", unit_id=d.unit_id)
 
     e = _file(
         router, POLI, "e", "2026-04-01", "aspiration", "RAHASIA-JUDUL dokter jaga",
         confidential=True, category="informasi-layanan",
     )  # fmt: skip
-    _do(router, e, "verify", "2026-04-01", agency_id="rsud-ulin", unit_id="poli-umum")
-    _do(router, e, "respond", "2026-04-02", text="Jadwal dokter jaga kami umumkan.")
-    _do(router, e, "rate", "2026-04-02", actor=CITIZEN, rating=5)
-    _do(router, e, "close", "2026-04-06")
+    act_at(router, e, "verify", "2026-04-01", agency_id="rsud-ulin", unit_id="poli-umum")
+    act_at(router, e, "respond", "2026-04-02", text="Jadwal dokter jaga kami umumkan.")
+    act_at(router, e, "rate", "2026-04-02", actor=CITIZEN, rating=5)
+    act_at(router, e, "close", "2026-04-06")
 
     f = _file(router, POLI, "f", "2026-05-04", "complaint", "Kursi ruang tunggu patah")
-    _do(router, f, "verify", "2026-05-04", agency_id="rsud-ulin", unit_id="poli-umum")
+    act_at(router, f, "verify", "2026-05-04", agency_id="rsud-ulin", unit_id="poli-umum")
     return Cases(*(x.tracking_code for x in (a, b, c, d, e, f)))

@@ -25,8 +25,8 @@ from datetime import date
 import pytest
 
 from portal.dashboard.figures import rounded
+from portal.dashboard.overview import build_overview
 from portal.dashboard.period import Period
-from portal.dashboard.report import build_report
 from tests.functional.dashboard_data import seed_known_history
 
 MARCH_APRIL = Period(date(2026, 3, 1), date(2026, 4, 1))
@@ -39,12 +39,12 @@ def known(app, router):
     return seed_known_history(router)
 
 
-def report(router, **kwargs):
-    return build_report(router, router.region("kalsel"), MARCH_APRIL, TODAY, **kwargs)
+def overview(router, **kwargs):
+    return build_overview(router, router.region("kalsel"), MARCH_APRIL, TODAY, **kwargs)
 
 
 def test_the_hand_computed_region_figures(router, known):
-    r = report(router)
+    r = overview(router)
     assert rounded(r.total) == {
         "received": 5,  # A B C D E
         "handled": 4,  # without C (spam)
@@ -62,7 +62,7 @@ def test_the_hand_computed_region_figures(router, known):
 
 
 def test_agency_rows_put_the_slow_desk_first(router, known):
-    r = report(router)
+    r = overview(router)
     by_id = {g.id: rounded(g.figures) for g in r.groups}
     assert by_id["rsud-ulin"] | {} == {
         "received": 4,
@@ -89,7 +89,7 @@ def test_agency_rows_put_the_slow_desk_first(router, known):
 
 
 def test_units_of_an_agency_and_the_months(router, known):
-    r = report(router, agency_id="rsud-ulin")
+    r = overview(router, agency_id="rsud-ulin")
     units = {g.id: g.figures for g in r.groups}
     assert units["poli-umum"].received == 3 and units["instalasi-farmasi"].excluded == 1
     assert units["igd"].received == 0
@@ -104,7 +104,7 @@ def test_units_of_an_agency_and_the_months(router, known):
 
 
 def test_the_public_recap_leaves_rahasia_reports_out(router, known):
-    r = report(router, public=True)
+    r = overview(router, public=True)
     assert rounded(r.total) == {
         "received": 4,  # E (Rahasia) is not counted anywhere
         "handled": 3,
@@ -124,17 +124,17 @@ def test_the_public_recap_leaves_rahasia_reports_out(router, known):
 
 
 def test_a_new_change_reaches_the_next_read(router, known):
-    from tests.functional.dashboard_data import _case, _do
+    from tests.functional.dashboard_data import act_at, case_by_code
 
-    assert report(router).total.late_unanswered == 1
-    _do(router, _case(known.d), "respond", "2026-06-01", text="Sudah kami koreksi.")
-    after = report(router)
+    assert overview(router).total.late_unanswered == 1
+    act_at(router, case_by_code(known.d), "respond", "2026-06-01", text="Sudah kami koreksi.")
+    after = overview(router)
     assert after.total.late_unanswered == 0 and after.total.answered == 4
     assert rounded(after.total)["on_time_pct"] == 50.0  # D answered late: 2 of 4
 
 
 def test_an_empty_period_is_an_empty_state_not_an_error(router, known, staff):
-    r = build_report(
+    r = build_overview(
         router, router.region("kalsel"), Period(date(2020, 1, 1), date(2020, 2, 1)), TODAY
     )
     assert r.total.received == 0 and r.total.resolved_share is None
@@ -183,7 +183,7 @@ def test_page_csv_and_public_page_show_the_same_figures(router, known, staff, cl
 
     public_html = client.get(f"/statistik/kalsel?{QUERY}").get_data(as_text=True)
     public = _page_rows(public_html, "rekap")
-    expected = report(router, public=True)
+    expected = overview(router, public=True)
     assert public["total"][0] == str(expected.total.received) == "4"
     assert public["total"][5] == "33,3"
 

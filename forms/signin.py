@@ -1,4 +1,4 @@
-"""Small forms: tracking-code lookup, short-code entry, staff login."""
+"""The staff sign-in form."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

@@ -1,6 +1,6 @@
 """Assembling a region's (or one agency's) recap from the monthly rows and today's cases.
 
-`build_report` is the only way the leader page, its CSV and the public page get figures;
+`build_overview` is the only way the leader page, its CSV and the public page get figures;
 `public=True` leaves Rahasia reports out of every figure and skips the case list.
 """
 
@@ -65,7 +65,7 @@ class OverdueCase:
 
 
 @dataclass
-class Report:
+class Overview:
     region: Region
     period: Period
     agency_id: str | None
@@ -87,7 +87,7 @@ class Report:
         return [rounded(f)[column] for _, f in self.months]
 
 
-def build_report(
+def build_overview(
     router: Router,
     region: Region,
     period: Period,
@@ -96,7 +96,7 @@ def build_report(
     agency_id: str | None = None,
     public: bool = False,
     refresh_every: float = 0.0,
-) -> Report:
+) -> Overview:
     refresh(region.id, region.timezone, unless_within=refresh_every)
     total = Figures()
     groups = _groups(region, agency_id)
@@ -134,7 +134,7 @@ def build_report(
             ):
                 figures.late_unanswered += row.count
 
-    return Report(
+    return Overview(
         region=region,
         period=period,
         agency_id=agency_id,
