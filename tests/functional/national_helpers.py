@@ -11,7 +11,7 @@ from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.national.models import FAILED, NationalMirrorItem
 from portal.national.queue import mirror_submitted
-from portal.timeutil import utcnow
+from tests.factories import stored_complaint
 
 _serial = itertools.count(1)
 
@@ -43,34 +43,15 @@ def case_in(region: str, *, failed: bool = False, error: str = "HTTP 400: ditola
 
     HST: RSUD Damanhuri, IGD. Kalimantan Selatan: RSUD Ulin, Poli Umum.
     """
-    n = next(_serial)
-    agency, unit, prefix = {
-        "hst": ("rsud-damanhuri", "igd", "HST"),
-        "kalsel": ("rsud-ulin", "poli-umum", "KSL"),
-    }[region]
-    now = utcnow()
-    complaint = Complaint(
-        tracking_code=f"{prefix}-NM{n:04d}",
-        access_token_hash="0" * 64,
-        submission_key=f"national-{region}-{n}",
-        region_id=region,
-        origin_agency_id=agency,
-        origin_unit_id=unit,
-        origin_service_id="pendaftaran",
-        agency_id=agency,
-        unit_id=unit,
-        classification="complaint",
-        title=f"Laporan uji {region} {n}",
+    agency, unit = {"hst": ("rsud-damanhuri", "igd"), "kalsel": ("rsud-ulin", "poli-umum")}[region]
+    complaint = stored_complaint(
+        region=region,
+        agency=agency,
+        unit=unit,
+        title=f"Laporan uji {region} {next(_serial)}",
         description="Pelayanan lambat.",
-        status="new",
-        routing_version="test",
-        routing_rule="default",
-        submitted_at=now,
-        verify_due=now.date(),
-        followup_due=now.date(),
-        due_key=now.date(),
+        commit=False,
     )
-    db.session.add(complaint)
     item = mirror_submitted(complaint)
     if failed:
         item.status, item.attempts, item.last_error = FAILED, 12, error

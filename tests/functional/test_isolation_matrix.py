@@ -31,9 +31,8 @@ from sqlalchemy import func, select
 from portal.accounts.services import create_user
 from portal.cases import transitions
 from portal.complaints.models import Complaint, ResponseTemplate
-from portal.complaints.tracking_codes import ALPHABET
 from portal.extensions import db
-from portal.timeutil import utcnow
+from tests.factories import stored_complaint
 
 PASSWORD = "kata-sandi-uji-123"
 STAFF_PREFIX = "/staf/"
@@ -67,43 +66,9 @@ _serial = itertools.count(1)
 # --- the objects ---------------------------------------------------------------------------
 
 
-def _code(n: int) -> str:
-    """KSL- and six letters of the tracking-code alphabet, unique per n."""
-    body = ""
-    for _ in range(6):
-        n, digit = divmod(n, len(ALPHABET))
-        body += ALPHABET[digit]
-    return f"KSL-{body[::-1]}"
-
-
 def new_case() -> str:
     """A case as the submission path stores it, inserted directly (fast, many needed)."""
-    n = next(_serial) * 7919  # far from the random codes real submissions draw
-    now = utcnow()
-    case = Complaint(
-        tracking_code=_code(n),
-        access_token_hash="0" * 64,
-        submission_key=f"matrix-{n}",
-        region_id="kalsel",
-        origin_agency_id="rsud-ulin",
-        origin_unit_id="poli-umum",
-        origin_service_id="pendaftaran",
-        agency_id="rsud-ulin",
-        unit_id="poli-umum",
-        classification="complaint",
-        title="Antrean pendaftaran lama",
-        description="Saya menunggu tiga jam.",
-        status="new",
-        routing_version="test",
-        routing_rule="default",
-        submitted_at=now,
-        verify_due=now.date(),
-        followup_due=now.date(),
-        due_key=now.date(),
-    )
-    db.session.add(case)
-    db.session.commit()
-    return case.tracking_code
+    return stored_complaint(agency="rsud-ulin", unit="poli-umum").tracking_code
 
 
 def new_template() -> int:
@@ -137,9 +102,7 @@ def new_failed_mirror_item() -> int:
     from portal.national.models import FAILED
     from portal.national.queue import mirror_submitted
 
-    code = new_case()
-    case = db.session.execute(select(Complaint).filter_by(tracking_code=code)).scalar_one()
-    item = mirror_submitted(case)
+    item = mirror_submitted(stored_complaint(agency="rsud-ulin", unit="poli-umum"))
     item.status, item.attempts, item.last_error = FAILED, 12, "HTTP 422: ditolak"
     db.session.commit()
     return item.id

@@ -1,13 +1,12 @@
 """The staff queue: tabs and counts, filters, search, order and keyset pages, in scope only.
 
-Cases are inserted straight through the ORM (120 of them in a few milliseconds) with the
-deadlines each test needs; pages are read through the real app as a signed-in user.
+Cases are stored directly by the test factory (120 of them in a fraction of a second) with
+the deadlines each test needs; pages are read through the real app as a signed-in user.
 """
 
 from __future__ import annotations
 
 import html
-import itertools
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +18,6 @@ from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import local_date
 from portal.complaints import status as s
 from portal.complaints.models import Complaint
-from portal.complaints.tracking_codes import ALPHABET
 from portal.extensions import db
 from portal.staff import queue as queue_module
 from portal.staff.queue import (
@@ -34,72 +32,11 @@ from portal.staff.queue import (
     tab_counts,
 )
 from portal.timeutil import utcnow
+from tests.factories import stored_complaint
 
 PASSWORD = "kata-sandi-uji-123"
-NO_DEADLINE = date.max
 CODE = re.compile(r"/staf/kasus/([A-Z]{2,4}-[A-Z0-9]{6})\"")
 NEXT = re.compile(r'rel="next" href="([^"]+)"')
-_serial = itertools.count(1)
-PREFIX = {"kalsel": "KSL", "hst": "HST", "muara-enim": "MEN"}
-AGENCY_REGION = {"rsud-ulin": "kalsel", "bapenda-kalsel": "kalsel", "rsud-damanhuri": "hst"}
-
-
-def _code(region: str) -> str:
-    """Unique per test run; the multiplier spreads consecutive numbers over every digit."""
-    n, body = (next(_serial) * 48_271) % len(ALPHABET) ** 6, ""
-    for _ in range(6):
-        n, digit = divmod(n, len(ALPHABET))
-        body += ALPHABET[digit]
-    return f"{PREFIX[region]}-{body}"
-
-
-def add_case(
-    *,
-    agency: str = "rsud-ulin",
-    unit: str = "poli-umum",
-    region: str | None = None,
-    status: str = s.NEW,
-    due: date | None = None,
-    submitted_at: datetime | None = None,
-    title: str = "Antrean pendaftaran lama",
-    description: str = "Saya menunggu di loket pendaftaran.",
-    classification: str = "complaint",
-    anonymous: bool = False,
-    confidential: bool = False,
-    commit: bool = True,
-) -> Complaint:
-    """One case as the submission path would store it, with the given running deadline."""
-    region = region or AGENCY_REGION.get(agency, "kalsel")
-    submitted_at = submitted_at or utcnow() - timedelta(days=1)
-    complaint = Complaint(
-        tracking_code=_code(region),
-        access_token_hash="0" * 64,
-        submission_key=f"queue-test-{next(_serial)}",
-        region_id=region,
-        origin_agency_id=agency,
-        origin_unit_id=unit,
-        origin_service_id="pendaftaran",
-        agency_id=agency,
-        unit_id=unit,
-        classification=classification,
-        title=title,
-        description=description,
-        reporter_name=None if anonymous else "Siti Aminah",
-        anonymous=anonymous,
-        confidential=confidential,
-        status=status,
-        routing_version="test",
-        routing_rule="default",
-        submitted_at=submitted_at,
-        verify_due=submitted_at.date() + timedelta(days=5),
-        followup_due=submitted_at.date() + timedelta(days=20),
-        due_key=due or NO_DEADLINE,
-        clocks_json="{}",
-    )
-    db.session.add(complaint)
-    if commit:
-        db.session.commit()
-    return complaint
 
 
 def codes(page_html: str) -> list[str]:
@@ -166,11 +103,11 @@ def page_of(client, url: str = "/staf/antrian", problems: bool | None = False) -
 
 def test_default_tab_shows_open_cases_nearest_deadline_first(signed_in):
     today = date.today()
-    late = add_case(due=today - timedelta(days=3))
-    soon = add_case(due=today + timedelta(days=1), status=s.IN_PROGRESS)
-    later = add_case(due=today + timedelta(days=9), status=s.RESPONDED)
-    held = add_case(status=s.ON_HOLD)  # no clock runs: last
-    closed = add_case(status=s.CLOSED)
+    late = stored_complaint(due=today - timedelta(days=3))
+    soon = stored_complaint(due=today + timedelta(days=1), status=s.IN_PROGRESS)
+    later = stored_complaint(due=today + timedelta(days=9), status=s.RESPONDED)
+    held = stored_complaint(status=s.ON_HOLD)  # no clock runs: last
+    closed = stored_complaint(status=s.CLOSED)
     shown = codes(page_of(signed_in("admin")))
     assert shown == [
         late.tracking_code,
@@ -187,8 +124,10 @@ def test_default_tab_shows_open_cases_nearest_deadline_first(signed_in):
 
 def test_newest_first_is_the_alternative_order(signed_in):
     now = utcnow()
-    old = add_case(submitted_at=now - timedelta(days=5), due=date.today())
-    new = add_case(submitted_at=now - timedelta(hours=1), due=date.today() + timedelta(days=30))
+    old = stored_complaint(submitted_at=now - timedelta(days=5), due=date.today())
+    new = stored_complaint(
+        submitted_at=now - timedelta(hours=1), due=date.today() + timedelta(days=30)
+    )
     assert codes(page_of(signed_in("admin"), "/staf/antrian?sort=newest")) == [
         new.tracking_code,
         old.tracking_code,
@@ -204,7 +143,7 @@ def _seed_many(n: int = 120) -> list[Complaint]:
         state = statuses[i % len(statuses)]
         running = state not in (s.ON_HOLD, s.CLOSED)
         cases.append(
-            add_case(
+            stored_complaint(
                 status=state,
                 due=base + timedelta(days=(i * 7) % 13) if running else None,
                 submitted_at=now - timedelta(minutes=(i * 11) % 37),
@@ -262,8 +201,10 @@ def test_a_search_pages_like_the_plain_queue(users, router, monkeypatch, sort, t
 
 def test_next_page_keeps_filters_and_tab(signed_in):
     for _ in range(PAGE_SIZE + 5):
-        add_case(agency="bapenda-kalsel", unit="samsat-banjarbaru", due=date.today(), commit=False)
-    add_case(due=date.today())
+        stored_complaint(
+            agency="bapenda-kalsel", unit="samsat-banjarbaru", due=date.today(), commit=False
+        )
+    stored_complaint(due=date.today())
     db.session.commit()
     client = signed_in("admin")
     body = page_of(client, "/staf/antrian?agency=bapenda-kalsel&status=new")
@@ -276,9 +217,9 @@ def test_tab_counts_follow_scope_and_filters(app, users, router):
     today = date.today()
     for state, n in ((s.NEW, 3), (s.IN_PROGRESS, 2), (s.ON_HOLD, 1), (s.CLOSED, 4)):
         for _ in range(n):
-            add_case(status=state, due=today if state in s.OPEN else None, commit=False)
-    add_case(status=s.NEW, due=today, agency="bapenda-kalsel", unit="samsat-banjarbaru")
-    add_case(status=s.NEW, due=today, agency="rsud-damanhuri", unit="igd")  # hst
+            stored_complaint(status=state, due=today if state in s.OPEN else None, commit=False)
+    stored_complaint(status=s.NEW, due=today, agency="bapenda-kalsel", unit="samsat-banjarbaru")
+    stored_complaint(status=s.NEW, due=today, agency="rsud-damanhuri", unit="igd")  # hst
     now = utcnow()
 
     def counts(user, **filters):
@@ -313,8 +254,8 @@ def test_counts_stop_at_the_cap():
 
 
 def test_tabs_show_counts_on_the_page(signed_in):
-    add_case(due=date.today())
-    add_case(status=s.CLOSED)
+    stored_complaint(due=date.today())
+    stored_complaint(status=s.CLOSED)
     body = page_of(signed_in("admin"))
     assert re.search(r'aria-current="page">Semua terbuka <span class="count">1</span>', body)
     assert re.search(r'Selesai <span class="count">1</span>', body)
@@ -325,9 +266,9 @@ def test_tabs_show_counts_on_the_page(signed_in):
 
 def test_agency_unit_and_classification_filters(signed_in):
     today = date.today()
-    poli = add_case(due=today)
-    igd = add_case(unit="igd", due=today, classification="information")
-    samsat = add_case(agency="bapenda-kalsel", unit="samsat-banjarbaru", due=today)
+    poli = stored_complaint(due=today)
+    igd = stored_complaint(unit="igd", due=today, classification="information")
+    samsat = stored_complaint(agency="bapenda-kalsel", unit="samsat-banjarbaru", due=today)
     client = signed_in("admin")
     assert codes(page_of(client, "/staf/antrian?agency=rsud-ulin")) == [
         poli.tracking_code,
@@ -354,10 +295,10 @@ def test_choices_are_limited_to_the_users_scope(signed_in):
 
 def test_text_search_over_title_description_and_code(signed_in):
     today = date.today()
-    by_title = add_case(title="Pungutan liar di loket", due=today)
-    by_text = add_case(description="Petugas meminta PUNGUTAN tambahan", due=today)
-    other = add_case(title="AC rusak", description="Ruang tunggu panas", due=today)
-    percent = add_case(title="Diskon 50% tidak berlaku", due=today)
+    by_title = stored_complaint(title="Pungutan liar di loket", due=today)
+    by_text = stored_complaint(description="Petugas meminta PUNGUTAN tambahan", due=today)
+    other = stored_complaint(title="AC rusak", description="Ruang tunggu panas", due=today)
+    percent = stored_complaint(title="Diskon 50% tidak berlaku", due=today)
     client = signed_in("admin")
     assert codes(page_of(client, "/staf/antrian?q=pungutan")) == [
         by_title.tracking_code,
@@ -374,8 +315,8 @@ def test_text_search_over_title_description_and_code(signed_in):
 
 def test_submitted_date_range_uses_the_regions_local_day(signed_in):
     # 2026-03-02 00:30 in Banjarmasin (WITA, UTC+8) is still 1 March in UTC.
-    early = add_case(submitted_at=datetime(2026, 3, 1, 16, 30, tzinfo=UTC), status=s.CLOSED)
-    late = add_case(submitted_at=datetime(2026, 3, 1, 15, 30, tzinfo=UTC), status=s.CLOSED)
+    early = stored_complaint(submitted_at=datetime(2026, 3, 1, 16, 30, tzinfo=UTC), status=s.CLOSED)
+    late = stored_complaint(submitted_at=datetime(2026, 3, 1, 15, 30, tzinfo=UTC), status=s.CLOSED)
     client = signed_in("admin")
     march_2 = "/staf/antrian?status=all&from=2026-03-02&to=2026-03-02"
     assert codes(page_of(client, march_2)) == [early.tracking_code]
@@ -389,11 +330,11 @@ def test_due_filters_with_a_real_calendar(signed_in, router):
     """Through the page, judged by the real today: whatever day the suite runs on."""
     today = local_date(utcnow(), "Asia/Makassar")
     next_working = calendar_for(router.holidays_for("kalsel")).add_working_days(today, 1)
-    late = add_case(due=today - timedelta(days=1))
-    due_today = add_case(due=today)
-    due_next = add_case(due=next_working)
-    add_case(due=next_working + timedelta(days=1))
-    add_case(status=s.ON_HOLD)
+    late = stored_complaint(due=today - timedelta(days=1))
+    due_today = stored_complaint(due=today)
+    due_next = stored_complaint(due=next_working)
+    stored_complaint(due=next_working + timedelta(days=1))
+    stored_complaint(status=s.ON_HOLD)
     client = signed_in("admin")
     assert codes(page_of(client, "/staf/antrian?due=overdue")) == [late.tracking_code]
     assert codes(page_of(client, "/staf/antrian?due=due_soon")) == [
@@ -406,10 +347,10 @@ def test_due_soon_skips_eid_holidays_and_cuti_bersama(users, router):
     # Tuesday 17 March 2026, 10:00 WITA: Nyepi, Eid al-Fitr and cuti bersama close offices
     # from 18 to 24 March, so the next working day is Wednesday 25 March.
     now = datetime(2026, 3, 17, 2, 0, tzinfo=UTC)
-    on_holiday = add_case(due=date(2026, 3, 24))
-    after = add_case(due=date(2026, 3, 25))
-    add_case(due=date(2026, 3, 26))
-    late = add_case(due=date(2026, 3, 16))
+    on_holiday = stored_complaint(due=date(2026, 3, 24))
+    after = stored_complaint(due=date(2026, 3, 25))
+    stored_complaint(due=date(2026, 3, 26))
+    late = stored_complaint(due=date(2026, 3, 16))
     page = queue_page(users["admin"], QueueFilters(due="due_soon"), router, now)
     assert [r.tracking_code for r in page.rows] == [on_holiday.tracking_code, after.tracking_code]
     page = queue_page(users["admin"], QueueFilters(due="overdue"), router, now)
@@ -421,8 +362,8 @@ def test_super_admin_due_state_uses_each_regions_clock(users, router):
     # 16:30 UTC on 12 Aug 2026 is already 13 Aug (00:30 WITA) in Kalimantan Selatan but
     # still 12 Aug (23:30 WIB) in Muara Enim.
     now = datetime(2026, 8, 12, 16, 30, tzinfo=UTC)
-    kalsel = add_case(due=date(2026, 8, 12))
-    muara = add_case(agency="rsud-rabain", unit="poli-umum", region="muara-enim")
+    kalsel = stored_complaint(due=date(2026, 8, 12))
+    muara = stored_complaint(agency="rsud-rabain", unit="poli-umum", region="muara-enim")
     muara.due_key = date(2026, 8, 12)
     db.session.commit()
     root = users["super"]
@@ -444,7 +385,7 @@ def test_super_admin_due_state_uses_each_regions_clock(users, router):
 
 def test_rows_show_names_marks_and_working_days_left(signed_in):
     today = local_date(utcnow(), "Asia/Makassar")
-    add_case(
+    stored_complaint(
         title="Laporan rahasia",
         confidential=True,
         anonymous=True,
@@ -460,7 +401,7 @@ def test_rows_show_names_marks_and_working_days_left(signed_in):
 
 
 def test_queue_in_english(signed_in):
-    add_case(due=date.today() + timedelta(days=20))
+    stored_complaint(due=date.today() + timedelta(days=20))
     client = signed_in("admin")
     client.get("/bahasa/en")
     body = page_of(client)
@@ -472,10 +413,10 @@ def test_queue_in_english(signed_in):
 
 def test_queue_never_shows_another_scopes_cases(signed_in):
     today = date.today()
-    poli = add_case(due=today, title="Poli umum penuh")
-    igd = add_case(unit="igd", due=today, title="IGD penuh")
-    samsat = add_case(agency="bapenda-kalsel", unit="samsat-banjarbaru", due=today)
-    hst = add_case(agency="rsud-damanhuri", unit="igd", due=today, title="IGD penuh juga")
+    poli = stored_complaint(due=today, title="Poli umum penuh")
+    igd = stored_complaint(unit="igd", due=today, title="IGD penuh")
+    samsat = stored_complaint(agency="bapenda-kalsel", unit="samsat-banjarbaru", due=today)
+    hst = stored_complaint(agency="rsud-damanhuri", unit="igd", due=today, title="IGD penuh juga")
     visible = {
         "admin": {poli, igd, samsat},
         "hst": {hst},
@@ -521,7 +462,7 @@ def test_queue_never_shows_another_scopes_cases(signed_in):
     ],
 )
 def test_bad_filter_values_are_ignored_with_a_message(signed_in, query, message):
-    shown = add_case(due=date.today())
+    shown = stored_complaint(due=date.today())
     response = signed_in("admin").get(f"/staf/antrian?{query}")
     assert response.status_code == 200
     body = response.get_data(as_text=True)
@@ -530,7 +471,7 @@ def test_bad_filter_values_are_ignored_with_a_message(signed_in, query, message)
 
 
 def test_agency_of_another_scope_is_refused_not_widened(signed_in):
-    add_case(agency="rsud-damanhuri", unit="igd", due=date.today())
+    stored_complaint(agency="rsud-damanhuri", unit="igd", due=date.today())
     body = page_of(signed_in("admin"), "/staf/antrian?agency=rsud-damanhuri", problems=True)
     assert "Filter “Instansi” tidak valid" in body and codes(body) == []
 
@@ -538,7 +479,7 @@ def test_agency_of_another_scope_is_refused_not_widened(signed_in):
 def test_empty_queue_says_so(signed_in):
     body = page_of(signed_in("unit"))
     assert "Belum ada laporan di antrean Anda." in body and 'rel="next"' not in body
-    add_case(due=date.today())
+    stored_complaint(due=date.today())
     body = page_of(signed_in("unit"), "/staf/antrian?q=tidak-ada")
     assert "Tidak ada laporan yang cocok dengan filter ini." in body and codes(body) == []
 
