@@ -17,7 +17,7 @@ from wtforms import DateField, HiddenField, SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from portal.complaints import status as case_status
+from portal.complaints import labels as case_labels
 from portal.staff.queue import (
     DUE_OVERDUE,
     DUE_SOON,
@@ -35,7 +35,7 @@ from portal.staff.queue import (
 
 UNIT_SEPARATOR = "/"  # "agency/unit", as the case page's disposal target writes it
 
-TAB_LABELS = {TAB_OPEN: _l("Semua terbuka"), **case_status.LABELS, TAB_ALL: _l("Semua")}
+TAB_LABELS = {TAB_OPEN: _l("Semua terbuka"), **case_labels.LABELS, TAB_ALL: _l("Semua")}
 
 
 def tab_names() -> dict[str, str]:
@@ -58,7 +58,7 @@ class QueueFilterForm(FlaskForm):
     classification = SelectField(
         _l("Klasifikasi"),
         choices=[SelectChoice("", _l("Semua klasifikasi"))]
-        + [SelectChoice(k, v) for k, v in case_status.CLASSIFICATION_LABELS.items()],
+        + [SelectChoice(k, v) for k, v in case_labels.CLASSIFICATION_LABELS.items()],
         default="",
     )
     due = SelectField(

@@ -95,7 +95,7 @@ def configure_i18n(app: Flask) -> None:
 
     init_i18n(app)
 
-    from portal.complaints.status import template_helpers
+    from portal.complaints.labels import template_helpers
 
     app.jinja_env.globals.update(template_helpers())
 

@@ -32,8 +32,8 @@ from portal.cases.services import (
 from portal.cases.templates import templates_for_agency
 from portal.complaints import status as s
 from portal.complaints.display import place_names
+from portal.complaints.labels import event_label, label
 from portal.complaints.models import Photo, ResponseTemplate
-from portal.complaints.status import event_label
 from portal.complaints.storage import blob_path
 from portal.extensions import db
 from portal.routing.active import get_router
@@ -135,7 +135,7 @@ def _why(exc: Exception, complaint) -> str:
     if isinstance(exc, CaseError):
         return exc.message
     return _(
-        "laporan ini sekarang berstatus \u201c%(status)s\u201d.", status=s.label(complaint.status)
+        "laporan ini sekarang berstatus \u201c%(status)s\u201d.", status=label(complaint.status)
     )
 
 

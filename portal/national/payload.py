@@ -19,7 +19,7 @@ from typing import Any
 
 from flask_babel import force_locale
 
-from portal.complaints import status as s
+from portal.complaints import labels
 from portal.complaints.models import Complaint, Event
 from portal.routing.active import get_router
 
@@ -97,8 +97,8 @@ def needs_national_reroute(complaint: Complaint) -> bool:
 def build_payload(complaint: Complaint, kind: str, at: datetime) -> dict[str, Any]:
     """The snapshot for one mirrored event; `kind` is the event, `at` its time."""
     with force_locale("id"):  # LAPOR!'s vocabulary is Indonesian, whoever acted
-        status_label = s.label(complaint.status)
-        classification_label = s.classification_label(complaint.classification)
+        status_label = labels.label(complaint.status)
+        classification_label = labels.classification_label(complaint.classification)
     # A new report cannot have a response yet; skip the events list on the hot path.
     follow_up = None if kind == "submitted" else latest_response(complaint)
     payload: dict[str, Any] = {

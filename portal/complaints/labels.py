@@ -1,0 +1,85 @@
+"""Labels people read: statuses (as staff know them from SP4N-LAPOR!), kinds, channels
+and timeline events, in the reader's language."""
+
+from flask_babel import lazy_gettext as _l
+
+from portal.complaints.status import (
+    ARCHIVED,
+    CLOSED,
+    FORWARDED,
+    IN_PROGRESS,
+    NEW,
+    ON_HOLD,
+    RESPONDED,
+    VERIFIED,
+)
+
+LABELS = {
+    NEW: _l("Belum terverifikasi"),
+    VERIFIED: _l("Terverifikasi / terdisposisi"),
+    IN_PROGRESS: _l("Sedang diproses"),
+    RESPONDED: _l("Sudah ditanggapi"),
+    ON_HOLD: _l("Tertunda"),
+    CLOSED: _l("Selesai"),
+    ARCHIVED: _l("Arsip"),
+    FORWARDED: _l("Diteruskan"),
+}
+
+CLASSIFICATION_LABELS = {
+    "complaint": _l("Pengaduan"),
+    "aspiration": _l("Aspirasi"),
+    "information": _l("Permintaan Informasi"),
+}
+
+CHANNEL_LABELS = {
+    "web": _l("Formulir web"),
+    "counter": _l("Loket (dicatat petugas)"),
+    "api": _l("API (Open311)"),
+    "whatsapp": _l("WhatsApp"),
+    "sms": _l("SMS"),
+}
+
+EVENT_LABELS = {
+    "submitted": _l("Laporan diterima dan masuk antrean daerah"),
+    "verify": _l("Laporan diverifikasi dan didisposisikan"),
+    "redispose": _l("Laporan didisposisikan ulang"),
+    "start": _l("Laporan mulai diproses"),
+    "hold": _l("Petugas meminta keterangan tambahan"),
+    "answer": _l("Pelapor memberi keterangan tambahan"),
+    "respond": _l("Tanggapan petugas"),
+    "reply": _l("Balasan pelapor"),
+    "rate": _l("Pelapor memberi penilaian"),
+    "reopen": _l("Pelapor membuka kembali laporan"),
+    "close": _l("Laporan selesai"),
+    "auto_close": _l("Laporan selesai otomatis setelah batas waktu tanggapan pelapor"),
+    "reject_spam": _l("Laporan diarsipkan (bukan laporan yang dapat ditindaklanjuti)"),
+    "reject_duplicate": _l("Laporan diarsipkan sebagai duplikat"),
+    "forward": _l("Laporan diteruskan ke instansi yang berwenang"),
+    "note": _l("Catatan internal"),
+    "overdue": _l("Melewati batas waktu"),
+}
+
+
+def label(status: str) -> str:
+    return str(LABELS.get(status, status))
+
+
+def classification_label(value: str) -> str:
+    return str(CLASSIFICATION_LABELS.get(value, value))
+
+
+def channel_label(value: str) -> str:
+    return str(CHANNEL_LABELS.get(value, value))
+
+
+def event_label(kind: str) -> str:
+    return str(EVENT_LABELS.get(kind, kind))
+
+
+def template_helpers() -> dict:
+    return {
+        "status_label": label,
+        "classification_label": classification_label,
+        "channel_label": channel_label,
+        "event_label": event_label,
+    }
