@@ -19,18 +19,16 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import update
 
-from portal.claiming import claim_due
 from portal.extensions import db
 from portal.national.http_connector import Outcome, post_item
 from portal.national.models import FAILED, HTTP, PENDING, SENT, NationalMirrorItem
 from portal.national.order import waits_for_earlier
 from portal.national.payload import document_of
-from portal.notifications.worker import backoff  # the same retry schedule as e-mail
+from portal.outbox.backoff import MAX_ATTEMPTS, backoff
+from portal.outbox.claiming import claim_due
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 12
 
 
 @dataclass

@@ -18,26 +18,23 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_mail import Message
 from sqlalchemy import update
 
-from portal.claiming import claim_due
 from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.notifications.mail import Transport, ensure_mail, transport_for
 from portal.notifications.models import DEAD, PENDING, SENT, STALE, OutboxMessage
 from portal.notifications.render import render_row
+from portal.outbox.backoff import MAX_ATTEMPTS, backoff
+from portal.outbox.claiming import claim_due
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 12  # 1, 2, 4 … 32 minutes, then hourly: about six hours before giving up
-BACKOFF_BASE = timedelta(minutes=1)
-BACKOFF_CAP = timedelta(hours=1)
 
 
 class PermanentFailure(Exception):
@@ -67,11 +64,6 @@ def _outdated(row: OutboxMessage) -> bool:
     complaint = db.session.get(Complaint, row.complaint_id)
     due = json.loads(row.context_json or "{}").get("due")
     return complaint is None or due != complaint.due_key.isoformat()
-
-
-def backoff(attempts: int) -> timedelta:
-    """Wait after the n-th failed attempt: doubling from a minute, at most an hour."""
-    return min(BACKOFF_BASE * (2 ** max(0, attempts - 1)), BACKOFF_CAP)
 
 
 def claim(worker_id: str, now: datetime, limit: int) -> list[OutboxMessage]:

@@ -22,7 +22,7 @@ from portal.national.delivery import (
     deliver_national_round,
 )
 from portal.national.models import FAILED, PENDING, SENT, NationalMirrorItem
-from portal.notifications.worker import backoff
+from portal.outbox.backoff import backoff
 from tests.functional.case_actions import act
 from tests.functional.lapor_server import TOKEN, LaporServer
 from tests.functional.national_helpers import items, items_of

@@ -260,8 +260,8 @@ def test_a_message_keeps_its_message_id_when_sent_again(app, smtp):
 def test_a_killed_worker_loses_nothing(app, smtp):
     """A worker that claimed rows and died: after the lease they are sent by another."""
     queue(3)
-    from portal.claiming import LEASE
     from portal.notifications.worker import claim
+    from portal.outbox.claiming import LEASE
 
     now = datetime.now(UTC)
     assert len(claim("dead-worker", now, 10)) == 3  # …and the process is killed here

@@ -1,5 +1,4 @@
-"""Claiming due rows of an outbox table for one worker: shared by the e-mail outbox
-(portal/notifications/worker.py) and the SP4N-LAPOR! mirror (portal/national/delivery.py).
+"""Claiming due rows of an outbox table for one worker, whatever the channel.
 
 A short transaction marks rows `sending` with a lease (locked_until). On PostgreSQL the
 candidates are read FOR UPDATE SKIP LOCKED, so workers on several hosts take disjoint
