@@ -1,10 +1,11 @@
-"""Claiming due rows of an outbox table for one worker, whatever the channel.
+"""Claiming due rows of an outbox table for one worker, and writing back what became of them.
 
 A short transaction marks rows `sending` with a lease (locked_until). On PostgreSQL the
 candidates are read FOR UPDATE SKIP LOCKED, so workers on several hosts take disjoint
 batches without waiting; the claiming UPDATE re-checks each row's state, so a row goes to
 one worker only, on SQLite too. The rows come back detached, so the per-row commits that
-follow never expire and re-read them.
+follow never expire and re-read them. A worker writes a row's outcome only while the row is
+still its own: once its lease ran out and another worker took the row, it writes nothing.
 """
 
 from __future__ import annotations
@@ -14,9 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 
 from portal.extensions import db
+from portal.outbox.states import PENDING, SENDING
 
-PENDING = "pending"
-SENDING = "sending"
 LEASE = timedelta(minutes=5)
 
 
@@ -56,3 +56,24 @@ def claim_due(model, worker_id: str, now: datetime, limit: int, *extra) -> list:
     for row in rows:
         db.session.expunge(row)
     return rows
+
+
+def finish(model, row_id: int, worker_id: str, **values) -> bool:
+    """Write a row's outcome (and release it) only if it is still ours; commits.
+
+    False when another worker has taken the row over after our lease ran out: what it
+    does with the row wins.
+    """
+    changed = db.session.execute(
+        update(model)
+        .where(model.id == row_id, model.claimed_by == worker_id)
+        .values(claimed_by=None, locked_until=None, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return bool(changed)
+
+
+def hand_back(model, row, worker_id: str) -> bool:
+    """Return a claimed row untried (the worker was asked to stop): no attempt is spent."""
+    return finish(model, row.id, worker_id, status=PENDING, attempts=row.attempts - 1)
