@@ -20,6 +20,11 @@ SENT = "sent"  # delivered (http) or written to an export file (export_batch)
 FAILED = "failed"  # gave up (refused, or too many attempts); kept, and can be re-queued
 STATES = (PENDING, SENDING, SENT, FAILED)
 
+# Per-case order: LAPOR! must never learn of a status change before the report itself, so
+# an item waits while an earlier item of its case is not sent yet (pending, sending or
+# failed). Both connectors go by it (portal/outbox/ordering.py).
+ORDER_KEY = "complaint_id"
+
 EXPORT = "export"
 HTTP = "http"
 CONNECTORS = (EXPORT, HTTP)
