@@ -96,7 +96,8 @@ def clear_outbox() -> None:
 
 def run_outbox(n: int, batch: int) -> float:
     """Seconds for the worker to deliver n queued messages."""
-    from portal.notifications.worker import deliver_due
+    from portal.notifications.delivery import EmailChannel
+    from portal.outbox.worker import deliver_batch
 
     clear_outbox()
     queue_messages(n)
@@ -104,7 +105,7 @@ def run_outbox(n: int, batch: int) -> float:
     start = time.perf_counter()
     sent = 0
     while True:
-        result = deliver_due(now=now, limit=batch)
+        result = deliver_batch(EmailChannel(), now=now, limit=batch)
         if result.handled == 0:
             break
         sent += result.sent
@@ -117,8 +118,8 @@ def run_outbox(n: int, batch: int) -> float:
 def prebuilt(n: int) -> list[tuple[str, list[str], bytes]]:
     """The same messages, rendered and built once, outside the timed loop."""
     from portal.extensions import db
+    from portal.notifications.delivery import build_message
     from portal.notifications.models import OutboxMessage
-    from portal.notifications.worker import build_message
 
     clear_outbox()
     queue_messages(n)

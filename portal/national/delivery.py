@@ -9,7 +9,6 @@ which connector delivered it, and names its give-up state `failed`.
 
 from __future__ import annotations
 
-import threading
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -23,7 +22,6 @@ from portal.outbox.backoff import MAX_ATTEMPTS
 from portal.outbox.channel import Channel, NotReady
 from portal.outbox.outcomes import Outcome
 from portal.outbox.requeue import requeue_given_up
-from portal.outbox.worker import deliver_round
 
 
 class NotConfigured(NotReady):
@@ -75,15 +73,6 @@ class MirrorChannel(Channel):
 
     def describe(self, row: NationalMirrorItem) -> str:
         return f"national mirror item {row.id}"
-
-
-def deliver_national_round(*, worker_id: str, stop: threading.Event | None = None) -> int:
-    """One round of the `outbox work` loop: due mirror items, when NATIONAL_CONNECTOR=http.
-
-    Returns how many items were handled (0 keeps the loop's idle wait).
-    """
-    results = deliver_round([MirrorChannel()], worker_id=worker_id, stop=stop)
-    return sum(result.handled for result in results.values())
 
 
 def retry(item_id: int, now: datetime | None = None) -> bool:

@@ -15,10 +15,11 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.national.delivery import MirrorChannel, deliver_national_round
+from portal.national.delivery import MirrorChannel
 from portal.national.models import FAILED, PENDING, SENT, NationalMirrorItem
 from portal.outbox.backoff import backoff
-from portal.outbox.worker import deliver_all_due, deliver_batch
+from portal.outbox.registry import channel_named, registered
+from portal.outbox.worker import deliver_all_due, deliver_batch, deliver_round, run
 from tests.functional.case_actions import act
 from tests.functional.lapor_server import TOKEN, LaporServer
 from tests.functional.national_helpers import items, items_of
@@ -178,24 +179,23 @@ def test_a_failed_item_holds_back_its_case_only(lapor, staff, client, h, ulin_pa
 
 
 def test_the_outbox_worker_round_delivers_only_with_the_http_connector(app, lapor, case):
+    mirror = [channel_named("national")]  # as the app factory registered it for `outbox work`
     app.config["NATIONAL_CONNECTOR"] = "export"
-    assert deliver_national_round(worker_id="w1") == 0
+    assert deliver_round(mirror, worker_id="w1") == {}  # not run at all
     assert items()[0].status == PENDING
     app.config["NATIONAL_CONNECTOR"] = "http"
-    assert deliver_national_round(worker_id="w1") == 1
+    assert deliver_round(mirror, worker_id="w1")["national"].handled == 1
     assert items()[0].status == SENT
 
 
 def test_the_long_running_outbox_worker_delivers_mirror_items(app, lapor, case):
-    from portal.notifications.worker import run
-
     stop = threading.Event()
     errors: list[BaseException] = []
 
     def work():
         try:
             with app.app_context():
-                run(stop, poll_seconds=0.05)
+                run(registered(), stop, poll_seconds=0.05)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

@@ -26,9 +26,11 @@ from sqlalchemy import func, select
 from portal.accounts.services import create_user
 from portal.complaints.models import Complaint
 from portal.extensions import db
+from portal.notifications.delivery import EmailChannel
 from portal.notifications.models import DEAD, PENDING, SENT, OutboxMessage
 from portal.notifications.outbox import enqueue
-from portal.notifications.worker import MAX_ATTEMPTS, backoff, deliver_due
+from portal.outbox.backoff import MAX_ATTEMPTS, backoff
+from portal.outbox.worker import deliver_batch
 from tests.components import unavailable
 from tests.functional.case_actions import ACCOUNTS, PASSWORD, act
 
@@ -108,10 +110,10 @@ def deliver_all(now: datetime | None = None):
     now = now or datetime.now(UTC)
     totals = Counter()
     while True:
-        result = deliver_due(now=now)
+        result = deliver_batch(EmailChannel(), now=now)
         if result.handled == 0:
             return totals
-        totals.update(sent=result.sent, retried=result.retried, dead=result.dead)
+        totals.update(sent=result.sent, retried=result.retried, dead=result.gave_up)
 
 
 def rows(**where) -> list[OutboxMessage]:
@@ -250,7 +252,7 @@ def test_a_message_keeps_its_message_id_when_sent_again(app, smtp):
     (row,) = rows()
     assert row.status == DEAD
     smtp.inbox.refuse.clear()
-    from portal.notifications.worker import resend
+    from portal.notifications.delivery import resend
 
     assert resend(row.id)
     assert deliver_all()["sent"] == 1
@@ -260,11 +262,11 @@ def test_a_message_keeps_its_message_id_when_sent_again(app, smtp):
 def test_a_killed_worker_loses_nothing(app, smtp):
     """A worker that claimed rows and died: after the lease they are sent by another."""
     queue(3)
-    from portal.notifications.worker import claim
     from portal.outbox.claiming import LEASE
+    from portal.outbox.worker import claim
 
     now = datetime.now(UTC)
-    assert len(claim("dead-worker", now, 10)) == 3  # …and the process is killed here
+    assert len(claim(EmailChannel(), "dead-worker", now, 10)) == 3  # …and the worker is killed
     assert deliver_all(now)["sent"] == 0  # still leased
     assert deliver_all(now + LEASE + timedelta(seconds=1))["sent"] == 3
     assert set(smtp.inbox.ids().values()) == {1}
@@ -291,7 +293,7 @@ def test_two_workers_on_postgresql_never_send_the_same_row_twice(app, smtp):
     def work():
         try:
             with app.app_context():
-                while deliver_due(now=now, limit=7).handled:
+                while deliver_batch(EmailChannel(), now=now, limit=7).handled:
                     pass
                 db.session.remove()
         except BaseException as exc:  # pragma: no cover - reported below

@@ -26,6 +26,7 @@ from portal.outbox.backoff import backoff
 from portal.outbox.channel import Channel, NotReady, PeerUnreachable
 from portal.outbox.claiming import LEASE, finish
 from portal.outbox.ordering import waits_for_earlier
+from portal.outbox.registry import register, registered
 from portal.outbox.requeue import requeue_given_up
 from portal.outbox.states import PENDING, SENDING, SENT, STALE, DeliveryState
 from portal.outbox.worker import claim, deliver_all_due, deliver_batch, deliver_round, record, run
@@ -305,6 +306,27 @@ def test_the_passable_variant_lets_a_key_s_pending_rows_go_together(toy):
     db.session.execute(update(ToyRow).where(ToyRow.id == a1).values(status=SENT))
     db.session.commit()
     assert free(PENDING) == [a2, a3]
+
+
+# --- the registry ---------------------------------------------------------------------------
+
+
+def test_the_app_registers_email_and_the_mirror_and_the_mirror_only_runs_over_http(app):
+    channels = registered(app)
+    assert [c.name for c in channels] == ["email", "national"]
+    assert [c.give_up_state for c in channels] == ["dead", "failed"]
+    email, mirror = channels
+    saved = app.config.get("NATIONAL_CONNECTOR")
+    try:
+        app.config["NATIONAL_CONNECTOR"] = "export"
+        assert email.enabled() and not mirror.enabled()
+        app.config["NATIONAL_CONNECTOR"] = "http"
+        assert mirror.enabled()
+    finally:
+        app.config["NATIONAL_CONNECTOR"] = saved
+    with pytest.raises(ValueError, match="registered twice"):
+        register(app, type(email)())
+    assert len(registered(app)) == 2
 
 
 # --- the worker loop ------------------------------------------------------------------------
