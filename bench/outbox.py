@@ -63,7 +63,7 @@ def make_app(db_url: str | None, instance: Path, port: int):
     return create_app(environ=env)
 
 
-def queue_messages(n: int) -> None:
+def add_messages(n: int) -> None:
     from portal.extensions import db
     from portal.notifications.outbox import enqueue
 
@@ -95,12 +95,12 @@ def clear_outbox() -> None:
 
 
 def run_outbox(n: int, batch: int) -> float:
-    """Seconds for the worker to deliver n queued messages."""
+    """Seconds for the worker to deliver n messages waiting in the outbox."""
     from portal.notifications.delivery import EmailChannel
     from portal.outbox.worker import deliver_batch
 
     clear_outbox()
-    queue_messages(n)
+    add_messages(n)
     now = datetime.now(UTC)
     start = time.perf_counter()
     sent = 0
@@ -122,7 +122,7 @@ def prebuilt(n: int) -> list[tuple[str, list[str], bytes]]:
     from portal.notifications.models import OutboxMessage
 
     clear_outbox()
-    queue_messages(n)
+    add_messages(n)
     out = []
     for row in db.session.query(OutboxMessage).order_by(OutboxMessage.id):
         message = build_message(row)

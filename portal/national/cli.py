@@ -72,7 +72,7 @@ def send_cmd(once: bool, limit: int) -> None:
 @click.option("--all-failed", is_flag=True, help="Every failed item (of --region, if given).")
 @click.option("--region", default=None, help="With --all-failed: only this region's items.")
 def retry_cmd(item_id: int | None, all_failed: bool, region: str | None) -> None:
-    """Queue a failed item (or all of them) again."""
+    """Give a failed item (or all of them) a fresh start."""
     if (item_id is None) == (not all_failed):
         raise click.UsageError("give an item ID or --all-failed (not both)")
     if all_failed:

@@ -21,7 +21,7 @@ from portal.national.payload import document_of
 from portal.outbox.backoff import MAX_ATTEMPTS
 from portal.outbox.channel import Channel, NotReady
 from portal.outbox.outcomes import Outcome
-from portal.outbox.requeue import requeue_given_up
+from portal.outbox.revive import revive
 
 
 class NotConfigured(NotReady):
@@ -92,4 +92,4 @@ def retry_failed(
         where.append(NationalMirrorItem.id.in_(item_ids))
     if region_id is not None:
         where.append(NationalMirrorItem.region_id == region_id)
-    return requeue_given_up(MirrorChannel(), *where, now=now)
+    return revive(MirrorChannel(), *where, now=now)

@@ -1,7 +1,7 @@
 """The SP4N-LAPOR! mirror outbox: one row per case event the national system must record.
 
 Written in the same transaction as the change it mirrors (like the e-mail outbox), so a
-report or status change is either stored and queued for LAPOR!, or neither.
+report or status change is either stored and bound for LAPOR!, or neither.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from portal.timeutil import UTCDateTime, utcnow
 PENDING = "pending"  # waiting: for its next attempt (http) or for the next export
 SENDING = "sending"  # claimed by a worker until locked_until; reclaimed after that
 SENT = "sent"  # delivered (http) or written to an export file (export_batch)
-FAILED = "failed"  # gave up (refused, or too many attempts); kept, and can be re-queued
+FAILED = "failed"  # gave up (refused, or too many attempts); kept, and can be retried
 STATES = (PENDING, SENDING, SENT, FAILED)
 
 # Per-case order: LAPOR! must never learn of a status change before the report itself, so

@@ -28,7 +28,7 @@ from portal.notifications.render import render_row
 from portal.outbox import outcomes
 from portal.outbox.backoff import MAX_ATTEMPTS
 from portal.outbox.channel import Channel, PeerUnreachable
-from portal.outbox.requeue import requeue_given_up
+from portal.outbox.revive import revive
 
 DEADLINE_TEMPLATES = ("reminder", "escalation")
 # The server answered this one message (the session is still usable); anything else from
@@ -150,4 +150,4 @@ class EmailChannel(Channel):
 
 def resend(row_id: int, now: datetime | None = None) -> bool:
     """Give a dead message a fresh start (same Message-ID); False if it is not dead."""
-    return bool(requeue_given_up(EmailChannel(), OutboxMessage.id == row_id, now=now))
+    return bool(revive(EmailChannel(), OutboxMessage.id == row_id, now=now))

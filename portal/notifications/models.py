@@ -28,7 +28,7 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(String(254))
     locale: Mapped[str] = mapped_column(String(5), default="id")
     # Plain values the template reads; rendered by the worker, so a broken template kills
-    # only its message, never the case change that queued it.
+    # only its message, never the case change that wrote it.
     context_json: Mapped[str] = mapped_column(Text, default="{}")
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), index=True)
     region_id: Mapped[str | None] = mapped_column(String(40))  # scopes the admin page

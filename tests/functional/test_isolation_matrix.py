@@ -134,8 +134,8 @@ def new_dead_message() -> int:
 
 def new_failed_mirror_item() -> int:
     """An SP4N-LAPOR! mirror item of a Kalimantan Selatan case that LAPOR! refused."""
+    from portal.national.mirror_rows import mirror_submitted
     from portal.national.models import FAILED
-    from portal.national.queue import mirror_submitted
 
     code = new_case()
     case = db.session.execute(select(Complaint).filter_by(tracking_code=code)).scalar_one()

@@ -1,8 +1,8 @@
 """The delivery core (portal/outbox) with a channel that exists only here: its own table and a
 small adapter, nothing else. Everything the e-mail outbox and the mirror rely on (claiming
 with leases, writing only while the row is ours, backoff, giving up, handing rows back,
-the unreachable-peer rule, per-key order, re-queueing, the worker loop) must come from the
-core alone, so a new channel only needs a new adapter.
+the unreachable-peer rule, per-key order, reviving given-up rows, the worker loop) must
+come from the core alone, so a new channel only needs a new adapter.
 
 The toy peer is a real one of its kind: it records what it received, like the .eml files
 of the e-mail outbox. Time is passed in (`now`); nothing sleeps for backoff.
@@ -27,7 +27,7 @@ from portal.outbox.channel import Channel, NotReady, PeerUnreachable
 from portal.outbox.claiming import LEASE, finish
 from portal.outbox.ordering import waits_for_earlier
 from portal.outbox.registry import register, registered
-from portal.outbox.requeue import requeue_given_up
+from portal.outbox.revive import revive
 from portal.outbox.states import PENDING, SENDING, SENT, STALE, DeliveryState
 from portal.outbox.worker import claim, deliver_all_due, deliver_batch, deliver_round, record, run
 
@@ -191,18 +191,18 @@ def test_a_refusal_gives_up_at_once_and_a_stale_row_is_dropped(toy, caplog):
     assert f"toy row {refused} is gave_up: refused" in caplog.text
 
 
-def test_given_up_rows_can_be_queued_again_keeping_their_last_error(toy):
+def test_given_up_rows_can_be_revived_keeping_their_last_error(toy):
     refused, other = add("refuse", "refuse")
     deliver_batch(ToyChannel(toy), now=T0)
     channel = ToyChannel(toy)
     t1 = T0 + timedelta(hours=1)
-    assert requeue_given_up(channel, ToyRow.id == refused, now=t1) == 1
+    assert revive(channel, ToyRow.id == refused, now=t1) == 1
     row = rows(refused)[0]
     assert (row.status, row.attempts, row.next_attempt_at) == (PENDING, 0, t1)
     assert row.last_error == "refused: no such recipient"
-    assert requeue_given_up(channel, ToyRow.id == refused, now=t1) == 0  # not given up now
+    assert revive(channel, ToyRow.id == refused, now=t1) == 0  # not given up now
     assert rows(other)[0].status == GAVE_UP
-    assert requeue_given_up(channel, now=t1) == 1
+    assert revive(channel, now=t1) == 1
 
 
 # --- leases ---------------------------------------------------------------------------------
@@ -284,7 +284,7 @@ def test_rows_of_one_key_go_in_order_and_other_keys_pass(toy):
 
     db.session.execute(update(ToyRow).where(ToyRow.id == a1).values(body="a-first"))
     db.session.commit()
-    assert requeue_given_up(channel, ToyRow.id == a1, now=T0) == 1
+    assert revive(channel, ToyRow.id == a1, now=T0) == 1
     assert counts(deliver_batch(channel, now=T0)) == (1, 0, 0, 0)  # a2 waits while a1 is out
     assert counts(deliver_batch(channel, now=T0)) == (1, 0, 0, 0)
     assert toy.received[-2:] == [a1, a2]

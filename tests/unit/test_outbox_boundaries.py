@@ -35,3 +35,13 @@ def offending(package: str, forbidden: tuple[str, ...], allowed: frozenset = fro
 def test_the_core_imports_no_channel():
     assert imports_of("outbox")  # the package is there
     assert offending("outbox", ("portal.notifications", "portal.national")) == set()
+
+
+def test_the_mirror_does_not_import_the_e_mail_outbox():
+    assert offending("national", ("portal.notifications",)) == set()
+
+
+def test_e_mail_uses_the_mirror_only_to_add_its_rows():
+    """hooks.py writes the mirror rows with each change; delivery is none of e-mail's business."""
+    allowed = frozenset({"portal.national.mirror_rows"})
+    assert offending("notifications", ("portal.national",), allowed) == set()

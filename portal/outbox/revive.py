@@ -1,4 +1,4 @@
-"""Giving rows that were given up a fresh start, once a person decided they should go out.
+"""Reviving given-up rows: a fresh start, once a person decided they should go out after all.
 
 The e-mail outbox calls it re-send, the mirror retry; either way the row keeps its
 identity (Message-ID, idempotency key), so the peer can recognise a repeat.
@@ -16,9 +16,7 @@ from portal.outbox.states import PENDING
 from portal.timeutil import utcnow
 
 
-def requeue_given_up(
-    channel: Channel, *where: ColumnElement[bool], now: datetime | None = None
-) -> int:
+def revive(channel: Channel, *where: ColumnElement[bool], now: datetime | None = None) -> int:
     """Given-up rows (also matching `where`) due again now, attempts reset, the last error
     kept for the record; commits and returns how many rows changed."""
     model = channel.model
