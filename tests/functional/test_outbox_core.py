@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import Integer, String, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -306,6 +308,29 @@ def test_the_passable_variant_lets_a_key_s_pending_rows_go_together(toy):
     db.session.execute(update(ToyRow).where(ToyRow.id == a1).values(status=SENT))
     db.session.commit()
     assert free(PENDING) == [a2, a3]
+
+
+# --- the shared columns ---------------------------------------------------------------------
+
+
+def test_the_real_outbox_tables_take_their_state_columns_as_the_migrations_made_them(app):
+    """DeliveryState must not drift from migrations 0005 and 0007 (`flask db check`)."""
+    tables = {"outbox_messages", "national_mirror_items"}
+
+    def ours(obj, name, type_, reflected, compare_to) -> bool:
+        table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+        return table in tables
+
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_object": ours}
+        )
+        assert compare_metadata(context, db.metadata) == []
+    for name in tables:
+        columns = db.metadata.tables[name].columns
+        assert {c.name for c in ToyRow.__table__.columns} - {"thread", "body", "peer_ref"} <= {
+            c.name for c in columns
+        }
 
 
 # --- the registry ---------------------------------------------------------------------------
