@@ -11,8 +11,9 @@ still its own: once its lease ran out and another worker took the row, it writes
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from portal.extensions import db
 from portal.outbox.states import PENDING, SENDING
@@ -20,7 +21,7 @@ from portal.outbox.states import PENDING, SENDING
 LEASE = timedelta(minutes=5)
 
 
-def due(model, now: datetime):
+def due(model: type, now: datetime) -> ColumnElement[bool]:
     """Waiting for its next attempt, or claimed by a worker whose lease has run out."""
     return or_(
         and_(model.status == PENDING, model.next_attempt_at <= now),
@@ -28,7 +29,9 @@ def due(model, now: datetime):
     )
 
 
-def claim_due(model, worker_id: str, now: datetime, limit: int, *extra) -> list:
+def claim_due(
+    model: type, worker_id: str, now: datetime, limit: int, *extra: ColumnElement[bool]
+) -> list[Any]:
     """Mark up to `limit` due rows of `model` (also matching `extra`) as ours; commits."""
     candidates = select(model.id).where(due(model, now), *extra).order_by(model.id).limit(limit)
     if db.engine.dialect.name == "postgresql":
@@ -58,7 +61,7 @@ def claim_due(model, worker_id: str, now: datetime, limit: int, *extra) -> list:
     return rows
 
 
-def finish(model, row_id: int, worker_id: str, **values) -> bool:
+def finish(model: type, row_id: int, worker_id: str, **values: Any) -> bool:
     """Write a row's outcome (and release it) only if it is still ours; commits.
 
     False when another worker has taken the row over after our lease ran out: what it
@@ -74,6 +77,6 @@ def finish(model, row_id: int, worker_id: str, **values) -> bool:
     return bool(changed)
 
 
-def hand_back(model, row, worker_id: str) -> bool:
+def hand_back(model: type, row: Any, worker_id: str) -> bool:
     """Return a claimed row untried (the worker was asked to stop): no attempt is spent."""
     return finish(model, row.id, worker_id, status=PENDING, attempts=row.attempts - 1)

@@ -98,7 +98,7 @@ def deliver_batch(
         with channel.connect() as connection:
             while pending and not (stop is not None and stop.is_set()):
                 outcome = channel.deliver(pending[0], connection)
-                row = pending.pop(0)  # only now: should deliver raise, the row is handed back
+                row = pending.pop(0)  # only now: a PeerUnreachable retries this row too
                 result.count(record(channel, row, worker_id, now, outcome))
                 if outcome.unreachable:  # no answer at all: the rest would fare the same
                     give_all(outcome)
