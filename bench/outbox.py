@@ -63,7 +63,7 @@ def make_app(db_url: str | None, instance: Path, port: int):
     return create_app(environ=env)
 
 
-def queue_messages(n: int) -> None:
+def add_messages(n: int) -> None:
     from portal.extensions import db
     from portal.notifications.outbox import enqueue
 
@@ -95,16 +95,17 @@ def clear_outbox() -> None:
 
 
 def run_outbox(n: int, batch: int) -> float:
-    """Seconds for the worker to deliver n queued messages."""
-    from portal.notifications.worker import deliver_due
+    """Seconds for the worker to deliver n messages waiting in the outbox."""
+    from portal.notifications.delivery import EmailChannel
+    from portal.outbox.worker import deliver_batch
 
     clear_outbox()
-    queue_messages(n)
+    add_messages(n)
     now = datetime.now(UTC)
     start = time.perf_counter()
     sent = 0
     while True:
-        result = deliver_due(now=now, limit=batch)
+        result = deliver_batch(EmailChannel(), now=now, limit=batch)
         if result.handled == 0:
             break
         sent += result.sent
@@ -117,11 +118,11 @@ def run_outbox(n: int, batch: int) -> float:
 def prebuilt(n: int) -> list[tuple[str, list[str], bytes]]:
     """The same messages, rendered and built once, outside the timed loop."""
     from portal.extensions import db
+    from portal.notifications.delivery import build_message
     from portal.notifications.models import OutboxMessage
-    from portal.notifications.worker import build_message
 
     clear_outbox()
-    queue_messages(n)
+    add_messages(n)
     out = []
     for row in db.session.query(OutboxMessage).order_by(OutboxMessage.id):
         message = build_message(row)

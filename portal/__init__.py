@@ -44,6 +44,7 @@ def create_app(
         configure_routing_step(app)
     configure_i18n(app)
     configure_blueprints(app)
+    configure_outbox(app)
     configure_cli(app)
     configure_errors(app)
     return app
@@ -132,6 +133,16 @@ def configure_blueprints(app: Flask) -> None:
     )
     for bp in blueprints:
         app.register_blueprint(bp)
+
+
+def configure_outbox(app: Flask) -> None:
+    """The delivery channels `outbox work` runs, each round, when enabled."""
+    from portal.national.delivery import MirrorChannel
+    from portal.notifications.delivery import EmailChannel
+    from portal.outbox.registry import register
+
+    register(app, EmailChannel())
+    register(app, MirrorChannel())
 
 
 def configure_cli(app: Flask) -> None:

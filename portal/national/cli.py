@@ -8,10 +8,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from portal.national.delivery import MirrorResult, NotConfigured, deliver_all_due, retry_failed
+from portal.national.delivery import MirrorChannel, NotConfigured, retry_failed
 from portal.national.export import FORMATS, export_pending, export_to_file
 from portal.national.models import HTTP
 from portal.national.overview import counts, failed_items
+from portal.outbox.results import DeliveryResult
+from portal.outbox.worker import deliver_all_due
 
 national_cli = AppGroup("national", help="Mirror cases to SP4N-LAPOR! (export or HTTP).")
 
@@ -44,8 +46,8 @@ def export_cmd(output: str | None, fmt: str, region: str | None) -> None:
     click.echo(f"exported: {result.count} (batch {result.batch})", err=True)
 
 
-def _report(result: MirrorResult) -> None:
-    click.echo(f"sent: {result.sent}, retry later: {result.retried}, failed: {result.failed}")
+def _report(result: DeliveryResult) -> None:
+    click.echo(f"sent: {result.sent}, retry later: {result.retried}, failed: {result.gave_up}")
 
 
 @national_cli.command("send")
@@ -60,7 +62,7 @@ def send_cmd(once: bool, limit: int) -> None:
             "set NATIONAL_CONNECTOR=http (with NATIONAL_URL) to post them"
         )
     try:
-        _report(deliver_all_due(limit=limit))
+        _report(deliver_all_due(MirrorChannel(), limit=limit))
     except NotConfigured as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -70,7 +72,7 @@ def send_cmd(once: bool, limit: int) -> None:
 @click.option("--all-failed", is_flag=True, help="Every failed item (of --region, if given).")
 @click.option("--region", default=None, help="With --all-failed: only this region's items.")
 def retry_cmd(item_id: int | None, all_failed: bool, region: str | None) -> None:
-    """Queue a failed item (or all of them) again."""
+    """Give a failed item (or all of them) a fresh start."""
     if (item_id is None) == (not all_failed):
         raise click.UsageError("give an item ID or --all-failed (not both)")
     if all_failed:

@@ -23,9 +23,9 @@ from sqlalchemy import select, update
 
 from portal.csv_safe import write_csv
 from portal.extensions import db
-from portal.national.models import EXPORT, PENDING, SENT, NationalMirrorItem
-from portal.national.order import waits_for_earlier
+from portal.national.models import EXPORT, ORDER_KEY, PENDING, SENT, NationalMirrorItem
 from portal.national.payload import FIELDS, document_of
+from portal.outbox.ordering import waits_for_earlier
 from portal.timeutil import utcnow
 
 FORMATS = ("jsonl", "csv")
@@ -67,7 +67,9 @@ def _mark_pending(batch: str, now: datetime, region_id: str | None) -> None:
     """Claim every exportable pending item for this batch (inside the open transaction)."""
     stmt = update(NationalMirrorItem).where(
         NationalMirrorItem.status == PENDING,
-        ~waits_for_earlier(among_pending_ok=True),
+        # A case's pending items all go into this file, in id order: only an earlier item
+        # being sent or failed holds a later one back.
+        ~waits_for_earlier(NationalMirrorItem, ORDER_KEY, passable=(PENDING,)),
     )
     if region_id is not None:
         stmt = stmt.where(NationalMirrorItem.region_id == region_id)

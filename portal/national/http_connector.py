@@ -10,25 +10,12 @@ import http.client
 import json
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from typing import Any
+
+from portal.outbox.outcomes import Outcome, give_up, retry, sent
 
 RETRY_STATUSES = frozenset({408, 429})  # plus every 5xx
 MAX_ERROR = 2000
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """sent, retry (temporary: try again later) or failed (refused: retrying cannot help).
-
-    `unreachable` marks a failure before any answer (refused connection, timeout): the
-    worker stops the batch there instead of waiting out a timeout for every item.
-    """
-
-    kind: str
-    remote_ref: str | None = None
-    error: str | None = None
-    unreachable: bool = False
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -57,9 +44,13 @@ def _remote_ref(raw: bytes) -> str | None:
 def post_item(
     url: str, token: str, idempotency_key: str, document: dict[str, Any], timeout: float
 ) -> Outcome:
-    """Deliver one document; never raises for network or HTTP trouble, it classifies it."""
+    """Deliver one document; never raises for network or HTTP trouble, it classifies it.
+
+    A failure before any answer (refused connection, timeout) is `unreachable`: the worker
+    stops the batch there instead of waiting out a timeout for every item.
+    """
     if not url.lower().startswith(("https://", "http://")):
-        return Outcome("failed", error=f"NATIONAL_URL is not an http(s) URL: {url!r}")
+        return give_up(f"NATIONAL_URL is not an http(s) URL: {url!r}")
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked just above
         url,
         data=json.dumps(document, ensure_ascii=False).encode("utf-8"),
@@ -75,7 +66,7 @@ def post_item(
     try:
         with _opener.open(request, timeout=timeout) as response:
             raw = response.read()
-            return Outcome("sent", remote_ref=_remote_ref(raw))
+            return sent(remote_ref=_remote_ref(raw))
     except urllib.error.HTTPError as exc:
         code = exc.code
         try:
@@ -84,10 +75,8 @@ def post_item(
             detail = ""
         error = f"HTTP {code} {exc.reason}: {detail}".rstrip(": ")[:MAX_ERROR]
         if code >= 500 or code in RETRY_STATUSES:
-            return Outcome("retry", error=error)
-        return Outcome("failed", error=error)
+            return retry(error)
+        return give_up(error)
     except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", None) or exc
-        return Outcome(
-            "retry", error=f"{type(exc).__name__}: {reason}"[:MAX_ERROR], unreachable=True
-        )
+        return retry(f"{type(exc).__name__}: {reason}"[:MAX_ERROR], unreachable=True)

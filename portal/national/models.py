@@ -1,24 +1,26 @@
 """The SP4N-LAPOR! mirror outbox: one row per case event the national system must record.
 
 Written in the same transaction as the change it mirrors (like the e-mail outbox), so a
-report or status change is either stored and queued for LAPOR!, or neither.
+report or status change is either stored and bound for LAPOR!, or neither.
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.timeutil import UTCDateTime, utcnow
+from portal.outbox.states import PENDING, SENDING, SENT, DeliveryState
 
-PENDING = "pending"  # waiting: for its next attempt (http) or for the next export
-SENDING = "sending"  # claimed by a worker until locked_until; reclaimed after that
-SENT = "sent"  # delivered (http) or written to an export file (export_batch)
-FAILED = "failed"  # gave up (refused, or too many attempts); kept, and can be re-queued
+# pending: waiting for its next attempt (http) or for the next export; sent: delivered
+# (http) or written to an export file (export_batch)
+FAILED = "failed"  # gave up (refused, or too many attempts); kept, and can be retried
 STATES = (PENDING, SENDING, SENT, FAILED)
+
+# Per-case order: LAPOR! must never learn of a status change before the report itself, so
+# an item waits while an earlier item of its case is not sent yet (pending, sending or
+# failed). Both connectors go by it (portal/outbox/ordering.py).
+ORDER_KEY = "complaint_id"
 
 EXPORT = "export"
 HTTP = "http"
@@ -48,7 +50,7 @@ MIRRORED_EVENTS = frozenset(
 )
 
 
-class NationalMirrorItem(db.Model):
+class NationalMirrorItem(DeliveryState, db.Model):
     __tablename__ = "national_mirror_items"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -62,17 +64,11 @@ class NationalMirrorItem(db.Model):
     # what an earlier item says.
     payload_json: Mapped[str] = mapped_column(Text)
 
-    status: Mapped[str] = mapped_column(String(10), default=PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    claimed_by: Mapped[str | None] = mapped_column(String(40))
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    # The delivery state (status, attempts, next_attempt_at, claimed_by, locked_until,
+    # last_error, created_at, sent_at) comes from DeliveryState.
     connector: Mapped[str | None] = mapped_column(String(10))  # which one delivered it
     remote_ref: Mapped[str | None] = mapped_column(String(100))  # LAPOR!'s id, if answered
     export_batch: Mapped[str | None] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     complaint = relationship("Complaint")
 

@@ -1,4 +1,6 @@
-"""`flask --app wsgi outbox …`: deliver queued e-mail, once or as a long-running worker."""
+"""`flask --app wsgi outbox …`: deliver e-mail once, or run the long-running worker, which
+delivers every registered channel (e-mail, and the SP4N-LAPOR! mirror when
+NATIONAL_CONNECTOR=http; see portal/outbox/registry.py)."""
 
 from __future__ import annotations
 
@@ -10,30 +12,27 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from portal.extensions import db
+from portal.notifications.delivery import EmailChannel, resend
 from portal.notifications.models import OutboxMessage
-from portal.notifications.worker import DeliveryResult, deliver_due, resend, run
+from portal.outbox.registry import channel_named, registered
+from portal.outbox.results import DeliveryResult
+from portal.outbox.worker import deliver_all_due, run
 
-outbox_cli = AppGroup("outbox", help="Deliver queued e-mail.")
+outbox_cli = AppGroup("outbox", help="Deliver e-mail (and, with `work`, every outbox channel).")
 
 
-def _report(result: DeliveryResult) -> None:
-    click.echo(f"sent: {result.sent}, retry later: {result.retried}, dead: {result.dead}")
+def _report(result: DeliveryResult, give_up_state: str = "dead") -> None:
+    click.echo(
+        f"sent: {result.sent}, retry later: {result.retried}, {give_up_state}: {result.gave_up}"
+    )
 
 
 @outbox_cli.command("send")
 @click.option("--once", is_flag=True, required=True, help="Deliver what is due now, then exit.")
 @click.option("--limit", default=50, show_default=True, help="Messages per batch.")
 def send_cmd(once: bool, limit: int) -> None:
-    """Deliver every message that is due now (batch after batch), then exit."""
-    total = DeliveryResult()
-    while True:
-        result = deliver_due(limit=limit)
-        total.sent += result.sent
-        total.retried += result.retried
-        total.dead += result.dead
-        if result.handled == 0:
-            break
-    _report(total)
+    """Deliver every e-mail that is due now (batch after batch), then exit."""
+    _report(deliver_all_due(EmailChannel(), limit=limit))
 
 
 @outbox_cli.command("work")
@@ -63,7 +62,11 @@ def work_cmd(poll: float, tick_every: float) -> None:
             sla_tick(get_router())
 
     click.echo("outbox worker started")
-    _report(run(stop, poll_seconds=poll, tick_seconds=tick_every, tick=tick))
+    totals = run(registered(), stop, poll_seconds=poll, tick_seconds=tick_every, tick=tick)
+    _report(totals.pop(EmailChannel.name, DeliveryResult()))  # the e-mail line, as always
+    for name, result in totals.items():  # then one line per other channel that ran
+        click.echo(f"{name}: ", nl=False)
+        _report(result, channel_named(name).give_up_state)
 
 
 @outbox_cli.command("status")
@@ -77,7 +80,7 @@ def status_cmd() -> None:
 @outbox_cli.command("resend")
 @click.argument("message_id", type=int)
 def resend_cmd(message_id: int) -> None:
-    """Queue a dead message again (same Message-ID)."""
+    """Send a dead message again (same Message-ID)."""
     if not resend(message_id):
         raise click.ClickException(f"message {message_id} is not dead")
     click.echo(f"message {message_id} queued again")

@@ -4,7 +4,7 @@ before its commit, so the messages they queue commit (or roll back) with the cha
 from __future__ import annotations
 
 from portal.dashboard.hooks import recap_changed
-from portal.national.queue import mirror_case_event, mirror_submitted
+from portal.national.mirror_rows import mirror_case_event, mirror_submitted
 from portal.notifications import messages
 
 

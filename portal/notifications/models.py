@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.timeutil import UTCDateTime, utcnow
+from portal.outbox.states import PENDING, SENDING, SENT, STALE, DeliveryState
 
-PENDING = "pending"  # waiting for its next attempt (next_attempt_at)
-SENDING = "sending"  # claimed by a worker until locked_until; reclaimed after that
-SENT = "sent"
 DEAD = "dead"  # gave up (permanent error or too many attempts); an admin may re-send it
-STALE = "stale"  # a reminder whose deadline stopped running before delivery: not sent
+# stale: a reminder whose deadline stopped running before delivery, not sent
 STATES = (PENDING, SENDING, SENT, DEAD, STALE)
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(DeliveryState, db.Model):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -28,21 +23,15 @@ class OutboxMessage(db.Model):
     recipient: Mapped[str] = mapped_column(String(254))
     locale: Mapped[str] = mapped_column(String(5), default="id")
     # Plain values the template reads; rendered by the worker, so a broken template kills
-    # only its message, never the case change that queued it.
+    # only its message, never the case change that wrote it.
     context_json: Mapped[str] = mapped_column(Text, default="{}")
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), index=True)
     region_id: Mapped[str | None] = mapped_column(String(40))  # scopes the admin page
     # Reminders, escalations and digests: one per deadline (or day) and recipient, ever.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
-    status: Mapped[str] = mapped_column(String(10), default=PENDING)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    claimed_by: Mapped[str | None] = mapped_column(String(40))
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The delivery state (status, attempts, next_attempt_at, claimed_by, locked_until,
+    # last_error, created_at, sent_at) comes from DeliveryState.
 
     complaint = relationship("Complaint")
 

@@ -1,4 +1,4 @@
-"""Queueing e-mail: add an outbox row to the caller's transaction (no network, no commit)."""
+"""Writing e-mail: an outbox row added to the caller's transaction (no network, no commit)."""
 
 from __future__ import annotations
 

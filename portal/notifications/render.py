@@ -1,7 +1,7 @@
 """Turning an outbox row into subject, text and HTML, in the recipient's language.
 
 Rendering happens in the worker, not in the request: a broken template then kills only
-its message (dead, with the error), never the case change that queued it.
+its message (dead, with the error), never the case change that wrote it.
 """
 
 from __future__ import annotations

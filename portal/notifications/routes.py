@@ -12,8 +12,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
 from portal.extensions import db
+from portal.notifications.delivery import resend
 from portal.notifications.models import DEAD, OutboxMessage
-from portal.notifications.worker import resend
 from portal.staff.scoping import admin_region
 
 bp = Blueprint("notifications", __name__, url_prefix="/staf/surel")

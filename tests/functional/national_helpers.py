@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from portal.complaints.models import Complaint
 from portal.extensions import db
+from portal.national.mirror_rows import mirror_submitted
 from portal.national.models import FAILED, NationalMirrorItem
-from portal.national.queue import mirror_submitted
 from tests.factories import stored_complaint
 
 _serial = itertools.count(1)

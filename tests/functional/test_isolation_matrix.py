@@ -99,8 +99,8 @@ def new_dead_message() -> int:
 
 def new_failed_mirror_item() -> int:
     """An SP4N-LAPOR! mirror item of a Kalimantan Selatan case that LAPOR! refused."""
+    from portal.national.mirror_rows import mirror_submitted
     from portal.national.models import FAILED
-    from portal.national.queue import mirror_submitted
 
     item = mirror_submitted(stored_complaint(agency="rsud-ulin", unit="poli-umum"))
     item.status, item.attempts, item.last_error = FAILED, 12, "HTTP 422: ditolak"

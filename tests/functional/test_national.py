@@ -1,4 +1,4 @@
-"""The SP4N-LAPOR! mirror: what is queued, what it says, the export and the staff page.
+"""The SP4N-LAPOR! mirror: the rows a change adds, what they say, the export, the staff page.
 
 Real submissions and real case actions through the app; the export through the real CLI.
 The HTTP connector is tested against a real server in test_national_http.py.
@@ -43,10 +43,10 @@ def csv_rows(text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
 
 
-# --- queueing -------------------------------------------------------------------------------
+# --- mirror rows written with each change ---------------------------------------------------
 
 
-def test_a_submission_queues_exactly_one_item(case):
+def test_a_submission_adds_exactly_one_item(case):
     code, _ = case
     (item,) = items()
     assert item.event_kind == "submitted" and item.status == PENDING and item.attempts == 0
@@ -54,7 +54,7 @@ def test_a_submission_queues_exactly_one_item(case):
     assert len(item.idempotency_key) >= 32
 
 
-def test_a_replayed_form_rolls_back_and_queues_nothing_more(client, h, ulin_payload):
+def test_a_replayed_form_rolls_back_and_adds_nothing_more(client, h, ulin_payload):
     """The second POST of the same form fails at commit (unique submission key): the mirror
     row it added is rolled back with it."""
     url = f"/q/{ulin_payload}"
@@ -66,14 +66,14 @@ def test_a_replayed_form_rolls_back_and_queues_nothing_more(client, h, ulin_payl
     assert [i.event_kind for i in items()] == ["submitted"]
 
 
-def test_a_refused_change_queues_nothing(staff, case):
+def test_a_refused_change_adds_nothing(staff, case):
     code, _ = case
     stale = act(staff["admin"], code, "verify", version=0, target="rsud-ulin/poli-umum")
     assert stale.status_code == 409
     assert kinds(code) == ["submitted"]
 
 
-def test_status_changes_are_queued_and_internal_notes_are_not(client, staff, case):
+def test_status_changes_are_mirrored_and_internal_notes_are_not(client, staff, case):
     code, token = case
     act(staff["admin"], code, "verify", target="rsud-ulin/poli-umum", text="Catatan disposisi")
     act(staff["unit"], code, "note", text="Catatan internal petugas")
@@ -291,7 +291,7 @@ def test_send_refuses_while_the_connector_is_export(app):
 # --- the staff page -------------------------------------------------------------------------
 
 
-def test_admins_see_their_regions_items_and_requeue_failed_ones(app, router, staff, case, h):
+def test_admins_see_their_regions_items_and_retry_failed_ones(app, router, staff, case, h):
     kalsel = case_in("kalsel", failed=True, error="HTTP 422: kode wilayah salah")
     hst = case_in("hst", failed=True, error="HTTP 400: judul kosong")
     page = staff["admin"].get("/staf/nasional/")

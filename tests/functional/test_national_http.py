@@ -15,14 +15,11 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.national.delivery import (
-    MirrorResult,
-    deliver_all_due,
-    deliver_due,
-    deliver_national_round,
-)
+from portal.national.delivery import MirrorChannel
 from portal.national.models import FAILED, PENDING, SENT, NationalMirrorItem
-from portal.notifications.worker import backoff
+from portal.outbox.backoff import backoff
+from portal.outbox.registry import channel_named, registered
+from portal.outbox.worker import deliver_all_due, deliver_batch, deliver_round, run
 from tests.functional.case_actions import act
 from tests.functional.lapor_server import TOKEN, LaporServer
 from tests.functional.national_helpers import items, items_of
@@ -47,8 +44,10 @@ def lapor(app):
     app.config.update(saved)
 
 
-def totals(result: MirrorResult) -> tuple[int, int, int]:
-    return result.sent, result.retried, result.failed
+def send_due(now: datetime | None = None) -> tuple[int, int, int]:
+    """What `national send --once` does: (sent, retried, failed) until nothing is due."""
+    result = deliver_all_due(MirrorChannel(), now=now)
+    return result.sent, result.retried, result.gave_up
 
 
 def test_retried_through_an_outage_then_delivered_once_and_in_order(lapor, staff, case):
@@ -58,22 +57,22 @@ def test_retried_through_an_outage_then_delivered_once_and_in_order(lapor, staff
     lapor.script = [503, "drop", "hang"]
 
     t0 = datetime.now(UTC)
-    assert totals(deliver_all_due(now=t0)) == (0, 1, 0)  # 503; the verify item waits
+    assert send_due(t0) == (0, 1, 0)  # 503; the verify item waits
     first = items(id=report.id)[0]
     assert first.status == PENDING and first.attempts == 1 and "503" in first.last_error
     assert first.next_attempt_at == t0 + backoff(1)
     assert items(id=verified.id)[0].attempts == 0  # never tried before the report
-    assert totals(deliver_all_due(now=t0 + timedelta(seconds=30))) == (0, 0, 0)  # not due
+    assert send_due(t0 + timedelta(seconds=30)) == (0, 0, 0)  # not due
 
     t1 = t0 + backoff(1)
-    assert totals(deliver_all_due(now=t1)) == (0, 1, 0)  # connection dropped
+    assert send_due(t1) == (0, 1, 0)  # connection dropped
     assert "RemoteDisconnected" in items(id=report.id)[0].last_error
     t2 = t1 + backoff(2)
-    assert totals(deliver_all_due(now=t2)) == (0, 1, 0)  # no answer within the timeout
+    assert send_due(t2) == (0, 1, 0)  # no answer within the timeout
     assert "timed out" in items(id=report.id)[0].last_error.lower()
 
     t3 = t2 + backoff(3)
-    assert totals(deliver_all_due(now=t3)) == (2, 0, 0)
+    assert send_due(t3) == (2, 0, 0)
     assert lapor.codes() == [(code, "submitted"), (code, "verify")]
     assert lapor.keys() == [report.idempotency_key, verified.idempotency_key]
     assert {r.authorization for r in lapor.delivered} == {f"Bearer {TOKEN}"}
@@ -84,13 +83,13 @@ def test_retried_through_an_outage_then_delivered_once_and_in_order(lapor, staff
     ]
     assert [i.remote_ref for i in sent] == ["LAPOR-1", "LAPOR-2"]
     assert sent[0].last_error is None and sent[0].sent_at == t3
-    assert totals(deliver_all_due(now=t3 + timedelta(days=1))) == (0, 0, 0)
+    assert send_due(t3 + timedelta(days=1)) == (0, 0, 0)
     assert len(lapor.delivered) == 2
 
 
 def test_a_refusal_fails_at_once_with_the_answer(lapor, case):
     lapor.default = 400
-    assert totals(deliver_all_due()) == (0, 0, 1)
+    assert send_due() == (0, 0, 1)
     (item,) = items()
     assert item.status == FAILED and item.attempts == 1
     assert "400" in item.last_error and "kode wilayah salah" in item.last_error
@@ -99,7 +98,7 @@ def test_a_refusal_fails_at_once_with_the_answer(lapor, case):
 
 def test_a_wrong_token_is_refused_by_the_server_and_fails(app, lapor, case):
     app.config["NATIONAL_TOKEN"] = "salah"
-    assert totals(deliver_all_due()) == (0, 0, 1)
+    assert send_due() == (0, 0, 1)
     assert "401" in items()[0].last_error and "token tidak sah" in items()[0].last_error
     assert lapor.delivered == []
 
@@ -107,12 +106,12 @@ def test_a_wrong_token_is_refused_by_the_server_and_fails(app, lapor, case):
 def test_busy_and_throttled_answers_are_retried(lapor, case):
     lapor.script = [429, 408]
     now = datetime.now(UTC)
-    assert totals(deliver_all_due(now=now)) == (0, 1, 0)
+    assert send_due(now) == (0, 1, 0)
     assert "429" in items()[0].last_error
     now += backoff(1)
-    assert totals(deliver_all_due(now=now)) == (0, 1, 0)
+    assert send_due(now) == (0, 1, 0)
     now += backoff(2)
-    assert totals(deliver_all_due(now=now)) == (1, 0, 0)
+    assert send_due(now) == (1, 0, 0)
 
 
 def test_unreachable_server_stops_the_batch_without_waiting_out_every_item(
@@ -122,7 +121,7 @@ def test_unreachable_server_stops_the_batch_without_waiting_out_every_item(
         h.receipt(h.post_report(client, f"/q/{ulin_payload}"))
     lapor.stop()  # nothing listens on the port any more: connection refused
     started = time.monotonic()
-    assert totals(deliver_all_due()) == (0, 3, 0)
+    assert send_due() == (0, 3, 0)
     assert time.monotonic() - started < 5
     assert len({i.last_error for i in items()}) == 1
     assert all(i.status == PENDING and i.attempts == 1 for i in items())
@@ -136,7 +135,7 @@ def test_after_max_attempts_an_item_fails_is_shown_and_can_be_sent_again(
     lapor.default = 503
     now = datetime.now(UTC)
     for _ in range(3):
-        deliver_all_due(now=now)
+        send_due(now)
         now += timedelta(hours=2)
     (item,) = items()
     assert item.status == FAILED and item.attempts == 3 and "503" in item.last_error
@@ -166,7 +165,7 @@ def test_a_failed_item_holds_back_its_case_only(lapor, staff, client, h, ulin_pa
         act(staff["unit"], code, "respond", text="Sudah kami tangani.")
     lapor.decide = lambda doc: 422 if doc["kode_pelacakan"] == blocked else 201
 
-    assert totals(deliver_all_due()) == (3, 0, 1)
+    assert send_due() == (3, 0, 1)
     assert lapor.codes() == [(other, "submitted"), (other, "verify"), (other, "respond")]
     assert [i.status for i in items_of(blocked)] == [FAILED, PENDING, PENDING]
 
@@ -174,30 +173,29 @@ def test_a_failed_item_holds_back_its_case_only(lapor, staff, client, h, ulin_pa
     from portal.national.delivery import retry
 
     assert retry(items_of(blocked)[0].id)
-    assert totals(deliver_all_due()) == (3, 0, 0)
+    assert send_due() == (3, 0, 0)
     assert [k for c, k in lapor.codes() if c == blocked] == ["submitted", "verify", "respond"]
     assert all(i.status == SENT for i in items())
 
 
 def test_the_outbox_worker_round_delivers_only_with_the_http_connector(app, lapor, case):
+    mirror = [channel_named("national")]  # as the app factory registered it for `outbox work`
     app.config["NATIONAL_CONNECTOR"] = "export"
-    assert deliver_national_round(worker_id="w1") == 0
+    assert deliver_round(mirror, worker_id="w1") == {}  # not run at all
     assert items()[0].status == PENDING
     app.config["NATIONAL_CONNECTOR"] = "http"
-    assert deliver_national_round(worker_id="w1") == 1
+    assert deliver_round(mirror, worker_id="w1")["national"].handled == 1
     assert items()[0].status == SENT
 
 
 def test_the_long_running_outbox_worker_delivers_mirror_items(app, lapor, case):
-    from portal.notifications.worker import run
-
     stop = threading.Event()
     errors: list[BaseException] = []
 
     def work():
         try:
             with app.app_context():
-                run(stop, poll_seconds=0.05)
+                run(registered(), stop, poll_seconds=0.05)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -227,7 +225,7 @@ def test_two_workers_on_postgresql_deliver_each_item_once_and_in_order(
     def work():
         try:
             with app.app_context():
-                while deliver_due(now=now, limit=5).handled:
+                while deliver_batch(MirrorChannel(), now=now, limit=5).handled:
                     pass
                 db.session.remove()
         except BaseException as exc:  # pragma: no cover - reported below

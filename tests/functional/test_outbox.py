@@ -26,9 +26,11 @@ from sqlalchemy import func, select
 from portal.accounts.services import create_user
 from portal.complaints.models import Complaint
 from portal.extensions import db
+from portal.notifications.delivery import EmailChannel
 from portal.notifications.models import DEAD, PENDING, SENT, OutboxMessage
 from portal.notifications.outbox import enqueue
-from portal.notifications.worker import MAX_ATTEMPTS, backoff, deliver_due
+from portal.outbox.backoff import MAX_ATTEMPTS, backoff
+from portal.outbox.worker import deliver_batch
 from tests.components import unavailable
 from tests.functional.case_actions import ACCOUNTS, PASSWORD, act
 
@@ -108,10 +110,10 @@ def deliver_all(now: datetime | None = None):
     now = now or datetime.now(UTC)
     totals = Counter()
     while True:
-        result = deliver_due(now=now)
+        result = deliver_batch(EmailChannel(), now=now)
         if result.handled == 0:
             return totals
-        totals.update(sent=result.sent, retried=result.retried, dead=result.dead)
+        totals.update(sent=result.sent, retried=result.retried, dead=result.gave_up)
 
 
 def rows(**where) -> list[OutboxMessage]:
@@ -120,8 +122,8 @@ def rows(**where) -> list[OutboxMessage]:
     return list(db.session.execute(stmt).scalars())
 
 
-def queue(n: int, prefix: str = "warga") -> list[str]:
-    """Queue n receipts-like messages without a case (plain values, like the worker sees)."""
+def add_messages(n: int, prefix: str = "warga") -> list[str]:
+    """Add n receipt-like messages without a case (plain values, like the worker sees)."""
     for i in range(n):
         enqueue("digest", f"{prefix}{i}@example.org", _digest_context(), region_id="kalsel")
     db.session.commit()
@@ -169,7 +171,7 @@ def test_an_english_speaking_citizen_gets_english_mail(client, h, ulin_payload, 
 
 
 def test_server_down_then_up_delivers_everything_once(app, smtp):
-    addresses = queue(5)
+    addresses = add_messages(5)
     smtp.down()
     t0 = datetime.now(UTC)
     assert deliver_all(t0) == Counter(retried=5)
@@ -196,7 +198,7 @@ def test_backoff_doubles_then_stops_at_an_hour():
 
 
 def test_after_too_many_failures_a_message_is_dead(app, smtp):
-    queue(1)
+    add_messages(1)
     smtp.down()
     now = datetime.now(UTC)
     for _ in range(MAX_ATTEMPTS):
@@ -208,7 +210,7 @@ def test_after_too_many_failures_a_message_is_dead(app, smtp):
 
 
 def test_a_refused_recipient_is_dead_and_the_others_still_arrive(app, smtp):
-    queue(3)
+    add_messages(3)
     smtp.inbox.refuse.add("warga1@example.org")
     enqueue("digest", "not an address", _digest_context())
     db.session.commit()
@@ -244,13 +246,13 @@ def test_a_template_error_kills_the_message_not_the_case_change(
 
 
 def test_a_message_keeps_its_message_id_when_sent_again(app, smtp):
-    queue(1)
+    add_messages(1)
     smtp.inbox.refuse.add("warga0@example.org")
     deliver_all()
     (row,) = rows()
     assert row.status == DEAD
     smtp.inbox.refuse.clear()
-    from portal.notifications.worker import resend
+    from portal.notifications.delivery import resend
 
     assert resend(row.id)
     assert deliver_all()["sent"] == 1
@@ -259,12 +261,12 @@ def test_a_message_keeps_its_message_id_when_sent_again(app, smtp):
 
 def test_a_killed_worker_loses_nothing(app, smtp):
     """A worker that claimed rows and died: after the lease they are sent by another."""
-    queue(3)
-    from portal.claiming import LEASE
-    from portal.notifications.worker import claim
+    add_messages(3)
+    from portal.outbox.claiming import LEASE
+    from portal.outbox.worker import claim
 
     now = datetime.now(UTC)
-    assert len(claim("dead-worker", now, 10)) == 3  # …and the process is killed here
+    assert len(claim(EmailChannel(), "dead-worker", now, 10)) == 3  # …and the worker is killed
     assert deliver_all(now)["sent"] == 0  # still leased
     assert deliver_all(now + LEASE + timedelta(seconds=1))["sent"] == 3
     assert set(smtp.inbox.ids().values()) == {1}
@@ -274,7 +276,7 @@ def test_rows_are_written_with_the_change_or_not_at_all(app, staff, case):
     code, _ = case
     before = len(rows())
     response = act(staff["admin"], code, "verify", version=0, target="rsud-ulin/poli-umum")
-    assert response.status_code == 409  # a stale page: nothing changed, nothing queued
+    assert response.status_code == 409  # a stale page: nothing changed, nothing written
     assert len(rows()) == before
 
 
@@ -284,14 +286,14 @@ def test_rows_are_written_with_the_change_or_not_at_all(app, staff, case):
 def test_two_workers_on_postgresql_never_send_the_same_row_twice(app, smtp):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SKIP LOCKED is PostgreSQL's; run with TEST_DATABASE_URL")
-    queue(120)
+    add_messages(120)
     now = datetime.now(UTC)
     errors: list[BaseException] = []
 
     def work():
         try:
             with app.app_context():
-                while deliver_due(now=now, limit=7).handled:
+                while deliver_batch(EmailChannel(), now=now, limit=7).handled:
                     pass
                 db.session.remove()
         except BaseException as exc:  # pragma: no cover - reported below
@@ -317,7 +319,7 @@ def test_two_workers_on_postgresql_never_send_the_same_row_twice(app, smtp):
 
 
 def test_send_once_without_a_mail_server_writes_eml_files(app, tmp_path):
-    queue(2)
+    add_messages(2)
     saved = app.config["MAIL_FILE_DIR"]
     app.config["MAIL_FILE_DIR"] = str(tmp_path)
     try:
@@ -333,7 +335,7 @@ def test_send_once_without_a_mail_server_writes_eml_files(app, tmp_path):
 
 
 def test_the_worker_delivers_and_stops_cleanly_on_sigterm(app, smtp, test_environ):
-    queue(2)
+    add_messages(2)
     env = {**os.environ, **test_environ, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp.port)}
     env.pop("CI", None)
     worker = subprocess.Popen(

@@ -1,27 +1,27 @@
-"""Claiming due rows of an outbox table for one worker: shared by the e-mail outbox
-(portal/notifications/worker.py) and the SP4N-LAPOR! mirror (portal/national/delivery.py).
+"""Claiming due rows of an outbox table for one worker, and writing back what became of them.
 
 A short transaction marks rows `sending` with a lease (locked_until). On PostgreSQL the
 candidates are read FOR UPDATE SKIP LOCKED, so workers on several hosts take disjoint
 batches without waiting; the claiming UPDATE re-checks each row's state, so a row goes to
 one worker only, on SQLite too. The rows come back detached, so the per-row commits that
-follow never expire and re-read them.
+follow never expire and re-read them. A worker writes a row's outcome only while the row is
+still its own: once its lease ran out and another worker took the row, it writes nothing.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 
 from portal.extensions import db
+from portal.outbox.states import PENDING, SENDING
 
-PENDING = "pending"
-SENDING = "sending"
 LEASE = timedelta(minutes=5)
 
 
-def due(model, now: datetime):
+def due(model: type, now: datetime) -> ColumnElement[bool]:
     """Waiting for its next attempt, or claimed by a worker whose lease has run out."""
     return or_(
         and_(model.status == PENDING, model.next_attempt_at <= now),
@@ -29,7 +29,9 @@ def due(model, now: datetime):
     )
 
 
-def claim_due(model, worker_id: str, now: datetime, limit: int, *extra) -> list:
+def claim_due(
+    model: type, worker_id: str, now: datetime, limit: int, *extra: ColumnElement[bool]
+) -> list[Any]:
     """Mark up to `limit` due rows of `model` (also matching `extra`) as ours; commits."""
     candidates = select(model.id).where(due(model, now), *extra).order_by(model.id).limit(limit)
     if db.engine.dialect.name == "postgresql":
@@ -57,3 +59,24 @@ def claim_due(model, worker_id: str, now: datetime, limit: int, *extra) -> list:
     for row in rows:
         db.session.expunge(row)
     return rows
+
+
+def finish(model: type, row_id: int, worker_id: str, **values: Any) -> bool:
+    """Write a row's outcome (and release it) only if it is still ours; commits.
+
+    False when another worker has taken the row over after our lease ran out: what it
+    does with the row wins.
+    """
+    changed = db.session.execute(
+        update(model)
+        .where(model.id == row_id, model.claimed_by == worker_id)
+        .values(claimed_by=None, locked_until=None, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return bool(changed)
+
+
+def hand_back(model: type, row: Any, worker_id: str) -> bool:
+    """Return a claimed row untried (the worker was asked to stop): no attempt is spent."""
+    return finish(model, row.id, worker_id, status=PENDING, attempts=row.attempts - 1)

@@ -1,5 +1,5 @@
-"""Queueing for SP4N-LAPOR!: add a mirror row to the caller's transaction (no network,
-no commit, no query), so the national copy commits or rolls back with the change."""
+"""Mirror rows for SP4N-LAPOR!: added to the caller's transaction (no network, no commit,
+no query), so the national copy commits or rolls back with the change it records."""
 
 from __future__ import annotations
 
@@ -36,13 +36,13 @@ def _add(complaint: Complaint, kind: str, payload: dict[str, Any], now: datetime
 
 
 def mirror_submitted(complaint: Complaint) -> NationalMirrorItem:
-    """Queue a new report for LAPOR! (called before the submission's commit)."""
+    """Add a new report to the mirror (called before the submission's commit)."""
     at = complaint.submitted_at or utcnow()
     return _add(complaint, "submitted", build_payload(complaint, "submitted", at), utcnow())
 
 
 def mirror_case_event(complaint: Complaint, event: Event) -> NationalMirrorItem | None:
-    """Queue a case event for LAPOR!, unless it is staff-internal (a note)."""
+    """Add a case event to the mirror, unless it is staff-internal (a note)."""
     if event.kind not in MIRRORED_EVENTS:
         return None
     at = event.created_at or utcnow()

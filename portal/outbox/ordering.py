@@ -1,0 +1,29 @@
+"""Per-key order: a row waits while an earlier row with the same key is not sent yet.
+
+LAPOR! must never learn of a status change before the report itself; a WhatsApp
+conversation must not arrive shuffled. Claiming with the negation of this condition gives
+that order for any outbox table, while rows of other keys pass freely.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, exists
+from sqlalchemy.orm import aliased
+
+from portal.outbox.states import SENT
+
+
+def waits_for_earlier(model: type, key: str, *, passable: tuple[str, ...] = ()) -> ColumnElement:
+    """SQL condition: a row of `model` with a lower id and the same `key` is still unsent.
+
+    passable: further states of an earlier row that do not hold a later one back, for a
+    caller that takes a key's rows together in id order (the mirror's export writes every
+    pending item of a case into one file). A row whose key is NULL is never held back.
+    """
+    earlier = aliased(model)
+    blocking = [earlier.status != state for state in (SENT, *passable)]
+    return exists().where(
+        getattr(earlier, key) == getattr(model, key),
+        earlier.id < model.id,
+        *blocking,
+    )

@@ -1,0 +1,176 @@
+"""Delivering a channel: claim due rows, hand each to the adapter once, record the outcome.
+
+Each row's outcome is committed on its own, so a worker killed mid-batch loses nothing and
+at worst repeats one delivery (under the row's own Message-ID or idempotency key) after its
+lease runs out. A retry waits out the backoff; a row that used its last attempt, or that
+the adapter says cannot succeed, is given up under the channel's own state name.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from portal.extensions import db
+from portal.outbox.backoff import backoff
+from portal.outbox.channel import Channel, NotReady, PeerUnreachable
+from portal.outbox.claiming import claim_due, finish, hand_back
+from portal.outbox.ordering import waits_for_earlier
+from portal.outbox.outcomes import Kind, Outcome, retry
+from portal.outbox.results import DeliveryResult
+from portal.outbox.states import PENDING, SENT, STALE
+from portal.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ERROR = 2000  # characters of last_error kept
+
+
+def claim(channel: Channel, worker_id: str, now: datetime, limit: int) -> list[Any]:
+    """Mark up to `limit` due rows of the channel as ours (respecting its per-key order)."""
+    extra = list(channel.claim_filters())
+    if channel.order_key is not None:
+        extra.append(~waits_for_earlier(channel.model, channel.order_key))
+    return claim_due(channel.model, worker_id, now, limit, *extra)
+
+
+def record(channel: Channel, row: Any, worker_id: str, now: datetime, outcome: Outcome) -> Kind:
+    """Store one outcome (if the row is still ours); returns how it counts."""
+    model = channel.model
+    if outcome.kind == "sent":
+        finish(
+            model, row.id, worker_id, status=SENT, sent_at=now, last_error=None, **outcome.values
+        )
+        return "sent"
+    if outcome.kind == "stale":
+        finish(model, row.id, worker_id, status=STALE, last_error=outcome.error)
+        return "stale"
+    if outcome.kind not in ("retry", "give_up"):
+        raise ValueError(f"{channel.name}: unknown outcome {outcome.kind!r}")
+    error = (outcome.error or "")[:MAX_ERROR]
+    if outcome.kind == "give_up" or row.attempts >= channel.max_attempts():
+        log.warning("%s is %s: %s", channel.describe(row), channel.give_up_state, error)
+        state = channel.give_up_state
+        finish(model, row.id, worker_id, status=state, last_error=error, **outcome.values)
+        return "give_up"
+    finish(
+        model,
+        row.id,
+        worker_id,
+        status=PENDING,
+        last_error=error,
+        next_attempt_at=now + backoff(row.attempts),
+    )
+    return "retry"
+
+
+def deliver_batch(
+    channel: Channel,
+    *,
+    now: datetime | None = None,
+    limit: int = 50,
+    worker_id: str | None = None,
+    stop: threading.Event | None = None,
+) -> DeliveryResult:
+    """Deliver one batch of the channel's due rows; returns what happened to them.
+
+    Raises NotReady (before claiming anything) when the channel cannot deliver at all.
+    """
+    channel.check_ready()
+    now = now or utcnow()
+    worker_id = worker_id or uuid.uuid4().hex
+    result = DeliveryResult()
+    pending = claim(channel, worker_id, now, limit)
+    if not pending:
+        return result
+
+    def give_all(outcome: Outcome) -> None:
+        for row in pending:
+            result.count(record(channel, row, worker_id, now, outcome))
+        pending.clear()
+
+    try:
+        with channel.connect() as connection:
+            while pending and not (stop is not None and stop.is_set()):
+                outcome = channel.deliver(pending[0], connection)
+                row = pending.pop(0)  # only now: a PeerUnreachable retries this row too
+                result.count(record(channel, row, worker_id, now, outcome))
+                if outcome.unreachable:  # no answer at all: the rest would fare the same
+                    give_all(outcome)
+    except PeerUnreachable as exc:
+        give_all(retry(str(exc), unreachable=True))
+    for row in pending:  # asked to stop: hand the rest back at once, no attempt spent
+        hand_back(channel.model, row, worker_id)
+    return result
+
+
+def deliver_all_due(
+    channel: Channel, *, now: datetime | None = None, limit: int = 50
+) -> DeliveryResult:
+    """Batch after batch until nothing of the channel is due (`… send --once`)."""
+    total = DeliveryResult()
+    while True:
+        result = deliver_batch(channel, now=now, limit=limit)
+        total.add(result)
+        if result.handled == 0:
+            return total
+
+
+def deliver_round(
+    channels: Iterable[Channel],
+    *,
+    worker_id: str,
+    stop: threading.Event | None = None,
+    limit: int = 50,
+) -> dict[str, DeliveryResult]:
+    """One batch of every enabled channel; a channel that is not ready is logged, not raised,
+    so a misconfigured mirror never stops e-mail. Returns the results by channel name."""
+    results: dict[str, DeliveryResult] = {}
+    for channel in channels:
+        if stop is not None and stop.is_set():
+            break
+        if not channel.enabled():
+            continue
+        try:
+            results[channel.name] = deliver_batch(
+                channel, worker_id=worker_id, stop=stop, limit=limit
+            )
+        except NotReady as exc:
+            log.error("outbox channel %s cannot deliver: %s", channel.name, exc)
+    return results
+
+
+def run(
+    channels: Iterable[Channel],
+    stop: threading.Event,
+    *,
+    poll_seconds: float = 5.0,
+    tick_seconds: float = 0.0,
+    tick: Callable[[], None] | None = None,
+) -> dict[str, DeliveryResult]:
+    """The long-running worker: rounds over the channels until `stop` is set (SIGTERM sets it).
+
+    The row being delivered is finished first; rows claimed but not tried yet are handed
+    back. `tick`, if given, runs every `tick_seconds` between rounds. Returns the totals by
+    channel name.
+    """
+    channels = list(channels)
+    totals: dict[str, DeliveryResult] = {}
+    worker_id = uuid.uuid4().hex
+    next_tick = time.monotonic()
+    while not stop.is_set():
+        if tick is not None and tick_seconds > 0 and time.monotonic() >= next_tick:
+            tick()
+            next_tick = time.monotonic() + tick_seconds
+        results = deliver_round(channels, worker_id=worker_id, stop=stop)
+        for name, result in results.items():
+            totals.setdefault(name, DeliveryResult()).add(result)
+        db.session.remove()
+        if not any(result.handled for result in results.values()):
+            stop.wait(poll_seconds)
+    return totals
