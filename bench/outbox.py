@@ -65,10 +65,10 @@ def make_app(db_url: str | None, instance: Path, port: int):
 
 def add_messages(n: int) -> None:
     from portal.extensions import db
-    from portal.notifications.outbox import enqueue
+    from portal.notifications.outbox import add_message
 
     for i in range(n):
-        enqueue(
+        add_message(
             "new_case",
             f"petugas{i}@example.org",
             {

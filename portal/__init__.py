@@ -136,13 +136,16 @@ def configure_blueprints(app: Flask) -> None:
 
 
 def configure_outbox(app: Flask) -> None:
-    """The delivery channels `outbox work` runs, each round, when enabled."""
+    """The delivery channels `outbox work` runs, each round, when enabled, and the deadline
+    tick it can run between rounds."""
+    from portal.cases.sla import tick_active_routing
     from portal.national.delivery import MirrorChannel
     from portal.notifications.delivery import EmailChannel
-    from portal.outbox.registry import register
+    from portal.outbox.registry import register, register_tick
 
     register(app, EmailChannel())
     register(app, MirrorChannel())
+    register_tick(app, tick_active_routing)
 
 
 def configure_cli(app: Flask) -> None:

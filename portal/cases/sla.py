@@ -24,6 +24,7 @@ from portal.complaints.models import Complaint, Event
 from portal.dashboard.recap import refresh as recap_refresh
 from portal.extensions import db
 from portal.notifications import schedule
+from portal.routing.active import get_router
 from portal.routing.engine import Router
 from portal.timeutil import utcnow
 
@@ -99,3 +100,9 @@ def _close_expired_feedback(router, region_id, today, now, result: TickResult) -
             now=now,
         )
         result.auto_closed += 1
+
+
+def tick_active_routing() -> TickResult:
+    """One tick with the routing version in force now (what `outbox work --tick-every`
+    runs between delivery rounds)."""
+    return tick(get_router())

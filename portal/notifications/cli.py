@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.notifications.delivery import EmailChannel, resend
 from portal.notifications.models import OutboxMessage
-from portal.outbox.registry import channel_named, registered
+from portal.outbox.registry import channel_named, registered, registered_tick
 from portal.outbox.results import DeliveryResult
 from portal.outbox.worker import deliver_all_due, run
 
@@ -53,13 +53,7 @@ def work_cmd(poll: float, tick_every: float) -> None:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    tick = None
-    if tick_every > 0:
-        from portal.cases.sla import tick as sla_tick
-        from portal.routing.active import get_router
-
-        def tick() -> None:
-            sla_tick(get_router())
+    tick = registered_tick() if tick_every > 0 else None
 
     click.echo("outbox worker started")
     totals = run(registered(), stop, poll_seconds=poll, tick_seconds=tick_every, tick=tick)

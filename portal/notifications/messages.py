@@ -13,7 +13,7 @@ from flask import current_app
 
 from portal.accounts import roles
 from portal.complaints.models import Complaint, Event
-from portal.notifications.outbox import enqueue
+from portal.notifications.outbox import add_message
 from portal.notifications.recipients import (
     Recipient,
     accounts,
@@ -76,7 +76,7 @@ def notify_staff(
     dedupe = kw.pop("dedupe", None)
     extra = kw.pop("extra", {})
     for r in recipients:
-        enqueue(
+        add_message(
             template,
             r.email,
             staff_context(complaint, r, **extra),
@@ -100,7 +100,7 @@ def notify_citizen(complaint: Complaint, kind: str, event: Event | None) -> None
         "note": event.note if event is not None else None,
         "feedback_due": complaint.feedback_due.isoformat() if complaint.feedback_due else None,
     }
-    enqueue(
+    add_message(
         template,
         complaint.reporter_email,
         context,

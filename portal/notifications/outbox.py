@@ -21,7 +21,7 @@ def new_message_id(sender: str) -> str:
     return f"<{uuid.uuid4().hex}@{domain}>"
 
 
-def enqueue(
+def add_message(
     template: str,
     recipient: str,
     context: dict[str, Any],
@@ -55,7 +55,7 @@ def enqueue(
     return row
 
 
-def already_queued(keys: list[str]) -> set[str]:
+def already_in_outbox(keys: list[str]) -> set[str]:
     """Which of these dedupe keys already have a row (sent, pending or dead)."""
     if not keys:
         return set()

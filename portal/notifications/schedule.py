@@ -18,7 +18,7 @@ from portal.complaints import status as s
 from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.notifications.messages import base_url, case_link, names, notify_staff
-from portal.notifications.outbox import already_queued, enqueue
+from portal.notifications.outbox import add_message, already_in_outbox
 from portal.notifications.recipients import (
     Recipient,
     accounts,
@@ -35,7 +35,7 @@ def _deadline(complaint: Complaint) -> str:
 
 
 def _fresh(key: str, recipients: list[Recipient]) -> list[Recipient]:
-    done = already_queued([f"{key}:{r.email.lower()}" for r in recipients])
+    done = already_in_outbox([f"{key}:{r.email.lower()}" for r in recipients])
     return [r for r in recipients if f"{key}:{r.email.lower()}" not in done]
 
 
@@ -110,7 +110,7 @@ def notify_digests(router: Router, region_id: str, today: date, now: datetime) -
     ]
     region = router.region(region_id)
     for r in fresh:
-        enqueue(
+        add_message(
             "digest",
             r.email,
             {

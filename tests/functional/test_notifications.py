@@ -217,9 +217,9 @@ def test_a_digest_renders_and_is_delivered(app, router, staff, smtp):
 
 
 def _dead(region: str, recipient: str) -> OutboxMessage:
-    from portal.notifications.outbox import enqueue
+    from portal.notifications.outbox import add_message
 
-    row = enqueue("digest", recipient, {"cases": []}, region_id=region)
+    row = add_message("digest", recipient, {"cases": []}, region_id=region)
     row.status, row.last_error, row.attempts = "dead", "550 mailbox unavailable", 3
     db.session.commit()
     return row

@@ -28,7 +28,7 @@ from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.notifications.delivery import EmailChannel
 from portal.notifications.models import DEAD, PENDING, SENT, OutboxMessage
-from portal.notifications.outbox import enqueue
+from portal.notifications.outbox import add_message
 from portal.outbox.backoff import MAX_ATTEMPTS, backoff
 from portal.outbox.worker import deliver_batch
 from tests.components import unavailable
@@ -125,7 +125,7 @@ def rows(**where) -> list[OutboxMessage]:
 def add_messages(n: int, prefix: str = "warga") -> list[str]:
     """Add n receipt-like messages without a case (plain values, like the worker sees)."""
     for i in range(n):
-        enqueue("digest", f"{prefix}{i}@example.org", _digest_context(), region_id="kalsel")
+        add_message("digest", f"{prefix}{i}@example.org", _digest_context(), region_id="kalsel")
     db.session.commit()
     return [f"{prefix}{i}@example.org" for i in range(n)]
 
@@ -212,7 +212,7 @@ def test_after_too_many_failures_a_message_is_dead(app, smtp):
 def test_a_refused_recipient_is_dead_and_the_others_still_arrive(app, smtp):
     add_messages(3)
     smtp.inbox.refuse.add("warga1@example.org")
-    enqueue("digest", "not an address", _digest_context())
+    add_message("digest", "not an address", _digest_context())
     db.session.commit()
     assert deliver_all() == Counter(sent=2, dead=2)
 

@@ -413,3 +413,31 @@ def test_two_workers_on_postgresql_claim_disjoint_rows(app, toy):
     assert not errors
     assert sorted(toy.received) == ids  # each row delivered exactly once
     assert {(r.status, r.attempts) for r in rows()} == {(SENT, 1)}
+
+
+def test_the_worker_ticks_deadlines_through_the_hook_the_app_registers(
+    app, client, h, ulin_payload
+):
+    """`outbox work --tick-every N` runs the deadline tick the factory handed in, so the
+    delivery core never imports the case feature."""
+    from portal.complaints.models import Complaint
+    from portal.outbox.registry import registered_tick
+    from portal.outbox.worker import run
+
+    tick = registered_tick(app)
+    assert tick is not None
+    code, _ = h.receipt(h.post_report(client, f"/q/{ulin_payload}"))
+    complaint = db.session.execute(select(Complaint).filter_by(tracking_code=code)).scalar_one()
+    complaint.due_key = complaint.submitted_at.date() - timedelta(days=30)  # long overdue
+    db.session.commit()
+    complaint_id = complaint.id
+    stop = threading.Event()
+    ticked = []
+
+    def tick_then_stop():
+        ticked.append(tick())
+        stop.set()
+
+    run([], stop, poll_seconds=0, tick_seconds=60, tick=tick_then_stop)
+    assert ticked and ticked[0].overdue == 1
+    assert db.session.get(Complaint, complaint_id).sla_state == "overdue"
