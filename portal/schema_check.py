@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 # PostgreSQL: SQLite has no trigram indexes and scans, which is fine at its scale. Declared
 # on the model, they would be "missing" on every SQLite database; and their operator class is
 # qualified with whatever schema pg_trgm was installed into, known only when the migration
-# runs. So the comparison leaves them out, and test_schema.py checks they exist instead.
+# runs. So the comparison leaves them out; tests/functional/test_schema.py checks they exist.
 POSTGRESQL_ONLY_INDEXES = frozenset(
     {
         "ix_complaints_title_trgm",
