@@ -1,8 +1,9 @@
 """Configuration read from the environment, with defaults that are safe on a laptop.
 
 Every environment variable the app reads is read here (load_config, and instance_folder for
-the one Flask needs before the config exists); the rest of the app reads app.config. A value
-that cannot be right stops start-up with a ConfigError naming it.
+the one Flask needs before the config exists) and listed in the README's Configuration
+table; tests/unit/test_config.py keeps the two in step. The rest of the app reads
+app.config. A value that cannot be right stops start-up with a ConfigError naming it.
 
 Production (APP_ENV=production) refuses every default secret: a portal whose session key or
 QR signing key is public would let anyone forge staff sessions or posters.

@@ -1,13 +1,19 @@
-"""Settings: the defaults operators rely on, and a clear refusal of numbers that cannot be right."""
+"""Settings: every variable the README documents is read by load_config, and nothing else is.
+
+Also the defaults operators rely on, and the clear refusal of a number that cannot be right.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
 
 from portal.config import PROJECT_ROOT, ConfigError, instance_folder, load_config
+
+README = PROJECT_ROOT / "README.md"
 
 PRODUCTION = {
     "APP_ENV": "production",
@@ -15,6 +21,72 @@ PRODUCTION = {
     "QR_SIGNING_KEYS": "K1:production-signing-key-0001",
     "PUBLIC_BASE_URL": "https://aduan.example.go.id",
 }
+
+
+class RecordingEnv(Mapping[str, str]):
+    """An environment that notes every name asked for, whichever way it is asked."""
+
+    def __init__(self, values: Mapping[str, str]):
+        self._values = dict(values)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key: str) -> str:
+        self.read.add(key)
+        return self._values[key]
+
+    def get(self, key: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        self.read.add(key)
+        return self._values.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        if isinstance(key, str):
+            self.read.add(key)
+        return key in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        # Listing the environment would read names this recorder cannot see.
+        raise AssertionError("configuration must ask for each variable by name")
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def documented() -> set[str]:
+    """The backticked names in the first column of the README's Configuration table."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    names: set[str] = set()
+    for line in section.splitlines():
+        cells = line.split("|")
+        if line.startswith("|") and len(cells) > 2:
+            names |= set(re.findall(r"`([A-Z][A-Z0-9_]*)`", cells[1]))
+    assert names, "no Configuration table found in README.md"
+    return names
+
+
+def read_by_config(values: Mapping[str, str]) -> set[str]:
+    """The names instance_folder and load_config ask for, given this environment."""
+    env = RecordingEnv(values)
+    load_config(env, instance_folder(env))
+    return env.read
+
+
+def test_the_readme_table_lists_exactly_what_load_config_reads(tmp_path):
+    ordinary = read_by_config({"INSTANCE_PATH": str(tmp_path)})
+    production = read_by_config({**PRODUCTION, "INSTANCE_PATH": str(tmp_path)})
+    read = ordinary | production
+    table = documented()
+    assert sorted(read - table) == [], "read, but missing from README.md's Configuration table"
+    assert sorted(table - read) == [], "in README.md's Configuration table, but never read"
+
+
+def test_the_app_reads_its_environment_only_through_the_config(tmp_path):
+    from portal import create_app
+
+    values = {"APP_ENV": "testing", "SECRET_KEY": "x" * 40, "INSTANCE_PATH": str(tmp_path)}
+    env = RecordingEnv(values)
+    create_app(environ=env)
+    assert env.read == read_by_config(values)
 
 
 def test_defaults(tmp_path):
