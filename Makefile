@@ -7,7 +7,7 @@ MO     := translations/en/LC_MESSAGES/messages.mo
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test lint fmt bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard translations extract-messages clean
+.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard translations extract-messages clean
 
 install: $(STAMP) $(MO)
 
@@ -43,6 +43,17 @@ lint: install
 fmt: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The models match what the migrations build: `db upgrade`, then `db check` (what counts as a
+# difference: portal/schema_check.py). A fresh SQLite file in a temporary instance folder;
+# DB_CHECK_URL=postgresql://… checks that database instead, migrating it first, so give it
+# a scratch or test database, never one whose data matters.
+db-check: install
+	@set -e; instance=$$(mktemp -d); trap 'rm -rf "$$instance"' EXIT; \
+	export APP_ENV=development INSTANCE_PATH="$$instance"; \
+	if [ -n "$${DB_CHECK_URL:-}" ]; then export DATABASE_URL="$$DB_CHECK_URL"; else unset DATABASE_URL; fi; \
+	$(BIN)/flask --app wsgi db upgrade; \
+	$(BIN)/flask --app wsgi db check
 
 # Each benchmark prints a table next to the bare stack measured in the same run;
 # add --record (BENCH_ARGS=--record) to append it to bench/RESULTS.md.

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 
 from portal.accounts.throttle import configure_proxy_fix
-from portal.config import PROJECT_ROOT, load_config, uses_development_qr_key
+from portal.config import PROJECT_ROOT, instance_folder, load_config, uses_development_qr_key
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +30,13 @@ def create_app(
     env = os.environ if environ is None else environ
     app = Flask(
         __name__,
-        instance_path=env.get("INSTANCE_PATH", str(PROJECT_ROOT / "instance")),
+        instance_path=str(instance_folder(env)),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(load_config(env, Path(app.instance_path)))
     app.config.from_mapping(overrides or {})
-    configure_proxy_fix(app, env)  # TRUSTED_PROXIES: proxies in front of the app (default 0)
+    configure_proxy_fix(app)  # TRUSTED_PROXIES: proxies in front of the app (default 0)
 
     configure_logging(app)
     configure_extensions(app)

@@ -1,11 +1,17 @@
 """Configuration read from the environment, with defaults that are safe on a laptop.
 
+Every environment variable the app reads is read here (load_config, and instance_folder for
+the one Flask needs before the config exists) and listed in the README's Configuration
+table; tests/unit/test_config.py keeps the two in step. The rest of the app reads
+app.config. A value that cannot be right stops start-up with a ConfigError naming it.
+
 Production (APP_ENV=production) refuses every default secret: a portal whose session key or
 QR signing key is public would let anyone forge staff sessions or posters.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,6 +38,51 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _whole(
+    env: Mapping[str, str], name: str, default: int, *, minimum: int, maximum: int | None = None
+) -> int:
+    """A whole-number setting; unset or empty means the default."""
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum or (maximum is not None and value > maximum):
+        allowed = f"between {minimum} and {maximum}" if maximum is not None else f"≥ {minimum}"
+        raise ConfigError(f"{name} must be a whole number {allowed}, not {raw!r}")
+    return value
+
+
+def _number(
+    env: Mapping[str, str], name: str, default: float, *, minimum: float, above: bool = False
+) -> float:
+    """A number setting (fractions allowed), at least `minimum` (above it, if `above`)."""
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return float(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < minimum or (above and value == minimum):
+        bound = f"> {minimum:g}" if above else f"≥ {minimum:g}"
+        raise ConfigError(f"{name} must be a number {bound}, not {raw!r}")
+    return value
+
+
+def instance_folder(env: Mapping[str, str]) -> Path:
+    """INSTANCE_PATH: the app's own folder (SQLite file, generated key, uploads, mail files).
+
+    Read apart from load_config because Flask needs it to build the app, before the config.
+    """
+    path = Path(env.get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+    if not path.is_absolute():
+        raise ConfigError(f"INSTANCE_PATH must be an absolute path, not {str(path)!r}")
+    return path
+
+
 def _dev_secret_key(instance: Path) -> str:
     """A per-installation key kept in instance/, so dev sessions survive restarts."""
     path = instance / "secret_key"
@@ -45,7 +96,7 @@ def _dev_secret_key(instance: Path) -> str:
 
 
 def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
-    """Build the Flask config mapping from environment variables."""
+    """Build the Flask config mapping from environment variables (see the module docstring)."""
     app_env = env.get("APP_ENV", "development").strip().lower()
     if app_env not in {"development", "production", "testing"}:
         raise ConfigError(f"APP_ENV must be development, production or testing, not {app_env!r}")
@@ -78,6 +129,7 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         raise ConfigError("APP_ENV=production needs PUBLIC_BASE_URL (printed on every poster)")
 
     national = _national_settings(env, production)
+    testing = app_env == "testing"
 
     return {
         "APP_ENV": app_env,
@@ -87,24 +139,32 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ROUTING_FILE": env.get("ROUTING_FILE", str(PROJECT_ROOT / "routing_rules.yaml")),
+        # How often each process asks the database for a newer routing version; tests see an
+        # activation at once.
+        "ROUTING_RELOAD_SECONDS": _number(
+            env, "ROUTING_RELOAD_SECONDS", 0 if testing else 1, minimum=0
+        ),
         "UPLOAD_FOLDER": env.get("UPLOAD_FOLDER", str(instance_path / "uploads")),
         # Three photos of up to PHOTO_MAX_BYTES each plus the text must fit, so a per-photo
         # error is shown on the form (text kept) before the whole-request limit answers 413.
-        "PHOTO_MAX_BYTES": int(env.get("PHOTO_MAX_BYTES", 8 * 1024 * 1024)),
-        "PHOTO_MAX_PIXELS": int(env.get("PHOTO_MAX_PIXELS", 40_000_000)),
-        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 26 * 1024 * 1024)),
+        "PHOTO_MAX_BYTES": _whole(env, "PHOTO_MAX_BYTES", 8 * 1024 * 1024, minimum=1),
+        "PHOTO_MAX_PIXELS": _whole(env, "PHOTO_MAX_PIXELS", 40_000_000, minimum=1),
+        "MAX_CONTENT_LENGTH": _whole(env, "MAX_CONTENT_LENGTH", 26 * 1024 * 1024, minimum=1),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), default=production),
-        "PERMANENT_SESSION_LIFETIME": int(env.get("SESSION_LIFETIME_SECONDS", 8 * 3600)),
-        "WTF_CSRF_TIME_LIMIT": int(env.get("CSRF_TIME_LIMIT_SECONDS", 6 * 3600)),
+        "PERMANENT_SESSION_LIFETIME": _whole(env, "SESSION_LIFETIME_SECONDS", 8 * 3600, minimum=1),
+        "WTF_CSRF_TIME_LIMIT": _whole(env, "CSRF_TIME_LIMIT_SECONDS", 6 * 3600, minimum=1),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed
+        # (accounts/throttle.py, configure_proxy_fix); 0 believes none.
+        "TRUSTED_PROXIES": _whole(env, "TRUSTED_PROXIES", 0, minimum=0),
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "LANGUAGES": ("id", "en"),
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "aduan@example.org"),
         # No MAIL_SERVER: the outbox worker writes .eml files to instance/mail/ instead.
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
-        "MAIL_PORT": int(env.get("MAIL_PORT") or 25),
+        "MAIL_PORT": _whole(env, "MAIL_PORT", 25, minimum=1, maximum=65535),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,
@@ -112,11 +172,13 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # Flask-Mail suppresses sending whenever TESTING is on; the outbox decides instead.
         "MAIL_SUPPRESS_SEND": _bool(env.get("MAIL_SUPPRESS_SEND")),
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(instance_path / "mail")),
-        "TESTING": app_env == "testing",
+        # Delivery attempts before an e-mail is dead (the outbox worker's own default is 12).
+        "OUTBOX_MAX_ATTEMPTS": _whole(env, "OUTBOX_MAX_ATTEMPTS", 12, minimum=1),
+        "TESTING": testing,
         # How stale the leaders' dashboard may be: a page recomputes the months cases
         # changed in at most this often per process (tests see every change at once).
-        "DASHBOARD_REFRESH_SECONDS": float(
-            env.get("DASHBOARD_REFRESH_SECONDS") or (0 if app_env == "testing" else 30)
+        "DASHBOARD_REFRESH_SECONDS": _number(
+            env, "DASHBOARD_REFRESH_SECONDS", 0 if testing else 30, minimum=0
         ),
         **national,
     }
@@ -149,19 +211,12 @@ def _national_settings(env: Mapping[str, str], production: bool) -> dict[str, An
                 "APP_ENV=production needs an https:// NATIONAL_URL: the token and the "
                 "reports must not travel in clear text"
             )
-    try:
-        timeout = float(env.get("NATIONAL_TIMEOUT") or 10)
-        max_attempts = int(env.get("NATIONAL_MAX_ATTEMPTS") or 12)
-    except ValueError as exc:
-        raise ConfigError(f"NATIONAL_TIMEOUT / NATIONAL_MAX_ATTEMPTS: {exc}") from exc
-    if timeout <= 0 or max_attempts < 1:
-        raise ConfigError("NATIONAL_TIMEOUT must be > 0 and NATIONAL_MAX_ATTEMPTS >= 1")
     return {
         "NATIONAL_CONNECTOR": connector,
         "NATIONAL_URL": url,
         "NATIONAL_TOKEN": token,
-        "NATIONAL_TIMEOUT": timeout,
-        "NATIONAL_MAX_ATTEMPTS": max_attempts,
+        "NATIONAL_TIMEOUT": _number(env, "NATIONAL_TIMEOUT", 10, minimum=0, above=True),
+        "NATIONAL_MAX_ATTEMPTS": _whole(env, "NATIONAL_MAX_ATTEMPTS", 12, minimum=1),
     }
 
 

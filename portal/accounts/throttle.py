@@ -9,8 +9,6 @@ client only when `configure_proxy_fix` knows how many proxies stand in front of 
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,7 +18,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal.accounts.models import LoginThrottle
-from portal.config import ConfigError
 from portal.extensions import db
 from portal.timeutil import UTCDateTime
 
@@ -130,23 +127,14 @@ def minutes_left(until: datetime, now: datetime) -> int:
     return max(1, math.ceil((until - now).total_seconds() / 60))
 
 
-def configure_proxy_fix(app: Flask, environ: Mapping[str, str] | None = None) -> None:
-    """Trust X-Forwarded-For/-Proto from TRUSTED_PROXIES hops (default 0: trust none).
+def configure_proxy_fix(app: Flask) -> None:
+    """Trust X-Forwarded-For/-Proto from app.config["TRUSTED_PROXIES"] hops (0: trust none).
 
     Behind a reverse proxy every request otherwise comes from the proxy's address, so one
     attacker would lock out everybody (and nobody individually). Never set it higher than
     the number of proxies you run: a client could then forge its address in the header.
+    load_config reads and checks the setting; applying it twice wraps the app once.
     """
-    env = os.environ if environ is None else environ
-    raw = app.config.get("TRUSTED_PROXIES", env.get("TRUSTED_PROXIES", "0"))
-    try:
-        hops = int(str(raw).strip() or "0")
-    except ValueError:
-        hops = -1
-    if hops < 0:
-        raise ConfigError(
-            f"TRUSTED_PROXIES must be a whole number of proxies (0 or more), not {raw!r}"
-        )
-    app.config["TRUSTED_PROXIES"] = hops
+    hops = int(app.config["TRUSTED_PROXIES"])
     if hops and not isinstance(app.wsgi_app, ProxyFix):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)

@@ -1,10 +1,10 @@
 """The routing version the running app uses, kept current across processes.
 
 The newest row of `routing_versions` is the active routing. Each process asks the database
-for the newest version number at most every ROUTING_RELOAD_SECONDS (default 1 s; a primary
-key max, cheap), compiles a new version once and keeps the compiled Router, so a request
-never parses YAML and an activation reaches every worker on every host within about
-that interval. Before the first version exists (empty or unmigrated database) the app
+for the newest version number at most every ROUTING_RELOAD_SECONDS (default 1 s, 0 in tests;
+a primary key max, cheap), compiles a new version once and keeps the compiled Router, so a
+request never parses YAML and an activation reaches every worker on every host within
+about that interval. Before the first version exists (empty or unmigrated database) the app
 routes by ROUTING_FILE, which then becomes version 1. An invalid ROUTING_FILE with no
 version in the database stops the app before it serves a single request.
 """
@@ -22,7 +22,6 @@ from flask import Flask, current_app
 from portal.routing.loader import Router, compile_text, file_version, load_router
 
 EXTENSION_KEY = "aduan.router"
-DEFAULT_RELOAD_SECONDS = 1.0
 COMPILED_KEPT = 4  # routers kept per process: the active one and a few recent ones
 
 log = logging.getLogger(__name__)
@@ -128,8 +127,7 @@ def _version_text(connection, version_id: int | None) -> str | None:
 
 def configure_routing(app: Flask) -> None:
     """Load the active routing at start-up; seed the database from ROUTING_FILE once."""
-    default = 0.0 if app.testing else DEFAULT_RELOAD_SECONDS
-    interval = float(app.config.get("ROUTING_RELOAD_SECONDS", default))
+    interval = float(app.config["ROUTING_RELOAD_SECONDS"])  # load_config: 1 s, 0 in tests
     state = ActiveRouting(app, app.config["ROUTING_FILE"], interval)
     app.extensions[EXTENSION_KEY] = state
     with app.app_context():
