@@ -106,3 +106,31 @@ def cheap_kalsel_admin(router, password: str):
     user.password_hash = cheap_hash(password)
     db.session.commit()
     return user
+
+
+def drain_concurrently(app, make_channel, *, workers: int, now, limit: int) -> None:
+    """Several outbox workers (threads, each with its own app context and connection)
+    deliver until nothing is due; the first error any of them met is raised here."""
+    import threading
+
+    from portal.extensions import db
+    from portal.outbox.worker import deliver_batch
+
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            with app.app_context():
+                while deliver_batch(make_channel(), now=now, limit=limit).handled:
+                    pass
+                db.session.remove()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]

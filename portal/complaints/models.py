@@ -8,8 +8,16 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
+from portal.complaints.status import OPEN
 from portal.extensions import db
 from portal.timeutil import UTCDateTime, utcnow
+
+# The queue's partial indexes hold open complaints only, on both engines (migration 0004).
+_OPEN_STATUSES = "status IN ({})".format(", ".join(f"'{value}'" for value in OPEN))
+_OPEN_ONLY = {
+    "sqlite_where": db.text(_OPEN_STATUSES),
+    "postgresql_where": db.text(_OPEN_STATUSES),
+}
 
 
 class Complaint(db.Model):
@@ -125,24 +133,14 @@ class Complaint(db.Model):
             "region_id",
             "due_key",
             "id",
-            sqlite_where=db.text(
-                "status IN ('new', 'verified', 'in_progress', 'on_hold', 'responded')"
-            ),
-            postgresql_where=db.text(
-                "status IN ('new', 'verified', 'in_progress', 'on_hold', 'responded')"
-            ),
+            **_OPEN_ONLY,
         ),
         Index(
             "ix_complaints_open_agency_due",
             "agency_id",
             "due_key",
             "id",
-            sqlite_where=db.text(
-                "status IN ('new', 'verified', 'in_progress', 'on_hold', 'responded')"
-            ),
-            postgresql_where=db.text(
-                "status IN ('new', 'verified', 'in_progress', 'on_hold', 'responded')"
-            ),
+            **_OPEN_ONLY,
         ),
         # The text search's pg_trgm indexes exist on PostgreSQL only and are not declared
         # here (portal/schema_check.py says why).

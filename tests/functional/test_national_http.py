@@ -19,10 +19,11 @@ from portal.national.delivery import MirrorChannel
 from portal.national.models import FAILED, PENDING, SENT, NationalMirrorItem
 from portal.outbox.backoff import backoff
 from portal.outbox.registry import channel_named, registered
-from portal.outbox.worker import deliver_all_due, deliver_batch, deliver_round, run
+from portal.outbox.worker import deliver_all_due, deliver_round, run
 from tests.functional.case_actions import act
 from tests.functional.lapor_server import TOKEN, LaporServer
 from tests.functional.national_helpers import items, items_of
+from tests.helpers import drain_concurrently
 
 
 @pytest.fixture
@@ -220,23 +221,7 @@ def test_two_workers_on_postgresql_deliver_each_item_once_and_in_order(
         act(staff["admin"], code, "verify", target="rsud-ulin/poli-umum")
         act(staff["unit"], code, "start")
     now = datetime.now(UTC)
-    errors: list[BaseException] = []
-
-    def work():
-        try:
-            with app.app_context():
-                while deliver_batch(MirrorChannel(), now=now, limit=5).handled:
-                    pass
-                db.session.remove()
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    drain_concurrently(app, MirrorChannel, workers=3, now=now, limit=5)
     assert sorted(lapor.keys()) == sorted(i.idempotency_key for i in items())
     assert len(set(lapor.keys())) == len(lapor.keys()) == 36
     for code in codes:

@@ -33,6 +33,7 @@ from portal.outbox.backoff import MAX_ATTEMPTS, backoff
 from portal.outbox.worker import deliver_batch
 from tests.components import unavailable
 from tests.functional.case_actions import ACCOUNTS, PASSWORD, act
+from tests.helpers import drain_concurrently
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -288,23 +289,7 @@ def test_two_workers_on_postgresql_never_send_the_same_row_twice(app, smtp):
         pytest.skip("SKIP LOCKED is PostgreSQL's; run with TEST_DATABASE_URL")
     add_messages(120)
     now = datetime.now(UTC)
-    errors: list[BaseException] = []
-
-    def work():
-        try:
-            with app.app_context():
-                while deliver_batch(EmailChannel(), now=now, limit=7).handled:
-                    pass
-                db.session.remove()
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    drain_concurrently(app, EmailChannel, workers=2, now=now, limit=7)
     assert len(smtp.inbox.messages) == 120
     assert set(smtp.inbox.ids().values()) == {1}
     counts = dict(

@@ -32,6 +32,7 @@ from portal.outbox.registry import register, registered
 from portal.outbox.revive import revive
 from portal.outbox.states import PENDING, SENDING, SENT, STALE, DeliveryState
 from portal.outbox.worker import claim, deliver_all_due, deliver_batch, deliver_round, record, run
+from tests.helpers import drain_concurrently
 
 T0 = datetime(2026, 12, 28, 1, 0, tzinfo=UTC)
 GAVE_UP = "gave_up"
@@ -394,23 +395,7 @@ def test_two_workers_on_postgresql_claim_disjoint_rows(app, toy):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SKIP LOCKED is PostgreSQL's; run with TEST_DATABASE_URL")
     ids = add(*(f"row {i}" for i in range(60)))
-    errors: list[BaseException] = []
-
-    def work():
-        try:
-            with app.app_context():
-                while deliver_batch(ToyChannel(toy), now=T0, limit=4).handled:
-                    pass
-                db.session.remove()
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    drain_concurrently(app, lambda: ToyChannel(toy), workers=3, now=T0, limit=4)
     assert sorted(toy.received) == ids  # each row delivered exactly once
     assert {(r.status, r.attempts) for r in rows()} == {(SENT, 1)}
 
