@@ -24,6 +24,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
 
+from portal.complaints.labels import CLASSIFICATION_LABELS
 from portal.intake.report import NewReport, Problem
 
 
@@ -31,11 +32,7 @@ class ComplaintForm(FlaskForm):
     submission_key = HiddenField()
     classification = RadioField(
         _l("Jenis laporan"),
-        choices=[
-            SelectChoice("complaint", _l("Pengaduan")),
-            SelectChoice("aspiration", _l("Aspirasi")),
-            SelectChoice("information", _l("Permintaan Informasi")),
-        ],
+        choices=[SelectChoice(value, label) for value, label in CLASSIFICATION_LABELS.items()],
         default="complaint",
         validate_choice=False,  # the intake rules say what a valid kind is
     )

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from portal.outbox.backoff import MAX_ATTEMPTS
 from qr.payload import SigningKeys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -172,8 +173,8 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # Flask-Mail suppresses sending whenever TESTING is on; the outbox decides instead.
         "MAIL_SUPPRESS_SEND": _bool(env.get("MAIL_SUPPRESS_SEND")),
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(instance_path / "mail")),
-        # Delivery attempts before an e-mail is dead (the outbox worker's own default is 12).
-        "OUTBOX_MAX_ATTEMPTS": _whole(env, "OUTBOX_MAX_ATTEMPTS", 12, minimum=1),
+        # Delivery attempts before an e-mail is dead (about six hours of backoff).
+        "OUTBOX_MAX_ATTEMPTS": _whole(env, "OUTBOX_MAX_ATTEMPTS", MAX_ATTEMPTS, minimum=1),
         "TESTING": testing,
         # How stale the leaders' dashboard may be: a page recomputes the months cases
         # changed in at most this often per process (tests see every change at once).
@@ -216,7 +217,7 @@ def _national_settings(env: Mapping[str, str], production: bool) -> dict[str, An
         "NATIONAL_URL": url,
         "NATIONAL_TOKEN": token,
         "NATIONAL_TIMEOUT": _number(env, "NATIONAL_TIMEOUT", 10, minimum=0, above=True),
-        "NATIONAL_MAX_ATTEMPTS": _whole(env, "NATIONAL_MAX_ATTEMPTS", 12, minimum=1),
+        "NATIONAL_MAX_ATTEMPTS": _whole(env, "NATIONAL_MAX_ATTEMPTS", MAX_ATTEMPTS, minimum=1),
     }
 
 

@@ -24,10 +24,10 @@ from portal.clocks.deadlines import deadlines_for, local_date
 from portal.clocks.due import NO_DEADLINE
 from portal.complaints import status as s
 from portal.complaints.access import access_token_for, token_hash
+from portal.complaints.channels import WEB
 from portal.complaints.models import Complaint, Event
 from portal.complaints.tracking_codes import ALPHABET, LENGTH
 from portal.extensions import db
-from portal.intake.report import WEB
 from portal.routing.active import get_router
 from portal.routing.loader import Router
 from portal.timeutil import utcnow

@@ -82,19 +82,25 @@ class Reach:
             return router.regions
         region_id = self.region_id
         if self.level in (AGENCY, UNIT):
-            agency = router.agency(self.agency_id or "")
+            agency = self._own_agency(router)
             region_id = agency.region_id if agency else None
         region = router.region(region_id) if region_id else None
-        return (region,) if region is not None else ()
+        return (region,) if region is not None and region.id == region_id else ()
 
     def agencies(self, router: Router) -> tuple[Agency, ...]:
         """Agencies with anything within reach, in file order."""
         if self.level in (EVERYTHING, REGION):
             return tuple(a for r in self.regions(router) for a in r.agencies)
         if self.level in (AGENCY, UNIT):
-            agency = router.agency(self.agency_id or "")
+            agency = self._own_agency(router)
             return (agency,) if agency is not None else ()
         return ()
+
+    def _own_agency(self, router: Router) -> Agency | None:
+        """The account's agency by its exact ID: an old (aliased) ID would offer another
+        agency's choices, which `covers` would then refuse."""
+        agency = router.agency(self.agency_id or "")
+        return agency if agency is not None and agency.id == self.agency_id else None
 
     def units(self, router: Router) -> tuple[tuple[Agency, Unit], ...]:
         """(agency, unit) pairs within reach, in file order."""

@@ -158,9 +158,13 @@ def _text(ctx: _Context, *, required: bool = True) -> str | None:
 
 def _unit_in_region(ctx: _Context) -> tuple[str, str]:
     agency = ctx.router.agency(ctx.data.agency_id or "")
-    if agency is not None and agency.region_id != ctx.complaint.region_id:
-        agency = None  # disposing stays within the region; forwarding is another action
+    if agency is not None and (
+        agency.id != ctx.data.agency_id or agency.region_id != ctx.complaint.region_id
+    ):
+        agency = None  # live IDs of this region only; forwarding is another action
     unit = ctx.router.unit(agency.id, ctx.data.unit_id or "") if agency else None
+    if unit is not None and unit.id != ctx.data.unit_id:
+        unit = None
     if unit is None:
         raise ActionInputError(
             str(_l("Pilih instansi dan unit tujuan disposisi di daerah ini.")), field="unit_id"

@@ -2,9 +2,10 @@
 
 Idempotent: a case's sla_state only moves forward for the deadline that is running, and
 every transition that starts a new deadline resets it, so a second tick changes nothing.
-The same tick queues the e-mail that goes with it (portal/notifications/schedule.py): a
-reminder when a deadline becomes due soon, an escalation when it passes, and once a working
-day the leaders' digest; each keyed so that it is queued once, whatever runs the tick.
+The same tick writes the e-mail that goes with it to the outbox
+(portal/notifications/schedule.py): a reminder when a deadline becomes due soon, an
+escalation when it passes, and once a working day the leaders' digest; each keyed so that
+it is written once, whatever runs the tick.
 """
 
 from __future__ import annotations

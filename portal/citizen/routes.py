@@ -14,6 +14,7 @@ from portal.cases.feedback import can_reopen
 from portal.citizen.form_cache import BlankFormCache
 from portal.citizen.photo_upload import process_uploads
 from portal.clocks.deadlines import local_date
+from portal.complaints import channels
 from portal.complaints.access import token_matches
 from portal.complaints.display import place_names
 from portal.complaints.queries import by_tracking_code
@@ -46,10 +47,12 @@ def pick(region_id: str, agency_id: str | None = None, unit_id: str | None = Non
     agency = unit = None
     if agency_id:
         agency = router.agency(agency_id)
-        if agency is None or agency.region_id != region.id:
+        if agency is None or agency.id != agency_id or agency.region_id != region.id:
             abort(404)
     if unit_id:
-        unit = router.unit(agency.id, unit_id) or abort(404)
+        unit = router.unit(agency.id, unit_id)
+        if unit is None or unit.id != unit_id:
+            abort(404)
     return render_template(
         "citizen/pick.html", region=region, agency=agency, unit=unit, format_code=format_code
     )
@@ -110,7 +113,7 @@ def _report(point: ServicePoint):
                     point.ids,
                     form.report(str(get_locale())),
                     photos,
-                    channel=rules.WEB,
+                    channel=channels.WEB,
                     router=router,
                     upload_dir=current_app.config["UPLOAD_FOLDER"],
                     secret=current_app.config["SECRET_KEY"],

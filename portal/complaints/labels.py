@@ -3,6 +3,7 @@ and timeline events, in the reader's language."""
 
 from flask_babel import lazy_gettext as _l
 
+from portal.complaints.channels import API, COUNTER, SMS, WEB, WHATSAPP
 from portal.complaints.status import (
     ARCHIVED,
     CLOSED,
@@ -32,11 +33,11 @@ CLASSIFICATION_LABELS = {
 }
 
 CHANNEL_LABELS = {
-    "web": _l("Formulir web"),
-    "counter": _l("Loket (dicatat petugas)"),
-    "api": _l("API (Open311)"),
-    "whatsapp": _l("WhatsApp"),
-    "sms": _l("SMS"),
+    WEB: _l("Formulir web"),
+    COUNTER: _l("Loket (dicatat petugas)"),
+    API: _l("API (Open311)"),
+    WHATSAPP: _l("WhatsApp"),
+    SMS: _l("SMS"),
 }
 
 EVENT_LABELS = {

@@ -51,7 +51,7 @@ class Complaint(db.Model):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(5), default="id")
-    # The door it came through (portal.intake.report.CHANNELS): web, counter, api, …
+    # The door it came through (portal.complaints.channels): web, counter, api, …
     channel: Mapped[str] = mapped_column(String(12), default="web", server_default="web")
 
     status: Mapped[str] = mapped_column(String(20), index=True)

@@ -14,8 +14,9 @@ from flask.cli import AppGroup
 
 from portal.accounts import roles
 from portal.accounts.services import create_user, find_by_email
+from portal.complaints.channels import WEB
 from portal.demo.history import seed_history
-from portal.intake.report import WEB, NewReport
+from portal.intake.report import NewReport
 from portal.intake.submission import submit_report
 from portal.routing.active import get_router
 from qr.payload import ServiceRef, encode

@@ -18,19 +18,12 @@ from email_validator import EmailNotValidError, validate_email
 
 from portal.routing.model import CLASSIFICATIONS
 
-WEB = "web"
-COUNTER = "counter"
-API = "api"
-WHATSAPP = "whatsapp"
-SMS = "sms"
-CHANNELS: tuple[str, ...] = (WEB, COUNTER, API, WHATSAPP, SMS)
-
 TITLE_MIN, TITLE_MAX = 5, 150
 DESCRIPTION_MIN, DESCRIPTION_MAX = 20, 5000
 LOCATION_MAX = 200
 NAME_MAX = 120
 EMAIL_MAX = 254
-SUBMISSION_KEY_MIN, SUBMISSION_KEY_MAX = 16, 64
+SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # what secrets.token_urlsafe draws
 MAX_PHOTOS = 3
 # Indonesian mobile and landline numbers as people write them: 0812 3456 7890, +62-812…
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{6,18}[0-9]$")
@@ -93,8 +86,7 @@ class NewReport:
 
         # A replay of a key returns the first receipt, private link included: a channel
         # must draw keys nobody can guess, never take a short one from outside.
-        key = self.submission_key or ""
-        if not SUBMISSION_KEY_MIN <= len(key) <= SUBMISSION_KEY_MAX:
+        if not SUBMISSION_KEY.match(self.submission_key or ""):
             check("submission_key", Problem(N_("Formulir tidak lengkap. Muat ulang halaman.")))
         if self.classification not in CLASSIFICATIONS:
             check("classification", Problem(N_("Pilih jenis laporan.")))

@@ -14,12 +14,13 @@ from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import deadlines_for, local_date
 from portal.complaints import status
 from portal.complaints.access import access_token_for, token_hash
+from portal.complaints.channels import CHANNELS
 from portal.complaints.models import Complaint, Event, Photo
 from portal.complaints.photos import ProcessedPhoto
 from portal.complaints.storage import delete_blob, save_blob
 from portal.complaints.tracking_codes import new_tracking_code
 from portal.extensions import db
-from portal.intake.report import CHANNELS, InvalidReport, NewReport
+from portal.intake.report import InvalidReport, NewReport
 from portal.notifications.hooks import on_submitted
 from portal.routing.loader import Router
 from portal.timeutil import utcnow
@@ -47,7 +48,7 @@ def submit_report(
 ) -> Receipt:
     """Store the report with its photos, first event, routing decision and deadlines.
 
-    `channel` is the door it came through (intake.CHANNELS). Raises InvalidReport when the
+    `channel` is the door it came through (`CHANNELS`). Raises InvalidReport when the
     report breaks the intake rules (channels check first, for friendly errors; this is the
     check no channel can skip) and UnknownServicePoint if the IDs route nowhere. A replay
     of the same form (same submission key) stores nothing and returns the first
@@ -56,6 +57,7 @@ def submit_report(
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}")
     submitted_at = now or utcnow()
+    token = access_token_for(secret, report.submission_key)
     point = router.find_service_point(*service_point)
     if point is not None:  # an unknown one is refused by route() below
         problems = report.problems(
@@ -64,8 +66,10 @@ def submit_report(
             photo_count=len(photos),
         )
         if problems:
+            first = _by_submission_key(report.submission_key) if report.submission_key else None
+            if first is not None:  # a replay of a report stored before the rules changed
+                return Receipt(first.tracking_code, token, duplicate=True)
             raise InvalidReport(problems)
-    token = access_token_for(secret, report.submission_key)
     # No look-up first: the unique submission key catches a replay at insert time, so the
     # common case (a new report) costs one round trip less.
     destination = router.route(

@@ -10,9 +10,8 @@ from flask.cli import AppGroup
 
 from portal.national.delivery import MirrorChannel, NotConfigured, retry_failed
 from portal.national.export import FORMATS, export_pending, export_to_file
-from portal.national.models import HTTP
+from portal.national.models import FAILED, HTTP
 from portal.national.overview import counts, failed_items
-from portal.outbox.results import DeliveryResult
 from portal.outbox.worker import deliver_all_due
 
 national_cli = AppGroup("national", help="Mirror cases to SP4N-LAPOR! (export or HTTP).")
@@ -46,10 +45,6 @@ def export_cmd(output: str | None, fmt: str, region: str | None) -> None:
     click.echo(f"exported: {result.count} (batch {result.batch})", err=True)
 
 
-def _report(result: DeliveryResult) -> None:
-    click.echo(f"sent: {result.sent}, retry later: {result.retried}, failed: {result.gave_up}")
-
-
 @national_cli.command("send")
 @click.option("--once", is_flag=True, required=True, help="Deliver what is due now, then exit.")
 @click.option("--limit", default=50, show_default=True, help="Items per batch.")
@@ -62,7 +57,7 @@ def send_cmd(once: bool, limit: int) -> None:
             "set NATIONAL_CONNECTOR=http (with NATIONAL_URL) to post them"
         )
     try:
-        _report(deliver_all_due(MirrorChannel(), limit=limit))
+        click.echo(deliver_all_due(MirrorChannel(), limit=limit).summary(FAILED))
     except NotConfigured as exc:
         raise click.ClickException(str(exc)) from exc
 

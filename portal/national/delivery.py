@@ -18,7 +18,6 @@ from flask import current_app
 from portal.national.http_connector import post_item
 from portal.national.models import FAILED, HTTP, ORDER_KEY, NationalMirrorItem
 from portal.national.payload import document_of
-from portal.outbox.backoff import MAX_ATTEMPTS
 from portal.outbox.channel import Channel, NotReady
 from portal.outbox.outcomes import Outcome
 from portal.outbox.revive import revive
@@ -48,7 +47,7 @@ class MirrorChannel(Channel):
         return current_app.config.get("NATIONAL_CONNECTOR") == HTTP
 
     def max_attempts(self) -> int:
-        return current_app.config.get("NATIONAL_MAX_ATTEMPTS", MAX_ATTEMPTS)
+        return current_app.config["NATIONAL_MAX_ATTEMPTS"]
 
     def check_ready(self) -> None:
         if not current_app.config.get("NATIONAL_URL"):

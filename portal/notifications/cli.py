@@ -21,18 +21,12 @@ from portal.outbox.worker import deliver_all_due, run
 outbox_cli = AppGroup("outbox", help="Deliver e-mail (and, with `work`, every outbox channel).")
 
 
-def _report(result: DeliveryResult, give_up_state: str = "dead") -> None:
-    click.echo(
-        f"sent: {result.sent}, retry later: {result.retried}, {give_up_state}: {result.gave_up}"
-    )
-
-
 @outbox_cli.command("send")
 @click.option("--once", is_flag=True, required=True, help="Deliver what is due now, then exit.")
 @click.option("--limit", default=50, show_default=True, help="Messages per batch.")
 def send_cmd(once: bool, limit: int) -> None:
     """Deliver every e-mail that is due now (batch after batch), then exit."""
-    _report(deliver_all_due(EmailChannel(), limit=limit))
+    click.echo(deliver_all_due(EmailChannel(), limit=limit).summary(EmailChannel.give_up_state))
 
 
 @outbox_cli.command("work")
@@ -57,10 +51,10 @@ def work_cmd(poll: float, tick_every: float) -> None:
 
     click.echo("outbox worker started")
     totals = run(registered(), stop, poll_seconds=poll, tick_seconds=tick_every, tick=tick)
-    _report(totals.pop(EmailChannel.name, DeliveryResult()))  # the e-mail line, as always
+    email = totals.pop(EmailChannel.name, DeliveryResult())
+    click.echo(email.summary(EmailChannel.give_up_state))  # the e-mail line, as always
     for name, result in totals.items():  # then one line per other channel that ran
-        click.echo(f"{name}: ", nl=False)
-        _report(result, channel_named(name).give_up_state)
+        click.echo(f"{name}: {result.summary(channel_named(name).give_up_state)}")
 
 
 @outbox_cli.command("status")

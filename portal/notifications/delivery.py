@@ -26,7 +26,6 @@ from portal.notifications.mail import Transport, ensure_mail, transport_for
 from portal.notifications.models import DEAD, OutboxMessage
 from portal.notifications.render import render_row
 from portal.outbox import outcomes
-from portal.outbox.backoff import MAX_ATTEMPTS
 from portal.outbox.channel import Channel, PeerUnreachable
 from portal.outbox.revive import revive
 
@@ -112,7 +111,7 @@ class EmailChannel(Channel):
     give_up_state = DEAD
 
     def max_attempts(self) -> int:
-        return current_app.config.get("OUTBOX_MAX_ATTEMPTS", MAX_ATTEMPTS)
+        return current_app.config["OUTBOX_MAX_ATTEMPTS"]
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[Transport]:

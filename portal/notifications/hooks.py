@@ -1,5 +1,5 @@
 """Where state changes announce themselves. Called inside the change's own transaction,
-before its commit, so the messages they queue commit (or roll back) with the change."""
+before its commit, so the outbox rows they add commit (or roll back) with the change."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Which messages a change queues, and the plain values each template gets.
+"""Which messages a change writes to the outbox, and the plain values each template gets.
 
 Staff messages carry the minimum and a link to the case page: never the reporter (so an
 Anonim report stays anonymous whoever reads the mail), and the title of a Rahasia report

@@ -1,7 +1,7 @@
-"""Reminders, escalations and the leaders' daily digest, queued by `sla tick`.
+"""Reminders, escalations and the leaders' daily digest, written to the outbox by `sla tick`.
 
 Each is keyed (dedupe_key) by the case, the deadline's date and the recipient, or by the
-region, the day and the leader: a second tick, or a tick on another host, queues nothing
+region, the day and the leader: a second tick, or a tick on another host, adds nothing
 new. A deadline that moved (a hold paused the clock) is a new deadline with its own key.
 Cases on hold have no running deadline (due_key is the far future) and get nothing.
 """

@@ -29,6 +29,10 @@ class DeliveryResult:
         """Rows that were tried (0 means nothing was due: the worker may wait)."""
         return self.sent + self.retried + self.gave_up + self.stale
 
+    def summary(self, give_up_state: str) -> str:
+        """The line `outbox send`, `outbox work` and `national send` print."""
+        return f"sent: {self.sent}, retry later: {self.retried}, {give_up_state}: {self.gave_up}"
+
     def count(self, kind: Kind) -> None:
         field = _FIELDS[kind]
         setattr(self, field, getattr(self, field) + 1)

@@ -153,14 +153,18 @@ class Router:
         return self._agencies[live] if live else None
 
     def unit(self, agency_id: str, unit_id: str) -> Unit | None:
-        """The live unit for current or old (aliased) IDs, e.g. to name a stored case's."""
-        agency = self._agency_ids.get(_norm_id(agency_id))
-        key = self._unit_ids.get((agency, _norm_id(unit_id))) if agency else None
-        return self._units[key] if key else None
+        """The unit of that ID in that agency (the agency's old IDs count, as in agency()).
+
+        A unit's own old IDs do not: an alias may point into another agency, and a stored
+        case's (agency, unit) pair must stay the pair it is. None when the file no longer
+        has the unit; callers then fall back to the raw IDs or the agency's contacts.
+        """
+        agency = self.agency(agency_id)
+        return self._units.get((agency.id, _norm_id(unit_id))) if agency else None
 
     def contacts_for(self, agency_id: str, unit_id: str) -> tuple[Contact, ...]:
-        """Who hears of a unit's cases: its contacts, else its agency's, else its region's
-        (docs/routing.md); a unit since removed falls back to its agency's."""
+        """Who hears of a unit's complaints: its contacts, else its agency's, else its
+        region's (docs/routing.md); a unit since removed falls back to its agency's."""
         agency = self.agency(agency_id)
         if agency is None:
             return ()

@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from portal.cases import transitions
 from portal.cases.services import ActionInput, Actor, perform
+from portal.complaints.channels import WEB
 from portal.complaints.models import Complaint
 from portal.extensions import db
-from portal.intake.report import WEB, NewReport
+from portal.intake.report import NewReport
 from portal.intake.submission import submit_report
 
 ADMIN = Actor("regional-admin")

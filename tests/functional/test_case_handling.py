@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from portal.cases.sla import tick
@@ -66,6 +67,25 @@ def test_dispose_to_another_agency_of_the_region(staff, case):
 def test_dispose_outside_the_region_is_refused(staff, case):
     code, _ = case
     response = act(staff["admin"], code, "verify", target="rsud-damanhuri/igd")
+    assert response.status_code == 400
+    assert "Pilih instansi dan unit tujuan" in response.get_data(as_text=True)
+    assert load(code).status == "new"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "rsud-ulin/apotek",  # an old (aliased) unit ID: the form offers live IDs only
+        "RSUD-ULIN/POLI-UMUM",  # IDs are exact, as the form writes them
+        "rsud-ulin/",
+        "/poli-umum",
+    ],
+)
+def test_dispose_takes_only_live_ids_of_the_region(staff, case, target):
+    """A disposal stores exactly the pair it names, so it must name a live unit; an alias
+    could point into another agency and leave the case with a pair nobody can open."""
+    code, _ = case
+    response = act(staff["admin"], code, "verify", target=target)
     assert response.status_code == 400
     assert "Pilih instansi dan unit tujuan" in response.get_data(as_text=True)
     assert load(code).status == "new"

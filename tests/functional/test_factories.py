@@ -11,10 +11,11 @@ from sqlalchemy import select
 
 from portal.clocks.due import NO_DEADLINE
 from portal.complaints.access import access_token_for, token_matches
+from portal.complaints.channels import WEB
 from portal.complaints.models import Complaint
 from portal.complaints.tracking_codes import normalize_tracking_code
 from portal.extensions import db
-from portal.intake.report import WEB, NewReport
+from portal.intake.report import NewReport
 from portal.intake.submission import submit_report
 from tests.factories import stored_complaint
 

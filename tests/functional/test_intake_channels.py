@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from portal.complaints import channels
 from portal.complaints.models import Complaint
 from portal.complaints.photos import process_photo
 from portal.extensions import db
-from portal.intake import report as rules
 from portal.intake.report import InvalidReport, NewReport
 from portal.intake.submission import submit_report
 
@@ -131,7 +131,7 @@ def test_submit_report_refuses_what_the_rules_refuse(app, router, h):
             ULIN,
             replace(GOOD, title="", reporter_phone=None),
             [photo],
-            channel=rules.API,
+            channel=channels.API,
             router=router,
             upload_dir=app.config["UPLOAD_FOLDER"],
             secret=app.config["SECRET_KEY"],
@@ -149,7 +149,7 @@ def test_submit_report_counts_photos_against_the_rules(app, router, h):
             ULIN,
             GOOD,
             [photo] * 4,
-            channel=rules.WHATSAPP,
+            channel=channels.WHATSAPP,
             router=router,
             upload_dir=app.config["UPLOAD_FOLDER"],
             secret=app.config["SECRET_KEY"],
@@ -202,7 +202,7 @@ def test_complaints_list_json_carries_the_channel(app, router):
         ULIN,
         GOOD,
         [],
-        channel=rules.SMS,
+        channel=channels.SMS,
         router=router,
         upload_dir=app.config["UPLOAD_FOLDER"],
         secret=app.config["SECRET_KEY"],

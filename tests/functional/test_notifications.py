@@ -9,9 +9,10 @@ from sqlalchemy import select
 from portal.accounts.services import create_user
 from portal.cases.sla import tick
 from portal.clocks.calendar import calendar_for
+from portal.complaints.channels import WEB
 from portal.complaints.models import Complaint
 from portal.extensions import db
-from portal.intake.report import WEB, NewReport
+from portal.intake.report import NewReport
 from portal.intake.submission import submit_report
 from portal.notifications.models import OutboxMessage
 from tests.functional import test_outbox

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from portal.complaints import channels
 from portal.intake import report as rules
 from portal.intake.report import NewReport, Problem
 
@@ -125,7 +126,7 @@ def test_messages_are_translated_where_shown():
 
 
 def test_every_channel_is_named():
-    assert rules.CHANNELS == ("web", "counter", "api", "whatsapp", "sms")
+    assert channels.CHANNELS == ("web", "counter", "api", "whatsapp", "sms")
 
 
 def test_invalid_report_carries_its_problems():

@@ -133,3 +133,20 @@ def test_only_the_accounts_package_reads_scope_columns():
         if SCOPE_READ.search(line)
     ]
     assert not offenders + templates, "ask portal.accounts.reach.reach_of(user) instead"
+
+
+def test_an_old_agency_id_offers_no_other_agencys_choices():
+    """After a merger the absorbed agency's ID is an alias of the live one: an account still
+    tied to the old ID must not be offered (or allowed to edit) the live agency's templates
+    and filters, since `covers` would refuse that agency's cases."""
+    from portal.routing.loader import compile_text
+
+    text = (ROOT / "routing_rules.yaml").read_text(encoding="utf-8")
+    marker = "      - id: rsud-ulin\n"
+    assert marker in text
+    merged = compile_text(text.replace(marker, marker + "        aliases: [rsud-lama]\n", 1))
+    assert merged.agency("rsud-lama").id == "rsud-ulin"  # the alias is live
+    reach = reach_of(user("agency-officer", "kalsel", "rsud-lama"))
+    assert reach.agencies(merged) == () and reach.units(merged) == ()
+    assert reach.regions(merged) == ()
+    assert not reach.covers("kalsel", "rsud-ulin", "poli-umum")
