@@ -18,9 +18,6 @@ class PlaceNames:
 
 def place_names(router: Router, complaint) -> PlaceNames:
     """Fall back to the raw IDs when a later routing version no longer knows a name."""
-    region = router.region(complaint.region_id)
-    agency = router.agency(complaint.agency_id)
-    unit = router.unit(complaint.agency_id, complaint.unit_id)
     point = router.find_service_point(
         complaint.origin_agency_id, complaint.origin_unit_id, complaint.origin_service_id
     )
@@ -32,9 +29,9 @@ def place_names(router: Router, complaint) -> PlaceNames:
         )
     )
     return PlaceNames(
-        region=region.name if region else complaint.region_id,
-        agency=agency.name if agency else complaint.agency_id,
-        unit=unit.name if unit else complaint.unit_id,
+        region=router.region_name(complaint.region_id),
+        agency=router.agency_name(complaint.agency_id),
+        unit=router.unit_name(complaint.agency_id, complaint.unit_id),
         origin=origin,
         timezone=router.timezone_for(complaint.region_id),
     )

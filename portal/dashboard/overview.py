@@ -242,15 +242,13 @@ def _overdue_list(
     officers = _officers({r.agency_id for r in rows})
     out = []
     for r in rows:
-        agency = router.agency(r.agency_id)
-        unit = router.unit(r.agency_id, r.unit_id)
         out.append(
             OverdueCase(
                 tracking_code=r.tracking_code,
                 title=r.title,
                 confidential=r.confidential,
-                agency_name=agency.name if agency else r.agency_id,
-                unit_name=unit.name if unit else r.unit_id,
+                agency_name=router.agency_name(r.agency_id),
+                unit_name=router.unit_name(r.agency_id, r.unit_id),
                 status=r.status,
                 due=r.due_key,
                 working_days_late=calendar.working_days_between(r.due_key, today),

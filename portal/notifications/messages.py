@@ -46,13 +46,10 @@ def case_link(complaint: Complaint) -> str:
 def names(complaint: Complaint) -> dict[str, str]:
     """Region, agency and unit names for the message, from the active routing file."""
     router = get_router()
-    region = router.region(complaint.region_id)
-    agency = router.agency(complaint.agency_id)
-    unit = router.unit(complaint.agency_id, complaint.unit_id)
     return {
-        "region_name": region.name if region else complaint.region_id,
-        "agency_name": agency.name if agency else complaint.agency_id,
-        "unit_name": unit.name if unit else complaint.unit_id,
+        "region_name": router.region_name(complaint.region_id),
+        "agency_name": router.agency_name(complaint.agency_id),
+        "unit_name": router.unit_name(complaint.agency_id, complaint.unit_id),
     }
 
 

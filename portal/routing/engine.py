@@ -162,6 +162,20 @@ class Router:
         agency = self.agency(agency_id)
         return self._units.get((agency.id, _norm_id(unit_id))) if agency else None
 
+    # Names of a stored complaint's place; the raw ID when a later version no longer has it.
+
+    def region_name(self, region_id: str) -> str:
+        region = self.region(region_id)
+        return region.name if region is not None else region_id
+
+    def agency_name(self, agency_id: str) -> str:
+        agency = self.agency(agency_id)
+        return agency.name if agency is not None else agency_id
+
+    def unit_name(self, agency_id: str, unit_id: str) -> str:
+        unit = self.unit(agency_id, unit_id)
+        return unit.name if unit is not None else unit_id
+
     def contacts_for(self, agency_id: str, unit_id: str) -> tuple[Contact, ...]:
         """Who hears of a unit's complaints: its contacts, else its agency's, else its
         region's (docs/routing.md); a unit since removed falls back to its agency's."""

@@ -460,8 +460,6 @@ def _queue_row(router: Router, row, days: dict[str, RegionDay], now: datetime) -
     day = days.get(row.region_id)
     if day is None:
         day = days[row.region_id] = region_day(router, row.region_id, now)
-    agency = router.agency(row.agency_id)
-    unit = router.unit(row.agency_id, row.unit_id)
     due = row.due_key if row.due_key != NO_DEADLINE else None
     left = state = None
     if due is not None:
@@ -473,8 +471,8 @@ def _queue_row(router: Router, row, days: dict[str, RegionDay], now: datetime) -
         title=row.title,
         confidential=row.confidential,
         anonymous=row.anonymous,
-        agency_name=agency.name if agency else row.agency_id,
-        unit_name=unit.name if unit else row.unit_id,
+        agency_name=router.agency_name(row.agency_id),
+        unit_name=router.unit_name(row.agency_id, row.unit_id),
         status=row.status,
         classification=row.classification,
         submitted_at=row.submitted_at,

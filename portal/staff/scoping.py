@@ -1,9 +1,8 @@
 """The door every staff query about complaints goes through.
 
-Every staff query starts from `visible_complaints(user)` (or `within_reach` for a query
-that selects columns): a regional admin of one region never sees another region's data,
-whatever URL they type. How far an account reaches is decided once, in
-`portal.accounts.reach`.
+Every staff query starts from `visible_complaints(user)`: a regional admin of one region
+never sees another region's data, whatever URL they type. How far an account reaches is
+decided once, in `portal.accounts.reach`.
 """
 
 from __future__ import annotations
@@ -18,13 +17,10 @@ from portal.complaints.models import Complaint
 from portal.extensions import db
 
 
-def within_reach(user: User, stmt: Select) -> Select:
-    """`stmt` (over complaints) limited to the cases the user may see."""
-    return reach_of(user).filter(stmt, Complaint.region_id, Complaint.agency_id, Complaint.unit_id)
-
-
 def visible_complaints(user: User) -> Select:
-    return within_reach(user, select(Complaint))
+    return reach_of(user).filter(
+        select(Complaint), Complaint.region_id, Complaint.agency_id, Complaint.unit_id
+    )
 
 
 def admin_region(user: User) -> str | None:
