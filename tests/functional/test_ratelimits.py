@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -71,7 +72,7 @@ def report(i: int) -> dict[str, str]:
     """What citizen number i of a waiting room types: each their own story."""
     return {
         "title": f"Antrean loket {i} tidak bergerak",
-        "description": f"Pasien nomor {i}: saya sudah menunggu {i + 1} jam di loket tanpa panggilan.",
+        "description": f"Pasien nomor {i}: saya sudah menunggu {i + 1} jam tanpa panggilan.",
     }
 
 
@@ -227,8 +228,8 @@ def test_the_honeypot_is_hidden_by_the_stylesheet_and_labelled_leave_empty(
     )
     assert 'name="website" value="" tabindex="-1" autocomplete="off"' in html
     trap = html.split('<div class="hp">', 1)[1].split("</div>", 1)[0]
-    assert "style" not in trap and "<script" not in html  # no inline style: the CSP forbids it
-    css = (app.static_folder and open(os.path.join(app.static_folder, "app.css")).read()) or ""
+    assert "style" not in trap  # hidden by the stylesheet: the CSP forbids inline style
+    css = (Path(app.static_folder) / "app.css").read_text(encoding="utf-8")
     assert ".hp{position:absolute;left:-10000px" in css
 
 
@@ -360,3 +361,13 @@ def test_limits_off_means_no_limit(limited, h, ulin_payload):
     client = app.test_client()
     assert [h.post_report(client, f"/q/{ulin_payload}").status_code for _ in range(3)] == [303] * 3
     assert rows(Complaint) == 3
+
+
+def test_a_storage_that_does_not_answer_never_turns_into_an_error_page(limited, h, ulin_payload):
+    """Redis down: the limits fall back to counting in memory; the portal keeps answering."""
+    app = limited(RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    client = app.test_client()
+    assert h.post_report(client, f"/q/{ulin_payload}").status_code == 303
+    assert client.get("/lacak/KSL-AAAAAA").status_code == 404
+    assert h.login(client, "nobody@example.org", "salah-sandi-1234").status_code == 401
+    assert rows(Complaint) == 1
