@@ -138,6 +138,18 @@ def test_the_same_text_counts_however_it_is_cased_spaced_or_punctuated(limited, 
     assert rows(Complaint) == 1
 
 
+def test_every_door_to_the_same_form_shares_one_count(limited, h, ulin_payload, router):
+    """/q/, /Q/ (the QR's upper-case URL) and /k/<code> file at one service point."""
+    app = limited(RATELIMIT_REPORT_SAME_TEXT="2 per hour")
+    code = router.find_service_point("rsud-ulin", "poli-umum", "pendaftaran").short_code
+    doors = (f"/q/{ulin_payload}", f"/Q/{ulin_payload.upper()}", f"/k/{code}")
+    assert [h.post_report(app.test_client(), door).status_code for door in doors] == [
+        303,
+        303,
+        429,
+    ]
+
+
 def test_the_same_text_at_another_service_point_is_another_report(limited, h, ulin_payload, router):
     app = limited(RATELIMIT_REPORT_SAME_TEXT="1 per hour")
     other = router.find_service_point("rsud-ulin", "kasir", "pembayaran").short_code
