@@ -88,13 +88,20 @@ def redis_keys(storage: str, app) -> list:
 
 
 def test_a_waiting_room_behind_one_address_all_get_through(limited, h, ulin_payload, storage):
-    """30 phones on the hospital Wi-Fi (one address), same counter, default limits."""
+    """30 phones on the hospital Wi-Fi (one address), same counter, default limits: each
+    files a report, opens the receipt page and looks it up again by its tracking code."""
     app = limited()
     url = f"/q/{ulin_payload}"
-    answers = [
-        h.post_report(app.test_client(), url, **report(i)).status_code for i in range(WAITING_ROOM)
-    ]
-    assert answers == [303] * WAITING_ROOM
+    answers = []
+    for i in range(WAITING_ROOM):
+        phone = app.test_client()
+        sent = h.post_report(phone, url, **report(i))
+        answers.append(sent.status_code)
+        if sent.status_code == 303:
+            code, _token = h.receipt(sent)
+            answers.append(phone.get(sent.headers["Location"]).status_code)
+            answers.append(phone.get("/lacak", query_string={"kode": code}).status_code)
+    assert answers == [303, 200, 302] * WAITING_ROOM
     assert rows(Complaint) == WAITING_ROOM
     if storage.startswith("redis"):
         assert redis_keys(storage, app), "the counts must live in Redis"
