@@ -47,6 +47,10 @@ class ComplaintForm(FlaskForm):
     reporter_name = StringField(_l("Nama"))
     reporter_phone = StringField(_l("Nomor HP/WhatsApp"))
     reporter_email = StringField(_l("E-mail"))
+    # The honeypot: hidden from sight by the stylesheet (class "hp"), labelled "leave empty"
+    # for screen readers, skipped by the keyboard. People leave it empty; form-filling
+    # scripts fill every text box. Works without JavaScript.
+    website = StringField(_l("Jangan isi kolom ini (biarkan kosong)"))
     consent = BooleanField(
         _l(
             "Saya menyatakan laporan ini benar dan setuju data saya diproses untuk "
@@ -106,6 +110,10 @@ class ComplaintForm(FlaskForm):
             confidential=bool(self.confidential.data),
             locale=locale,
         )
+
+    def trap_filled(self) -> bool:
+        """True when the honeypot was filled: a script, not a person."""
+        return bool((self.website.data or "").strip())
 
     def chosen_photos(self) -> list:
         """The file inputs that actually carry a file (browsers send empty ones too)."""

@@ -44,6 +44,7 @@ def create_app(
         configure_routing_step(app)
     configure_i18n(app)
     configure_blueprints(app)
+    configure_ratelimits(app)
     configure_outbox(app)
     configure_cli(app)
     configure_errors(app)
@@ -133,6 +134,13 @@ def configure_blueprints(app: Flask) -> None:
     )
     for bp in blueprints:
         app.register_blueprint(bp)
+
+
+def configure_ratelimits(app: Flask) -> None:
+    """Flask-Limiter on the public doors; after the blueprints, whose endpoints it wraps."""
+    from portal.ratelimits.extension import init_ratelimits
+
+    init_ratelimits(app)
 
 
 def configure_outbox(app: Flask) -> None:

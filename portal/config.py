@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.outbox.backoff import MAX_ATTEMPTS
+from portal.ratelimits.settings import SettingError, check_storage_uri, read_limits
 from qr.payload import SigningKeys
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -131,6 +132,7 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
 
     national = _national_settings(env, production)
     testing = app_env == "testing"
+    ratelimits = _ratelimit_settings(env)
 
     return {
         "APP_ENV": app_env,
@@ -182,6 +184,27 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
             env, "DASHBOARD_REFRESH_SECONDS", 0 if testing else 30, minimum=0
         ),
         **national,
+        **ratelimits,
+    }
+
+
+def _ratelimit_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """Flask-Limiter's own keys (RATELIMIT_ENABLED, _STORAGE_URI, _KEY_PREFIX) plus our limits.
+
+    memory:// counts per process: right for one process, too loose with several gunicorn
+    workers or hosts, so production warns at start-up (portal/ratelimits/extension.py) and
+    the operator text says to set a Redis URL.
+    """
+    try:
+        storage = check_storage_uri((env.get("RATELIMIT_STORAGE_URI") or "").strip() or "memory://")
+        limits = read_limits(env)
+    except SettingError as exc:
+        raise ConfigError(str(exc)) from exc
+    return {
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
+        "RATELIMIT_STORAGE_URI": storage,
+        "RATELIMIT_KEY_PREFIX": (env.get("RATELIMIT_KEY_PREFIX") or "").strip() or "aduan",
+        "RATELIMITS": limits,
     }
 
 

@@ -1,4 +1,4 @@
-"""Real components the tests drive (PostgreSQL, Chromium, zxing-cpp, SMTP).
+"""Real components the tests drive (PostgreSQL, Redis, Chromium, zxing-cpp, SMTP).
 
 Locally an absent component skips its tests with the reason; under CI=true it fails them,
 so CI can never go green by skipping what it was meant to check.
@@ -40,3 +40,17 @@ def chromium() -> str:
     if found is None:
         unavailable("Debian's chromium is not installed (apt-get install chromium)")
     return found
+
+
+def redis_url() -> str:
+    """URL of the real local Redis (TEST_REDIS_URL, default 127.0.0.1:6379), once it answers."""
+    url = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/0"
+    try:
+        import redis
+    except ImportError:
+        unavailable("the redis client is not installed (pip install redis)")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        unavailable(f"Redis does not answer at {url} ({exc}); apt-get install redis-server")
+    return url

@@ -51,6 +51,9 @@ def test_environ(tmp_path_factory) -> dict[str, str]:
         "DATABASE_URL": _database_url(tmp),
         "INSTANCE_PATH": str(tmp),
         "UPLOAD_FOLDER": str(tmp / "uploads"),
+        # Many tests file dozens of reports from one client; the limits have their own tests
+        # (tests/functional/test_ratelimits.py), which build an app with them on.
+        "RATELIMIT_ENABLED": "0",
     }
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import secrets
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from forms.complaint import ComplaintForm
@@ -22,6 +23,7 @@ from portal.complaints.tracking_codes import normalize_tracking_code
 from portal.intake import report as rules
 from portal.intake.report import InvalidReport
 from portal.intake.submission import submit_report
+from portal.ratelimits.reports import Refusal, check_report
 from portal.routing.active import get_router
 from portal.routing.model import ServicePoint, UnknownServicePoint
 from portal.timeutil import utcnow
@@ -105,7 +107,17 @@ def _report(point: ServicePoint):
     form.today = local_date(utcnow(), point.region.timezone)
     if request.method == "GET":
         return _form_page(point, generate_csrf(), secrets.token_urlsafe(24), form)
+    if form.trap_filled():
+        # Nothing stored, no reason given (a script learns nothing), the typed text kept
+        # (the rare person who filled the hidden box just sends it again).
+        current_app.logger.info("report refused: honeypot filled")
+        form.website.data = ""
+        notice = _("Laporan tidak dapat diterima. Periksa isian Anda, lalu kirim lagi.")
+        return _form_page(point, generate_csrf(), form.submission_key.data or "", form, notice), 400
     if form.validate_on_submit():
+        refusal = check_report(point.ids, form.title.data, form.description.data)
+        if refusal is not None:
+            return _refused(point, form, refusal)
         photos = process_uploads(form)
         if photos is not None:
             try:
@@ -132,13 +144,32 @@ def _report(point: ServicePoint):
     return _form_page(point, generate_csrf(), form.submission_key.data or "", form), 400
 
 
-def _form_page(point: ServicePoint, csrf: str, submission_key: str, form=None) -> str:
+def _refused(point: ServicePoint, form: ComplaintForm, refusal: Refusal):
+    """429: the form comes back filled, nothing stored; photos must be chosen again."""
+    notice = ngettext(
+        "Terlalu banyak laporan dari perangkat atau jaringan Anda dalam waktu singkat. "
+        "Laporan Anda belum terkirim, tetapi isiannya masih ada di bawah: kirim lagi dalam "
+        "%(num)d menit.",
+        "Terlalu banyak laporan dari perangkat atau jaringan Anda dalam waktu singkat. "
+        "Laporan Anda belum terkirim, tetapi isiannya masih ada di bawah: kirim lagi dalam "
+        "%(num)d menit.",
+        refusal.minutes,
+    )
+    if form.chosen_photos():
+        notice += " " + _("Foto tidak ikut tersimpan; lampirkan lagi saat mengirim ulang.")
+    page = _form_page(point, generate_csrf(), form.submission_key.data or "", form, notice)
+    return page, 429, {"Retry-After": str(refusal.retry_after)}
+
+
+def _form_page(
+    point: ServicePoint, csrf: str, submission_key: str, form=None, notice: str | None = None
+) -> str:
     if form is None:
         form = ComplaintForm(formdata=None)
         form.set_categories([(c.id, c.name) for c in get_router().categories])
     form.submission_key.data = submission_key
     return render_template(
-        "citizen/report_form.html", form=form, point=point, csrf=csrf, limits=rules
+        "citizen/report_form.html", form=form, point=point, csrf=csrf, limits=rules, notice=notice
     )
 
 

@@ -1,0 +1,147 @@
+"""Flask-Limiter on the public doors: tracking look-ups, short codes, conversation, sign-in.
+
+The limits are attached here, by endpoint name, after the blueprints are registered, so
+every limit of the portal is in one place and the views stay as they were. The report form
+is the exception: its limits need the service point and the typed text, and a refusal must
+give the citizen their form back, so the view asks `portal.ratelimits.reports`.
+
+Storage: RATELIMIT_STORAGE_URI, memory:// (one process) or Redis (every process and host
+shares one count). When Redis cannot be reached the limits fall back to counting in each
+process's memory, and the portal keeps answering: a public service that stops taking
+reports because its rate limiter is down would do the flood's work for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+
+from flask import Flask, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_limiter import Limiter, RateLimitExceeded
+from werkzeug.wrappers import Response
+
+from portal.ratelimits.keys import browser_key, client_address, give_browser_id
+from portal.ratelimits.settings import is_memory
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "ratelimits"
+STRATEGY = "moving-window"  # exact counts over the last period, no burst at window edges
+
+# Endpoints whose pages hand out the browser-id cookie (citizen pages that lead to a limit).
+BROWSER_ID_ENDPOINTS = frozenset(
+    {
+        "citizen.index",
+        "citizen.pick",
+        "citizen.from_qr",
+        "citizen.from_short_code",
+        "citizen.short_code_entry",
+        "citizen.track",
+        "citizen.track_case",
+    }
+)
+LOOKUP_ENDPOINTS = (
+    "citizen.track",
+    "citizen.track_case",
+    "citizen.short_code_entry",
+    "citizen.from_short_code",
+)
+
+
+def limiter_of(app: Flask) -> Limiter | None:
+    """The app's limiter, or None when RATELIMIT_ENABLED is off."""
+    return app.extensions.get(EXTENSION)
+
+
+def init_ratelimits(app: Flask) -> None:
+    """Attach the limits and the 429 page (call after the blueprints are registered)."""
+    app.register_error_handler(RateLimitExceeded, _too_many_requests)
+    if not app.config["RATELIMIT_ENABLED"]:
+        return
+    if app.config["APP_ENV"] == "production" and is_memory(app.config["RATELIMIT_STORAGE_URI"]):
+        log.warning(
+            "RATELIMIT_STORAGE_URI is memory://: each process counts on its own, so with "
+            "several gunicorn workers or hosts every limit is that many times looser; set a "
+            "Redis URL (redis://host:6379/0)"
+        )
+    limiter = Limiter(
+        key_func=client_address,
+        strategy=STRATEGY,
+        swallow_errors=True,
+        in_memory_fallback_enabled=True,
+    )
+    limiter.init_app(app)
+    app.extensions[EXTENSION] = limiter
+    give_browser_id(app, BROWSER_ID_ENDPOINTS)
+    _attach(app, limiter)
+
+
+def _spec(name: str) -> Callable[[], str]:
+    """The configured limit, read per request from the app that serves it."""
+
+    def spec() -> str:
+        return "; ".join(str(item) for item in current_app.config["RATELIMITS"][name])
+
+    return spec
+
+
+def _is_miss(response: Response) -> bool:
+    return response.status_code in (400, 404)
+
+
+def _case_key() -> str:
+    return "case:" + str((request.view_args or {}).get("code", "")).upper()[:32]
+
+
+def _attach(app: Flask, limiter: Limiter) -> None:
+    misses = limiter.shared_limit(
+        _spec("lookup_misses"),
+        scope="misses",
+        key_func=browser_key,
+        deduct_when=_is_miss,
+        methods=["GET"],  # a report form sent back with errors (400) is no look-up miss
+    )
+    wrap: dict[str, list] = {endpoint: [] for endpoint in LOOKUP_ENDPOINTS}
+    for endpoint in LOOKUP_ENDPOINTS:
+        wrap[endpoint] += [
+            limiter.limit(_spec("lookup_per_address"), methods=["GET"]),
+            misses,
+        ]
+    wrap["conversation.act"] = [
+        limiter.limit(_spec("conversation_per_address")),
+        limiter.limit(_spec("conversation_per_case"), key_func=_case_key),
+    ]
+    wrap["accounts.login"] = [limiter.limit(_spec("signin_per_address"), methods=["POST"])]
+    for endpoint, limits in wrap.items():
+        view = app.view_functions[endpoint]
+        for limit in limits:
+            view = limit(view)
+        app.view_functions[endpoint] = view
+
+
+def retry_after_seconds(reset_at: float) -> int:
+    """Whole seconds until the limit lets the next request through (at least 1)."""
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def _too_many_requests(exc: RateLimitExceeded):
+    limiter = limiter_of(current_app)
+    current = limiter.current_limit if limiter is not None else None
+    seconds = retry_after_seconds(current.reset_at) if current is not None else 60
+    minutes = max(1, math.ceil(seconds / 60))
+    page = render_template(
+        "errors/error.html",
+        title=_("Terlalu banyak permintaan"),
+        message=ngettext(
+            "Terlalu banyak permintaan dari perangkat atau jaringan Anda dalam waktu singkat. "
+            "Tidak ada yang berubah. Silakan coba lagi dalam %(num)d menit.",
+            "Terlalu banyak permintaan dari perangkat atau jaringan Anda dalam waktu singkat. "
+            "Tidak ada yang berubah. Silakan coba lagi dalam %(num)d menit.",
+            minutes,
+        ),
+    )
+    return page, 429, {"Retry-After": str(seconds)}

@@ -1,0 +1,62 @@
+"""May this report be filed now? The limits of the report form, asked by the view.
+
+Asked after the form is valid and before the photos are decoded, so a refused flood costs
+neither the photo work nor a database write, and the citizen gets the form back filled.
+
+Each count is a hit (count-and-check in one step, so parallel requests cannot all slip
+through between a check and a count), tight keys first: the same text at this service
+point, then the browser, then the address, then the service point. The first refusal stops
+the round, so a flood of one text spends almost nothing of the generous budgets that a
+waiting room behind the same address, at the same counter, shares.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from flask import current_app
+
+from portal.ratelimits.extension import limiter_of, retry_after_seconds
+from portal.ratelimits.keys import browser_key, client_address, service_point_key, text_fingerprint
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Not now: which limit said so, and how long to wait."""
+
+    limit: str
+    retry_after: int  # seconds
+
+    @property
+    def minutes(self) -> int:
+        return max(1, -(-self.retry_after // 60))
+
+
+def check_report(ids: tuple[str, str, str], title: str, description: str) -> Refusal | None:
+    """Count this report against every limit; a Refusal if one of them is spent."""
+    limiter = limiter_of(current_app)
+    if limiter is None:
+        return None
+    limits = current_app.config["RATELIMITS"]
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    point = service_point_key(ids)
+    keys = (
+        ("report_same_text", f"text:{point}:{text_fingerprint(title or '', description or '')}"),
+        ("report_per_session", browser_key()),
+        ("report_per_address", f"ip:{client_address()}"),
+        ("report_per_service_point", point),
+    )
+    try:
+        strategy = limiter.limiter
+        for name, key in keys:
+            for item in limits[name]:
+                if not strategy.hit(item, prefix, "report", name, key):
+                    stats = strategy.get_window_stats(item, prefix, "report", name, key)
+                    log.info("report refused by %s (%s)", name, item)
+                    return Refusal(name, retry_after_seconds(stats.reset_time))
+    except Exception:  # the storage is down: take the report (see extension.py)
+        log.exception("rate-limit storage unreachable; report accepted without a count")
+    return None
