@@ -115,7 +115,9 @@ def configure_blueprints(app: Flask) -> None:
     from portal.posters.routes import bp as posters_bp
     from portal.routing_admin.routes import bp as routing_admin_bp
     from portal.staff.routes import bp as staff_bp
+    from portal.url_ids import RowIdConverter
 
+    app.url_map.converters["int"] = RowIdConverter  # before any rule is added
     blueprints = (
         citizen_bp,
         conversation_bp,
