@@ -7,12 +7,17 @@ named them; the suite runs on both engines, and on both the answer must be the m
 
 from __future__ import annotations
 
+import html as html_module
+import re
+
 import pytest
 from sqlalchemy import func, select
 
+from portal.accounts.services import create_user
 from portal.complaints.models import Complaint, Event, ResponseTemplate
 from portal.extensions import db
 from portal.intake.report import CONTROL_PROBLEM
+from portal.routing import versions
 from tests.functional.case_actions import act, citizen
 from tests.helpers import hidden_fields
 
@@ -186,3 +191,29 @@ def test_a_nameless_part_without_a_token_is_a_csrf_refusal(client, ulin_payload)
     response = client.post("/staf/masuk", data=body, content_type="multipart/form-data; boundary=b")
     assert response.status_code == 400
     assert "Formulir kedaluwarsa" in response.get_data(as_text=True)
+
+
+def test_a_routing_comment_with_a_nul_gets_a_message(app, router, h):
+    create_user(
+        router,
+        email="admin@hst.example.org",
+        password="kata-sandi-uji-123",
+        role="regional-admin",
+        region="hst",
+    )
+    editor = app.test_client()
+    assert h.login(editor, "admin@hst.example.org", "kata-sandi-uji-123").status_code == 302
+    page = editor.get("/staf/aturan-rute/wilayah/hst")
+    html = page.get_data(as_text=True)
+    text = re.search(r'<textarea id="text" name="text"[^>]*>(.*?)</textarea>', html, re.S)
+    edited = html_module.unescape(text.group(1)).replace(
+        "dinkes.hst@example.org", "liaison.dinkes.hst@example.org"
+    )
+    before = len(versions.history())
+    response = editor.post(
+        "/staf/aturan-rute/wilayah/hst",
+        data={**hidden_fields(html), "text": edited, "action": "activate", "comment": "Kontak\x00"},
+    )
+    assert response.status_code == 422
+    assert TEXT_CONTROL in response.get_data(as_text=True)
+    assert len(versions.history()) == before
