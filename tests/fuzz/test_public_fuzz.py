@@ -68,6 +68,9 @@ assert SCALE in {"full", "smoke"}, f"FUZZ_SCALE must be full or smoke, not {SCAL
 
 STORED = (Complaint, Photo, Event, OutboxMessage, NationalMirrorItem)
 RECEIPT = re.compile(r"^(https?://[^/]+)?/lacak/[A-Z]{2,4}-[A-Z0-9]{6}\?t=[A-Za-z0-9_-]+")
+COUNT_STORED = select(
+    *(select(func.count()).select_from(model).scalar_subquery() for model in STORED)
+)
 COUNTED = ("complaints", "photos", "events", "outbox", "mirror", "uploaded files")
 LOGIN_REQUIRED = login_required(lambda: None).__code__
 
@@ -388,7 +391,7 @@ class Fuzzer:
     def counts(self) -> tuple[int, ...]:
         """Rows of every table a request could add to, and the uploaded files, at once."""
         db.session.expire_all()
-        rows = db.session.execute(select(*(_count(m) for m in STORED))).one()
+        rows = db.session.execute(COUNT_STORED).one()
         uploads = sum(len(names) for _dir, _subdirs, names in os.walk(self.upload_dir))
         return (*rows, uploads)
 
@@ -439,10 +442,6 @@ class Fuzzer:
         if endpoint in {"citizen.from_qr", "citizen.from_short_code"}:
             return RECEIPT.match(location) is not None
         return endpoint == "conversation.act" and "/lacak/" in location
-
-
-def _count(model):
-    return select(func.count()).select_from(model).scalar_subquery()
 
 
 def _encode_query(data: MultiDict) -> str:
