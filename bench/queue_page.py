@@ -165,9 +165,9 @@ def statements(app, url: str) -> tuple[dict, object]:
         user = db.session.execute(select(User).filter_by(email=EMAIL)).scalar_one()
         router = get_router()
         form = filter_form(request.args, queue_scope(router, user))
-        filters, problems = read_filters(form)
-        assert not problems, problems
         now = utcnow()
+        filters, problems = read_filters(form, now.date())
+        assert not problems, problems
         # render_postcompile: IN lists become one bound parameter per item, as sent.
         options = {"dialect": db.engine.dialect, "compile_kwargs": {"render_postcompile": True}}
         second = search_statement if filters.search else counts_statement

@@ -17,6 +17,7 @@ from wtforms import DateField, HiddenField, SearchField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from portal.clocks.plausible import is_plausible, plausible_years
 from portal.complaints import labels as case_labels
 from portal.staff.queue import (
     DUE_OVERDUE,
@@ -31,6 +32,7 @@ from portal.staff.queue import (
     Cursor,
     QueueFilters,
     QueueScope,
+    clean_search,
 )
 
 UNIT_SEPARATOR = "/"  # "agency/unit", as the case page's disposal target writes it
@@ -50,7 +52,7 @@ class QueueFilterForm(FlaskForm):
     )
     q = SearchField(
         _l("Cari judul, isi atau kode"),
-        filters=[lambda text: text.strip() if text else text],
+        filters=[clean_search],
         validators=[Optional(), Length(min=SEARCH_MIN, max=SEARCH_MAX)],
     )
     agency = SelectField(_l("Instansi"), choices=[], default="")
@@ -96,10 +98,13 @@ def filter_form(args: MultiDict, scope: QueueScope) -> QueueFilterForm:
     return form
 
 
-def read_filters(form: QueueFilterForm) -> tuple[QueueFilters, list[str]]:
-    """The filters that hold, and a message for each one that did not (it is ignored)."""
+def read_filters(form: QueueFilterForm, today: date) -> tuple[QueueFilters, list[str]]:
+    """The filters that hold, and a message for each one that did not (it is ignored).
+
+    `today`: the staff member's date, for the years a date filter may name."""
     form.validate()
     problems: list[str] = []
+    first_year, last_year = plausible_years(today)
 
     def valid(field) -> bool:
         if not field.errors:
@@ -122,7 +127,20 @@ def read_filters(form: QueueFilterForm) -> tuple[QueueFilters, list[str]]:
         return (field.data or None) if valid(field) else None
 
     def day(field) -> date | None:
-        return field.data if valid(field) else None
+        if not valid(field):
+            return None
+        if field.data is not None and not is_plausible(field.data, today):
+            problems.append(
+                _(
+                    "Tanggal “%(name)s” harus antara tahun %(first)s dan %(last)s; "
+                    "filter tanggal itu diabaikan.",
+                    name=field.label.text,
+                    first=first_year,
+                    last=last_year,
+                )
+            )
+            return None
+        return field.data
 
     unit = chosen(form.unit)
     filters = QueueFilters(

@@ -12,6 +12,7 @@ from flask import Flask
 
 from portal.accounts.throttle import configure_proxy_fix
 from portal.config import PROJECT_ROOT, instance_folder, load_config, uses_development_qr_key
+from portal.form_parts import PortalRequest
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ def create_app(
         instance_path=str(instance_folder(env)),
         template_folder=str(PROJECT_ROOT / "templates"),
     )
+    app.request_class = PortalRequest  # nameless multipart parts are dropped
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(load_config(env, Path(app.instance_path)))
     app.config.from_mapping(overrides or {})
@@ -116,7 +118,9 @@ def configure_blueprints(app: Flask) -> None:
     from portal.posters.routes import bp as posters_bp
     from portal.routing_admin.routes import bp as routing_admin_bp
     from portal.staff.routes import bp as staff_bp
+    from portal.url_ids import RowIdConverter
 
+    app.url_map.converters["int"] = RowIdConverter  # before any rule is added
     blueprints = (
         citizen_bp,
         conversation_bp,

@@ -39,6 +39,7 @@ from portal.extensions import db
 from portal.routing.active import get_router
 from portal.staff.privacy import may_see_reporter
 from portal.staff.scoping import complaint_or_404
+from portal.url_ids import is_row_id
 
 bp = Blueprint("cases", __name__, url_prefix="/staf")
 
@@ -49,7 +50,7 @@ def case(code: str):
     complaint = complaint_or_404(current_user, code)
     form = CaseActionForm(version=complaint.version_id)
     template_id = request.args.get("templat", type=int)
-    if template_id:
+    if is_row_id(template_id):
         chosen = db.session.get(ResponseTemplate, template_id)
         if chosen is not None and chosen.agency_id == complaint.agency_id:
             form.text.data = chosen.body

@@ -25,6 +25,7 @@ from portal.complaints.models import Complaint, Event
 from portal.dashboard.metrics import answered_on_time, working_days_taken
 from portal.extensions import db
 from portal.notifications.hooks import on_case_event
+from portal.plain_text import has_control
 from portal.routing.engine import Router
 from portal.routing.model import Clocks
 from portal.timeutil import utcnow
@@ -149,6 +150,16 @@ def clocks_of(complaint: Complaint) -> Clocks:
 
 def _text(ctx: _Context, *, required: bool = True) -> str | None:
     text = (ctx.data.text or "").strip()
+    if has_control(text, multiline=True):  # PostgreSQL cannot store a NUL, nobody types one
+        raise ActionInputError(
+            str(
+                _l(
+                    "Teks memuat karakter tak terlihat (karakter kendali, mis. NUL) yang tidak "
+                    "dapat disimpan. Hapus lalu ketik ulang bagian yang disalin."
+                )
+            ),
+            field="text",
+        )
     if not text and required:
         raise ActionInputError(str(_l("Teks wajib diisi.")), field="text")
     if len(text) > MAX_TEXT:
@@ -206,9 +217,15 @@ def _reject_spam(ctx: _Context):
 def _reject_duplicate(ctx: _Context):
     c = ctx.complaint
     code = (ctx.data.duplicate_of or "").strip().upper()
-    original = db.session.execute(
-        select(Complaint).where(Complaint.tracking_code == code, Complaint.region_id == c.region_id)
-    ).scalar_one_or_none()
+    original = (
+        None
+        if has_control(code)  # no code holds one, and PostgreSQL refuses a NUL in a query
+        else db.session.execute(
+            select(Complaint).where(
+                Complaint.tracking_code == code, Complaint.region_id == c.region_id
+            )
+        ).scalar_one_or_none()
+    )
     if original is None or original.id == c.id:
         raise ActionInputError(
             str(_l("Kode laporan asli tidak ditemukan di daerah ini.")), field="duplicate_of"

@@ -45,7 +45,12 @@ def index():
                 add_template(form.agency_id.data, form.title.data, form.body.data)
             except TemplateError as exc:
                 getattr(form, exc.field).errors.append(
-                    _("Wajib diisi, paling banyak 5000 karakter.")
+                    _(
+                        "Teks memuat karakter tak terlihat (karakter kendali, mis. NUL) yang "
+                        "tidak dapat disimpan. Hapus lalu ketik ulang bagian yang disalin."
+                    )
+                    if exc.reason == "control"
+                    else _("Wajib diisi, paling banyak 5000 karakter.")
                 )
                 status = 400
             else:

@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from portal.clocks.deadlines import local_date
+from portal.clocks.plausible import plausible_years
 from portal.dashboard.overview import Overview, build_overview
 from portal.dashboard.period import DEFAULT_PRESET, PRESETS, PeriodError, parse_period
 from portal.routing.engine import Router
@@ -52,10 +53,13 @@ def overview_from_args(
         period = parse_period(preset, first, last, today)
     except PeriodError:
         period = parse_period(DEFAULT_PRESET, None, None, today)
+        first_year, last_year = plausible_years(today)
         problem = _(
-            "Periode tidak dapat dibaca. Tulis bulan sebagai TTTT-BB (mis. 2026-01), "
-            "bulan akhir tidak sebelum bulan awal, paling lama 10 tahun. "
-            "Ditampilkan 12 bulan terakhir."
+            "Periode tidak dapat dibaca. Tulis bulan sebagai TTTT-BB (mis. 2026-01) antara "
+            "tahun %(first)s dan %(last)s, bulan akhir tidak sebelum bulan awal, paling lama "
+            "10 tahun. Ditampilkan 12 bulan terakhir.",
+            first=first_year,
+            last=last_year,
         )
     overview = build_overview(
         router,

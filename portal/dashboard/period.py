@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from portal.clocks.deadlines import local_date, zone
+from portal.clocks.plausible import is_plausible
 
 PRESETS = ("12-bulan", "bulan-ini", "3-bulan", "tahun-ini", "tahun-lalu")
 DEFAULT_PRESET = "12-bulan"
@@ -87,6 +88,8 @@ def parse_period(preset: str | None, first: str | None, last: str | None, today:
     if first or last:
         start = _month(first or last or "")
         end = _month(last or first or "")
+        if not (is_plausible(start, today) and is_plausible(end, today)):
+            raise PeriodError("out of range")  # year 1 or 9999 would overflow the month bounds
         if end < start:
             raise PeriodError("end before start")
         if len(Period(start, end).months) > MAX_MONTHS:

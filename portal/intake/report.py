@@ -16,6 +16,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from portal.plain_text import has_control
 from portal.routing.model import CLASSIFICATIONS
 
 TITLE_MIN, TITLE_MAX = 5, 150
@@ -27,11 +28,29 @@ SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # what secrets.token_url
 MAX_PHOTOS = 3
 # Indonesian mobile and landline numbers as people write them: 0812 3456 7890, +62-812…
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{6,18}[0-9]$")
+# An incident date before this is a typo (or a script), not a case anyone can follow up.
+EARLIEST_INCIDENT = date(1900, 1, 1)
+# The free-text fields, and whether each may hold line breaks (see portal/plain_text.py).
+TEXT_FIELDS = {
+    "title": False,
+    "description": True,
+    "category": False,
+    "location": False,
+    "reporter_name": False,
+    "reporter_phone": False,
+    "reporter_email": False,
+}
 
 
 def N_(message: str) -> str:
     """Marks a message for the translation catalogue; it is translated where shown."""
     return message
+
+
+CONTROL_PROBLEM = N_(
+    "Isian ini memuat karakter tak terlihat (karakter kendali, mis. NUL) yang tidak dapat "
+    "disimpan. Hapus lalu ketik ulang bagian yang disalin dari tempat lain."
+)
 
 
 @dataclass(frozen=True)
@@ -84,6 +103,10 @@ class NewReport:
             if problem is not None and name not in found:
                 found[name] = problem
 
+        # First, so the message names the invisible character rather than a length.
+        for name, multiline in TEXT_FIELDS.items():
+            if has_control(getattr(self, name), multiline=multiline):
+                check(name, Problem(CONTROL_PROBLEM))
         # A replay of a key returns the first receipt, private link included: a channel
         # must draw keys nobody can guess, never take a short one from outside.
         if not SUBMISSION_KEY.match(self.submission_key or ""):
@@ -114,6 +137,13 @@ class NewReport:
             check("category", Problem(N_("Kategori tidak dikenal. Pilih dari daftar.")))
         if self.incident_date is not None and self.incident_date > today:
             check("incident_date", Problem(N_("Tanggal kejadian tidak boleh di masa depan.")))
+        if self.incident_date is not None and self.incident_date < EARLIEST_INCIDENT:
+            check(
+                "incident_date",
+                Problem(
+                    N_("Tanggal kejadian paling awal %(year)s."), {"year": EARLIEST_INCIDENT.year}
+                ),
+            )
         check("location", _at_most(self.location, LOCATION_MAX))
         check("reporter_name", _at_most(self.reporter_name, NAME_MAX))
         if self.reporter_phone and not PHONE_PATTERN.match(self.reporter_phone):

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.accounts.reach import reach_of
+from portal.plain_text import has_control
 from portal.routing import versions
 from portal.routing.active import get_router, routing_state
 from portal.routing.engine import Router
@@ -112,6 +113,12 @@ def _editor(region_id: str | None):
         )
         return _page(region_id, edit_base, text, check=check, error=error), 409
     comment = form.get("comment", "").strip()
+    if has_control(comment):  # PostgreSQL cannot store a NUL
+        error = _(
+            "Teks memuat karakter tak terlihat (karakter kendali, mis. NUL) yang tidak "
+            "dapat disimpan. Hapus lalu ketik ulang bagian yang disalin."
+        )
+        return _page(region_id, edit_base, text, check=check, error=error), 422
     if not comment:
         error = _("Tulis catatan singkat tentang perubahan ini sebelum mengaktifkan.")
         return _page(region_id, edit_base, text, check=check, error=error), 422

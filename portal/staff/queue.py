@@ -44,6 +44,7 @@ from portal.complaints import status
 from portal.complaints.models import Complaint
 from portal.complaints.tracking_codes import normalize_tracking_code
 from portal.extensions import db
+from portal.plain_text import without_control
 from portal.routing.loader import Router
 from portal.routing.model import Agency, Region, Unit
 from portal.staff.scoping import visible_complaints
@@ -367,6 +368,12 @@ def _search_condition(term: str) -> ColumnElement[bool]:
     if code is not None:
         parts.append(Complaint.tracking_code == code)
     return or_(*parts)
+
+
+def clean_search(text: str | None) -> str | None:
+    """The search box's text without surrounding blanks or control characters: no stored
+    text holds one (intake refuses them), and PostgreSQL refuses a NUL in a query."""
+    return without_control(text).strip() if text else text
 
 
 def _escape_like(text: str) -> str:

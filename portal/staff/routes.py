@@ -29,13 +29,14 @@ def _own_region(router):
 def queue():
     router = get_router()
     form = filter_form(request.args, queue_scope(router, current_user))
-    filters, problems = read_filters(form)
+    now = utcnow()
+    filters, problems = read_filters(form, now.date())
     return render_template(
         "staff/queue.html",
         form=form,
         filters=filters,
         problems=problems,
-        page=queue_page(current_user, filters, router, utcnow()),
+        page=queue_page(current_user, filters, router, now),
         tabs=tab_names(),
         link=partial(query_args, filters),
         region=_own_region(router),

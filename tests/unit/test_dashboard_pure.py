@@ -102,3 +102,15 @@ def test_charts_are_well_formed_svg_with_escaped_text():
     assert line.findall(f"{SVG}polyline") == []  # …and no line across it
     empty = ET.fromstring(bar_chart("Kosong", [], []))  # noqa: S314 - our own output
     assert empty.find(f"{SVG}title").text == "Kosong"
+
+
+@pytest.mark.parametrize(
+    "first, last",
+    [("0001-01", None), (None, "9999-12"), ("0001-01", "0002-01"), ("1999-12", "2000-01")],
+)
+def test_months_outside_2000_to_next_year_are_refused(first, last):
+    # Year 1 overflowed the month bounds in the region's time zone; 9999 overflowed add_months.
+    with pytest.raises(PeriodError):
+        parse_period(None, first, last, date(2026, 11, 22))
+    assert parse_period(None, "2000-01", "2000-02", date(2026, 11, 22)).first == date(2000, 1, 1)
+    assert parse_period(None, "2027-12", None, date(2026, 11, 22)).last == date(2027, 12, 1)

@@ -133,3 +133,27 @@ def test_invalid_report_carries_its_problems():
     found = replace(GOOD, title="").problems(today=TODAY)
     error = rules.InvalidReport(found)
     assert error.problems == found and "title" in str(error)
+
+
+@pytest.mark.parametrize("field", sorted(rules.TEXT_FIELDS))
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\x85"])
+def test_a_control_character_in_any_text_field_is_named(field, char):
+    value = getattr(GOOD, field) or "teks biasa"
+    found = problems(replace(GOOD, **{field: value[:3] + char + value[3:]}))
+    assert found[field] == rules.CONTROL_PROBLEM
+
+
+def test_the_description_keeps_its_line_breaks_and_tabs_but_a_title_does_not():
+    lines = "Baris pertama yang cukup panjang.\r\n\tBaris kedua."
+    assert problems(replace(GOOD, description=lines)) == {}
+    assert problems(replace(GOOD, title="Antrean\nlama")) == {"title": rules.CONTROL_PROBLEM}
+    assert problems(replace(GOOD, reporter_name="Siti\tAminah")) == {
+        "reporter_name": rules.CONTROL_PROBLEM
+    }
+
+
+def test_an_incident_date_before_1900_is_a_typo():
+    assert problems(replace(GOOD, incident_date=date(1, 1, 1))) == {
+        "incident_date": "Tanggal kejadian paling awal 1900."
+    }
+    assert problems(replace(GOOD, incident_date=date(1900, 1, 1))) == {}

@@ -42,6 +42,7 @@ PURE_DOMAIN: tuple[str, ...] = (
     "portal/cases/transitions.py",
     "portal/complaints/status.py",
     "portal/intake/report.py",
+    "portal/plain_text.py",
 )
 FORBIDDEN_IN_PURE = ("flask", "flask_*", "portal.extensions")
 FORBIDDEN_IN_QR = ("portal", "flask", "flask_*")
@@ -52,6 +53,7 @@ FORMS_MAY_IMPORT: dict[str, str] = {
     "portal.intake.report": "the report form validates with NewReport.problems(), the "
     "rule every channel shares, and builds the NewReport",
     "portal.complaints.labels": "the status and classification labels the choices show",
+    "portal.clocks.plausible": "the queue's date filters refuse years no case can have",
     "portal.staff.queue": "the filter form reads the URL into the queue's plain QueueFilters "
     "and offers only the choices of its QueueScope",
 }

@@ -1,0 +1,495 @@
+"""A property-based fuzz of every public endpoint: no 5xx, and nothing stored when refused.
+
+Every rule of `app.url_map` whose view does not require a sign-in must have a strategy in
+STRATEGIES (a new public route fails `test_every_public_route_has_a_strategy` until it
+gets one). Each strategy draws path parameters (valid, mangled and random QR payloads,
+short codes, tracking codes, regions), query strings, form fields (random names, types and
+sizes past the limits, any Unicode, RTL, emoji, NUL and other control characters, fake and
+broken images) and raw bodies (invalid UTF-8, lying content types, broken multipart).
+Most POSTs carry the page's real CSRF token so the handler itself is reached; some carry
+none, a forged one or another session's, and some go with CSRF switched off.
+
+After each request: the status is below 500 (429, a rate limit, is a refusal like any
+other), and unless the answer is the success receipt (a report's 303 to its private link,
+a citizen action's 303) no report, photo, event, e-mail or SP4N-LAPOR! row and no
+uploaded file was added.
+
+Size: `FUZZ_SCALE=full` (the default when TEST_DATABASE_URL is set, since PostgreSQL is
+where a NUL breaks) sends a few thousand requests; `smoke` (the default on SQLite) a few
+hundred, so CI runs the long fuzz once. The Hypothesis profile is derandomized and has no
+example database: the same requests every run.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import pytest
+from flask_login import login_required
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from portal.cases.services import ActionInput, Actor, perform
+from portal.complaints.models import Complaint, Event, Photo
+from portal.complaints.queries import by_tracking_code
+from portal.extensions import db
+from portal.national.models import NationalMirrorItem
+from portal.notifications.models import OutboxMessage
+from qr.payload import ServiceRef, SigningKeys, encode
+from tests.fuzz import stats
+from tests.fuzz.strategies import (
+    CSRF,
+    KEY,
+    TOKEN,
+    VERSION,
+    Draft,
+    Live,
+    csrf_values,
+    dates,
+    files,
+    form_items,
+    numbers,
+    path_segment,
+    query_strings,
+    raw_bodies,
+    values,
+)
+
+SCALE = os.environ.get("FUZZ_SCALE") or ("full" if os.environ.get("TEST_DATABASE_URL") else "smoke")
+assert SCALE in {"full", "smoke"}, f"FUZZ_SCALE must be full or smoke, not {SCALE!r}"
+
+STORED = (Complaint, Photo, Event, OutboxMessage, NationalMirrorItem)
+RECEIPT = re.compile(r"^(https?://[^/]+)?/lacak/[A-Z]{2,4}-[A-Z0-9]{6}\?t=[A-Za-z0-9_-]+")
+COUNT_STORED = select(
+    *(select(func.count()).select_from(model).scalar_subquery() for model in STORED)
+)
+COUNTED = ("complaints", "photos", "events", "outbox", "mirror", "uploaded files")
+LOGIN_REQUIRED = login_required(lambda: None).__code__
+
+
+def is_staff_only(view) -> bool:
+    """The view (or a function it wraps) is flask_login's login_required wrapper."""
+    while view is not None:
+        if getattr(view, "__code__", None) is LOGIN_REQUIRED:
+            return True
+        view = getattr(view, "__wrapped__", None)
+    return False
+
+
+def public_endpoints(app) -> set[str]:
+    return {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if not is_staff_only(app.view_functions[rule.endpoint])
+    }
+
+
+# --- the world the strategies draw from -----------------------------------------------------
+
+
+@dataclass
+class World:
+    payloads: list[str]
+    short_codes: list[str]
+    regions: list[str]
+    agencies: list[str]
+    units: list[str]
+    categories: list[str]
+    codes: list[str]  # the stored case's code first
+    live: dict[str, str] = field(default_factory=dict)
+
+
+def _world(app, router) -> World:
+    keys: SigningKeys = app.config["QR_SIGNING_KEYS"]
+    points = list(router.service_points())[:6]
+    payloads = [encode(ServiceRef(*p.ids), keys) for p in points]
+    old = SigningKeys(keys=dict(keys.keys), active="T1")
+    payloads.append(encode(ServiceRef(*points[1].ids), old))
+    payloads.append(encode(ServiceRef("rsud-ulin", "poli-lama-ditutup", "pendaftaran"), keys))
+    forger = SigningKeys.parse("T9:attacker-chosen-secret-123456")
+    payloads.append(encode(ServiceRef(*points[1].ids), forger))
+    return World(
+        payloads=payloads,
+        short_codes=[p.short_code for p in points] + ["k7q-3mz", "AAAAAA"],
+        regions=[r.id for r in router.regions],
+        agencies=sorted({p.ids[0] for p in points}),
+        units=sorted({p.ids[1] for p in points}),
+        categories=[c.id for c in router.categories],
+        codes=["KSL-AAAAAA", "ksl aaaaaa", "HST-7K3Q9M"],
+    )
+
+
+# --- strategies per endpoint ----------------------------------------------------------------
+
+CLASSIFICATIONS = ["complaint", "aspiration", "information"]
+FLAGS = st.one_of(st.sampled_from(["y", "on", "1", "0", "", "false"]), values())
+
+
+def report_form(w: World) -> st.SearchStrategy[list[tuple[str, object]]]:
+    fields = {
+        "csrf_token": csrf_values(),
+        "submission_key": st.one_of(st.just(KEY), st.just(KEY), values()),
+        "classification": st.one_of(st.sampled_from(CLASSIFICATIONS), values()),
+        "category": st.one_of(st.sampled_from(w.categories), values()),
+        "title": values(long=True),
+        "description": values(long=True),
+        "incident_date": st.one_of(dates, values()),
+        "location": values(long=True),
+        "anonymous": FLAGS,
+        "confidential": FLAGS,
+        "reporter_name": values(long=True),
+        "reporter_phone": st.one_of(st.sampled_from(["0812 3456 7890", "+62-812-345"]), values()),
+        "reporter_email": st.one_of(st.just("siti@example.org"), values()),
+        "consent": FLAGS,
+        "website": values(),  # a honeypot's likely name
+        "photos": st.lists(files, min_size=1, max_size=5),
+    }
+    valid = {
+        "csrf_token": CSRF,
+        "submission_key": KEY,
+        "classification": "complaint",
+        "title": "Antrean pendaftaran sangat lama",
+        "description": "Saya menunggu tiga jam di loket pendaftaran tanpa kejelasan.",
+        "reporter_name": "Siti Aminah",
+        "reporter_phone": "0812 3456 7890",
+        "consent": "y",
+    }
+    return form_items(fields, valid=valid)
+
+
+def _posting(
+    path: st.SearchStrategy[str],
+    form: st.SearchStrategy[list[tuple[str, object]]],
+    query_names: list[str],
+) -> st.SearchStrategy[Draft]:
+    structured = st.builds(
+        lambda p, q, items, multipart, off, fresh: Draft(
+            "POST", p, q, form=items, multipart=multipart, csrf_off=off, fresh_client=fresh
+        ),
+        path,
+        query_strings(query_names),
+        form,
+        st.booleans(),
+        st.sampled_from([False] * 7 + [True]),
+        st.sampled_from([False] * 7 + [True]),
+    )
+    raw = st.builds(
+        lambda p, body, off: Draft("POST", p, raw_body=body[0], content_type=body[1], csrf_off=off),
+        path,
+        raw_bodies(),
+        st.booleans(),
+    )
+    return st.one_of(structured, structured, structured, raw)
+
+
+def _getting(path: st.SearchStrategy[str], query_names: list[str]) -> st.SearchStrategy[Draft]:
+    return st.builds(
+        lambda p, q, fresh: Draft("GET", p, q, fresh_client=fresh),
+        path,
+        query_strings(query_names),
+        st.booleans(),
+    )
+
+
+def report_page(w: World, prefixes: list[str], segment) -> st.SearchStrategy[Draft]:
+    path = st.tuples(st.sampled_from(prefixes), segment).map("".join)
+    return st.one_of(_getting(path, []), _posting(path, report_form(w), []))
+
+
+def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
+    code = st.one_of(st.just("$code"), st.just("$code"), path_segment(w.codes))
+    period = ["periode", "dari", "sampai", "pilih"]
+    return {
+        "citizen.index": _getting(st.just("/"), ["kode"]),
+        "citizen.pick": _getting(
+            st.one_of(
+                path_segment(w.regions).map(lambda r: f"/pilih/{r}"),
+                st.tuples(path_segment(w.regions), path_segment(w.agencies)).map(
+                    lambda p: f"/pilih/{p[0]}/{p[1]}"
+                ),
+                st.tuples(
+                    path_segment(w.regions), path_segment(w.agencies), path_segment(w.units)
+                ).map(lambda p: f"/pilih/{p[0]}/{p[1]}/{p[2]}"),
+            ),
+            [],
+        ),
+        "citizen.from_qr": report_page(w, ["/q/", "/Q/"], path_segment(w.payloads)),
+        "citizen.short_code_entry": st.builds(
+            lambda kode, q: Draft("GET", "/k", q + b"&kode=" + kode.encode()),
+            path_segment(w.short_codes),
+            query_strings(["kode"]),
+        ),
+        "citizen.from_short_code": report_page(w, ["/k/"], path_segment(w.short_codes)),
+        "citizen.track": st.builds(
+            lambda kode, q: Draft("GET", "/lacak", q + b"&kode=" + kode.encode()),
+            st.one_of(st.just("$code"), path_segment(w.codes)),
+            query_strings(["kode"]),
+        ),
+        "citizen.track_case": st.builds(
+            lambda c, t, q: Draft("GET", f"/lacak/{c}", q, form=[("t", t)]),
+            code,
+            st.one_of(st.just(TOKEN), values()),
+            query_strings(["t", "baru"]),
+        ),
+        "conversation.act": _posting(
+            st.tuples(
+                code,
+                st.one_of(
+                    st.sampled_from(["jawab", "balas", "nilai", "buka-kembali"]),
+                    path_segment(["jawab", "tutup"]),
+                ),
+            ).map(lambda p: f"/lacak/{p[0]}/{p[1]}"),
+            form_items(
+                {
+                    "csrf_token": csrf_values(),
+                    "t": st.one_of(st.just(TOKEN), values()),
+                    "version": st.one_of(st.just(VERSION), numbers, values()),
+                    "text": values(long=True),
+                    "rating": st.one_of(st.sampled_from(["1", "3", "5"]), numbers, values()),
+                },
+                valid={
+                    "csrf_token": CSRF,
+                    "t": TOKEN,
+                    "version": VERSION,
+                    "text": "Nomor antrean saya A-17, terima kasih.",
+                    "rating": "4",
+                },
+            ),
+            [],
+        ),
+        "i18n.switch_language": _getting(
+            path_segment(["en", "id", "EN", "fr"]).map(lambda lang: f"/bahasa/{lang}"), ["next"]
+        ),
+        "public_stats.public_index": _getting(st.just("/statistik"), period),
+        "public_stats.public_region": _getting(
+            st.one_of(
+                st.sampled_from(w.regions), st.sampled_from(w.regions), path_segment(w.regions)
+            ).map(lambda r: f"/statistik/{r}"),
+            period,
+        ),
+        "static": _getting(
+            path_segment(["app.css", "..%2F..%2Fpyproject.toml", "x.css"]).map(
+                lambda f: f"/static/{f}"
+            ),
+            ["v"],
+        ),
+        "accounts.login": st.one_of(
+            _getting(st.just("/staf/masuk"), ["next"]),
+            _posting(
+                st.just("/staf/masuk"),
+                form_items(
+                    {
+                        "csrf_token": csrf_values(),
+                        "email": st.one_of(st.just("fuzz.admin@example.org"), values()),
+                        "password": st.one_of(st.just("kata-sandi-fuzz-123"), values()),
+                    },
+                    valid={
+                        "csrf_token": CSRF,
+                        "email": "fuzz.admin@example.org",
+                        "password": "salah-sekali-123",
+                    },
+                ),
+                ["next"],
+            ),
+        ),
+    }
+
+
+ENDPOINTS = (
+    "accounts.login",
+    "citizen.from_qr",
+    "citizen.from_short_code",
+    "citizen.index",
+    "citizen.pick",
+    "citizen.short_code_entry",
+    "citizen.track",
+    "citizen.track_case",
+    "conversation.act",
+    "i18n.switch_language",
+    "public_stats.public_index",
+    "public_stats.public_region",
+    "static",
+)
+# Requests per endpoint in a full run; a smoke run sends a tenth (at least 15).
+BUDGET = {
+    "citizen.from_qr": 600,
+    "citizen.from_short_code": 200,
+    "conversation.act": 400,
+    "accounts.login": 250,
+    "citizen.track_case": 200,
+    "public_stats.public_region": 120,
+}
+DEFAULT_BUDGET = 120
+
+
+def budget(endpoint: str) -> int:
+    full = BUDGET.get(endpoint, DEFAULT_BUDGET)
+    return full if SCALE == "full" else max(15, full // 10)
+
+
+# --- sending --------------------------------------------------------------------------------
+
+
+class Fuzzer:
+    """Sends drafts with a browser-like client that holds a real CSRF token and a case."""
+
+    def __init__(self, app, router, h, world: World):
+        self.app, self.router, self.world = app, router, world
+        self.upload_dir = app.config["UPLOAD_FOLDER"]
+        self.browser = app.test_client()
+        page = self.world.payloads[1]
+        hidden = h.open_form(self.browser, f"/q/{page}")
+        code, token = h.receipt(h.post_report(self.browser, f"/q/{page}", hidden=hidden))
+        world.live.update(csrf=hidden["csrf_token"], code=code, token=token)
+        world.codes.insert(0, code)
+        self._hold()
+
+    def _case(self) -> Complaint:
+        db.session.expire_all()
+        return by_tracking_code(self.world.live["code"])
+
+    def _hold(self) -> None:
+        """Put the case on hold again, so the citizen's answer stays possible."""
+        case = self._case()
+        if case.status in {"new", "verified", "in_progress"}:
+            perform(
+                case,
+                "hold",
+                Actor("regional-admin"),
+                ActionInput(text="Mohon kirim nomor antrean Anda."),
+                router=self.router,
+                expected_version=None,
+            )
+
+    def _resolve(self, value):
+        if isinstance(value, Live):
+            if value.name == "key":
+                return secrets.token_urlsafe(24)
+            if value.name == "version":
+                return str(self._case().version_id)
+            return self.world.live[value.name]
+        if isinstance(value, tuple):  # a file: fresh bytes each time, the client reads them
+            body, name, kind = value
+            return (io.BytesIO(body), name, kind)
+        return value
+
+    def _items(self, items: list[tuple[str, object]]) -> MultiDict:
+        out = MultiDict()
+        for name, value in items:
+            for one in value if isinstance(value, list) else [value]:
+                out.add(name, self._resolve(one))
+        return out
+
+    def counts(self) -> tuple[int, ...]:
+        """Rows of every table a request could add to, and the uploaded files, at once."""
+        db.session.expire_all()
+        rows = db.session.execute(COUNT_STORED).one()
+        uploads = sum(len(names) for _dir, _subdirs, names in os.walk(self.upload_dir))
+        return (*rows, uploads)
+
+    def send(self, endpoint: str, draft: Draft) -> None:
+        path = draft.path.replace("$code", self.world.live["code"])
+        query = draft.query.decode("ascii").replace("$code", self.world.live["code"])
+        client = self.app.test_client() if draft.fresh_client else self.browser
+        kwargs: dict = {"method": draft.method, "query_string": query}
+        if draft.raw_body is not None:
+            kwargs.update(data=draft.raw_body, content_type=draft.content_type)
+        elif draft.form is not None:
+            data = self._items(draft.form)
+            if draft.method == "GET":
+                query = "&".join(filter(None, [query, _encode_query(data)]))
+                kwargs["query_string"] = query
+            else:
+                has_file = any(isinstance(v, tuple) for v in data.values())
+                kwargs["data"] = data
+                if draft.multipart or has_file:
+                    kwargs["content_type"] = "multipart/form-data"
+        before = self.counts()
+        self.app.config["WTF_CSRF_ENABLED"] = not draft.csrf_off
+        started = time.perf_counter()
+        try:
+            response = client.open(path, **kwargs)
+        finally:
+            self.app.config["WTF_CSRF_ENABLED"] = True
+            db.session.rollback()
+        stats.record(endpoint, response.status_code, time.perf_counter() - started)
+        assert response.status_code < 500, (response.status_code, draft)
+        after = self.counts()
+        if after != before:
+            assert self._success(endpoint, draft, response), (
+                "stored something from a refused request",
+                response.status_code,
+                dict(zip(COUNTED, after, strict=True)),
+                before,
+                draft,
+            )
+            if endpoint == "conversation.act":
+                self._hold()
+
+    @staticmethod
+    def _success(endpoint: str, draft: Draft, response) -> bool:
+        if draft.method != "POST" or response.status_code != 303:
+            return False
+        location = response.headers.get("Location", "")
+        if endpoint in {"citizen.from_qr", "citizen.from_short_code"}:
+            return RECEIPT.match(location) is not None
+        return endpoint == "conversation.act" and "/lacak/" in location
+
+
+def _encode_query(data: MultiDict) -> str:
+    return "&".join(
+        f"{quote(str(k), safe='')}={quote(str(v), safe='')}" for k, v in data.items(multi=True)
+    )
+
+
+PROFILE = dict(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=False,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.fixture
+def fuzzer(app, router, h):
+    from portal.accounts.services import create_user
+
+    user = create_user(
+        router,
+        email="fuzz.admin@example.org",
+        password="kata-sandi-fuzz-123",
+        role="regional-admin",
+        region="kalsel",
+    )
+    user.password_hash = h.cheap_hash("kata-sandi-fuzz-123")
+    db.session.commit()
+    return Fuzzer(app, router, h, _world(app, router))
+
+
+def test_every_public_route_has_a_strategy(app, router):
+    known = set(strategies(_world(app, router)))
+    assert known == set(ENDPOINTS)
+    public = public_endpoints(app)
+    assert public - known == set(), "public routes without a fuzz strategy"
+    assert known - public == set(), "strategies for routes that are gone or need a sign-in"
+    # The sign-in page is public; every other staff page needs a sign-in.
+    assert "accounts.login" in public and "staff.queue" not in public
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_public_endpoint_fuzz(fuzzer, endpoint):
+    @settings(max_examples=budget(endpoint), **PROFILE)
+    @given(draft=strategies(fuzzer.world)[endpoint])
+    def run(draft):
+        fuzzer.send(endpoint, draft)
+
+    run()
