@@ -37,6 +37,8 @@ from bench.benchinfo import git_revision, machine  # noqa: E402
 
 PHONE = (4032, 3024)  # 12.2 MP, what most phones (and iPhones) write by default
 BIG_PNG = (7720, 5142)  # 39.7 MP, just under the 40 MP per-photo limit
+PHOTO_MAX_BYTES = 8 * 1024 * 1024  # the defaults of portal/config.py
+HEIF_BUDGET = 8 * 1024 * 1024
 
 
 def _phone_picture():
@@ -87,6 +89,18 @@ def make_inputs(folder: Path) -> dict[str, list[str]]:
         out = io.BytesIO()
         pillow_heif.from_pillow(picture).save(out, quality=quality)
         files[name] = out.getvalue()
+    # The worst of each kind still accepted: JPEGs at the per-photo byte limit, HEICs
+    # sharing the request's HEIF byte budget.
+    for quality in (97, 95, 93, 90):
+        out = io.BytesIO()
+        picture.save(out, "JPEG", quality=quality, exif=_exif())
+        if out.tell() <= PHOTO_MAX_BYTES:
+            files["dense.jpg"] = out.getvalue()
+            break
+    out = io.BytesIO()  # quality 52: the largest of this picture three of which fit (x265 is slow)
+    pillow_heif.from_pillow(picture).save(out, quality=52)
+    assert 3 * out.tell() <= HEIF_BUDGET, out.tell()
+    files["budget.heic"] = out.getvalue()
     out = io.BytesIO()
     Image.new("RGB", BIG_PNG, (200, 30, 30)).save(out, "PNG")
     files["flat.png"] = out.getvalue()
@@ -98,7 +112,9 @@ def make_inputs(folder: Path) -> dict[str, list[str]]:
         "bare Pillow: open + save 3 phone JPEGs": [paths["phone.jpg"]] * 3,
         "3 phone JPEGs (12.2 MP)": [paths["phone.jpg"]] * 3,
         "3 MPO phone JPEGs (12.2 MP + gain map)": [paths["phone.mpo.jpg"]] * 3,
+        "3 dense JPEGs (12.2 MP, up to the 8 MB limit)": [paths["dense.jpg"]] * 3,
         "3 iPhone HEICs (12.2 MP)": [paths["phone.heic"]] * 3,
+        "3 HEICs filling the 8 MB HEIF budget": [paths["budget.heic"]] * 3,
         "3 dense HEICs (12.2 MP, quality 80)": [paths["dense.heic"]] * 3,
         "3 single-colour PNGs (39.7 MP)": [paths["flat.png"]] * 3,
         "1 single-colour PNG (39.7 MP)": [paths["flat.png"]],

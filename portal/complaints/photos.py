@@ -103,14 +103,17 @@ def _open(raw: bytes, plugin: str) -> Image.Image:
         return Image.open(io.BytesIO(raw), formats=[plugin])
 
 
+def _reduction(width: int, height: int) -> int:
+    """The largest whole factor that keeps the long side at least DRAFT_SLACK x MAX_SIDE:
+    shrinking by it (in libjpeg's DCT, or a box average) is cheap and leaves no resampling
+    pass, or only a short one (a 4032 px photo is stored at 2016 px)."""
+    return max(1, int(max(width, height) // (DRAFT_SLACK * MAX_SIDE)))
+
+
 def _draft_size(width: int, height: int) -> tuple[int, int]:
-    """What to ask JPEG `draft` for: the smallest 1/2, 1/4 or 1/8 scale whose long side
-    is still at least DRAFT_SLACK x MAX_SIDE. Decoding at that scale is cheaper than a full
-    decode and needs no resampling pass afterwards (a 4032 px photo is stored at 2016 px).
-    """
-    scale = 1
-    while scale < 8 and max(width, height) / (scale * 2) >= DRAFT_SLACK * MAX_SIDE:
-        scale *= 2
+    """What to ask JPEG `draft` for: the largest of 1/2, 1/4, 1/8 within `_reduction`."""
+    factor = _reduction(width, height)
+    scale = next(s for s in (8, 4, 2, 1) if s <= factor)
     return max(1, width // scale), max(1, height // scale)
 
 
@@ -136,9 +139,10 @@ class Probe:
             with warnings.catch_warnings():
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 image.load()
-                # reducing_gap=1: an integer box reduction first, then a short resample
-                # (a 40 MP PNG: 0.2 s instead of 0.7 s, no visible difference).
-                image.thumbnail((MAX_SIDE, MAX_SIDE), reducing_gap=1.0)
+                factor = _reduction(*image.size)
+                if factor > 1:  # a box average first: 0.05 s where bicubic takes 0.25-0.7 s
+                    image = image.reduce(factor)
+                image.thumbnail((MAX_SIDE, MAX_SIDE))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise PhotoRejected("too-many-pixels", pixels=self.width * self.height) from exc
         except (OSError, SyntaxError, ValueError, EOFError) as exc:

@@ -68,8 +68,15 @@ def test_cmyk_jpeg_becomes_rgb():
 
 
 def test_large_png_is_scaled_down():
+    # A whole factor first (cheap), as long as the long side stays within 10% of MAX_SIDE.
     photo = process_photo(image_bytes("PNG", size=(4000, 1000)), **LIMITS)
-    assert (photo.width, photo.height) == (MAX_SIDE, 512)
+    assert (photo.width, photo.height) == (2000, 500)
+    photo = process_photo(image_bytes("PNG", size=(3000, 1000)), **LIMITS)
+    assert (photo.width, photo.height) == (MAX_SIDE, 683)
+    photo = process_photo(
+        image_bytes("WEBP", size=(7720, 2000)), max_bytes=10**8, max_pixels=10**8
+    )
+    assert (photo.width, photo.height) == (1930, 500)
 
 
 def test_large_jpeg_is_decoded_already_scaled_down():
