@@ -73,9 +73,7 @@ def test_large_png_is_scaled_down():
     assert (photo.width, photo.height) == (2000, 500)
     photo = process_photo(image_bytes("PNG", size=(3000, 1000)), **LIMITS)
     assert (photo.width, photo.height) == (MAX_SIDE, 683)
-    photo = process_photo(
-        image_bytes("WEBP", size=(7720, 2000)), max_bytes=10**8, max_pixels=10**8
-    )
+    photo = process_photo(image_bytes("WEBP", size=(7720, 2000)), max_bytes=10**8, max_pixels=10**8)
     assert (photo.width, photo.height) == (1930, 500)
 
 
