@@ -22,7 +22,7 @@ import warnings
 from dataclasses import dataclass
 
 import pillow_heif
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps
 
 # Only the primary image of a HEIF file: no thumbnails, depth maps or auxiliary images.
 # One decoding thread: a request keeps to one core (the total CPU time is the same).
@@ -137,23 +137,26 @@ class Probe:
             raise RuntimeError("Probe.decode() runs once")
         try:
             with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "Corrupt EXIF data" etc.: EXIF is dropped
                 warnings.simplefilter("error", Image.DecompressionBombWarning)
                 image.load()
                 factor = _reduction(*image.size)
                 if factor > 1:  # a box average first: 0.05 s where bicubic takes 0.25-0.7 s
                     image = image.reduce(factor)
                 image.thumbnail((MAX_SIDE, MAX_SIDE))
+                icc = image.info.get("icc_profile")
+                ImageOps.exif_transpose(image, in_place=True)
+                image = _to_srgb(_plain_mode(image), icc)
+                image.info = {}  # the JPEG writer would copy a comment (COM) from here
+                out = io.BytesIO()
+                image.save(out, format="JPEG", quality=85, optimize=True)
+                image.close()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise PhotoRejected("too-many-pixels", pixels=self.width * self.height) from exc
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        except MemoryError:
+            raise
+        except Exception as exc:  # a decoder's complaint about a broken file, of any type
             raise PhotoRejected("heif-unreadable" if self.format == "HEIF" else "corrupt") from exc
-        icc = image.info.get("icc_profile")
-        ImageOps.exif_transpose(image, in_place=True)
-        image = _to_srgb(_plain_mode(image), icc)
-        image.info = {}  # the JPEG writer would copy a comment (COM) from here
-        out = io.BytesIO()
-        image.save(out, format="JPEG", quality=85, optimize=True)
-        image.close()
         data = out.getvalue()
         return ProcessedPhoto(
             data=data,
@@ -172,25 +175,31 @@ def probe_photo(raw: bytes, *, max_bytes: int, max_pixels: int) -> Probe:
     if kind is None:
         raise PhotoRejected("not-image")
     if kind in REFUSED_FORMATS:
-        try:
-            _open(raw, REFUSED_FORMATS[kind]).close()
-        except Exception as exc:
-            raise PhotoRejected("not-image") from exc
+        Image.init()
+        if REFUSED_FORMATS[kind] in Image.OPEN:  # an older Pillow may not know AVIF
+            try:
+                _open(raw, REFUSED_FORMATS[kind]).close()
+            except Exception as exc:  # whatever the plugin raises: it is no such image
+                raise PhotoRejected("not-image") from exc
         raise PhotoRejected("unsupported-format", format=kind)
     if kind == "JPEG" and raw.count(b"\xff\xda") > MAX_JPEG_SCANS:
         raise PhotoRejected("corrupt")
     try:
         image = _open(raw, ACCEPTED_FORMATS[kind])
+        # Header dimensions first: a 1 KB PNG can claim 100,000 x 100,000 pixels.
+        pixels = image.width * image.height
+        if pixels > max_pixels:
+            raise PhotoRejected("too-many-pixels", pixels=pixels, limit=max_pixels)
+        return Probe(image, len(raw))
+    except PhotoRejected:
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PhotoRejected("too-many-pixels", limit=max_pixels) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+    except MemoryError:
+        raise
+    except Exception as exc:  # UnidentifiedImageError, OSError, SyntaxError, struct.error ...
         # The first bytes said it was one of ours, so it is a broken one.
         raise PhotoRejected("heif-unreadable" if kind == "HEIF" else "corrupt") from exc
-    # Header dimensions first: a 1 KB PNG can claim 100,000 x 100,000 pixels.
-    pixels = image.width * image.height
-    if pixels > max_pixels:
-        raise PhotoRejected("too-many-pixels", pixels=pixels, limit=max_pixels)
-    return Probe(image, len(raw))
 
 
 def check_request(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from portal.complaints.photos import (
@@ -274,3 +276,39 @@ def test_a_probe_decodes_once():
     probe.decode()
     with pytest.raises(RuntimeError):
         probe.decode()
+
+
+SEEDS = {
+    "jpeg": samples.jpeg_with_every_metadata(size=(40, 30), orientation=6),
+    "mpo": samples.mpo(size=(40, 30)),
+    "png": samples.encode(Image.new("RGBA", (40, 30), (1, 2, 3, 4)), "PNG"),
+    "webp": samples.encode(Image.new("RGB", (40, 30), samples.RED), "WEBP"),
+    "heic": samples.heic(size=(64, 64)),
+}
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.sampled_from(sorted(SEEDS)),
+    edits=st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 255)), max_size=8),
+    cut=st.one_of(st.none(), st.integers(1, 10**6)),
+)
+def test_damaged_photos_are_refused_or_stored_clean(seed, edits, cut):
+    """Flipped bytes and cut files anywhere: a clean JPEG or a PhotoRejected, nothing else."""
+    data = bytearray(SEEDS[seed])
+    for position, value in edits:
+        data[position % len(data)] = value
+    if cut is not None:
+        data = data[: cut % len(data)]
+    try:
+        photo = process_photo(bytes(data), **LIMITS)
+    except PhotoRejected as exc:
+        assert exc.reason in {
+            "not-image",
+            "corrupt",
+            "heif-unreadable",
+            "unsupported-format",
+            "too-many-pixels",
+        }, exc.reason
+    else:
+        samples.assert_clean_jpeg(photo.data)
