@@ -7,7 +7,7 @@ MO     := translations/en/LC_MESSAGES/messages.mo
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood translations extract-messages clean
+.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads translations extract-messages clean
 
 install: $(STAMP) $(MO)
 
@@ -57,7 +57,7 @@ db-check: install
 
 # Each benchmark prints a table next to the bare stack measured in the same run;
 # add --record (BENCH_ARGS=--record) to append it to bench/RESULTS.md.
-bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood
+bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads
 
 bench-submit: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
@@ -73,6 +73,9 @@ bench-routing: install
 
 bench-outbox: install
 	$(BIN)/python bench/outbox.py $(BENCH_ARGS)
+
+bench-uploads: install  # one report's photos: CPU and peak memory per case, next to bare Pillow
+	$(BIN)/python bench/uploads.py $(BENCH_ARGS)
 
 bench-dashboard: install  # PostgreSQL: aduan_bench_dash_<cases>, every case in one region (BENCH_DASH_DATABASE_URL)
 	$(BIN)/python bench/dashboard.py --cases 1000000 $(BENCH_ARGS)

@@ -152,6 +152,13 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # error is shown on the form (text kept) before the whole-request limit answers 413.
         "PHOTO_MAX_BYTES": _whole(env, "PHOTO_MAX_BYTES", 8 * 1024 * 1024, minimum=1),
         "PHOTO_MAX_PIXELS": _whole(env, "PHOTO_MAX_PIXELS", 40_000_000, minimum=1),
+        # Pixels decoded for one report, all its photos together (JPEGs count at the size
+        # they are decoded to, already scaled down): bounds a request's CPU and memory.
+        "PHOTO_REQUEST_PIXELS": _whole(env, "PHOTO_REQUEST_PIXELS", 40_000_000, minimum=1),
+        # HEIC/HEIF bytes of one report together: HEVC decoding costs by the byte.
+        "PHOTO_REQUEST_HEIF_BYTES": _whole(
+            env, "PHOTO_REQUEST_HEIF_BYTES", 8 * 1024 * 1024, minimum=1
+        ),
         "MAX_CONTENT_LENGTH": _whole(env, "MAX_CONTENT_LENGTH", 26 * 1024 * 1024, minimum=1),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -114,7 +114,9 @@ def test_unsupported_image_format(client, h, ulin_payload):
         client, f"/q/{ulin_payload}", files=[(io.BytesIO(gif), "a.gif", "image/gif")]
     )
     assert response.status_code == 400
-    assert "bukan foto JPEG, PNG atau WebP" in response.get_data(as_text=True)
+    text = response.get_data(as_text=True)
+    assert "a.gif berformat GIF" in text and "simpan sebagai JPEG" in text
+    assert stored() == 0
 
 
 def test_more_than_three_photos(client, h, ulin_payload):
