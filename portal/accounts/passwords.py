@@ -4,10 +4,10 @@ A staff account opens every report of its reach, names of reporters included, so
 password must survive the first guesses of anyone who tries: at least MIN_LENGTH
 characters, not one of the most common passwords (the list Django ships, 19,640 entries
 from Royce Williams' compilation of breached passwords, plus Indonesian words staff are
-likely to pick), not the account's own e-mail, and not one character or a short block
-repeated, nor a run along the digits, the alphabet or a keyboard row ("123456789012",
-"qwertyuiopas"). Comparisons ignore case, spaces, dashes and dots, so "Password-1234" is
-refused like "password1234".
+likely to pick) nor such a word with a few digits around it ("Password2024!"), not the
+account's own e-mail, not one character or one block repeated, and not a run along the
+digits, the alphabet or a keyboard row ("123456789012", "qwertyuiopas"). Comparisons ignore
+case, spaces, dashes and dots, so "Password-1234" is refused like "password1234".
 
 Messages are Indonesian message ids with placeholders, translated where they are shown
 (`Refusal.render(gettext)`).
@@ -72,7 +72,7 @@ INDONESIAN_COMMON = frozenset(
 
 # Rows people slide a finger along; a run along one of these, either way, is no secret.
 _RUNS = (
-    "01234567890",
+    "0123456789",
     "abcdefghijklmnopqrstuvwxyz",
     "qwertyuiop",
     "asdfghjkl",
@@ -105,7 +105,7 @@ COMMON = N_(
     "Kata sandi ini termasuk yang paling sering dipakai dan mudah ditebak. Pilih yang lain, "
     "misalnya beberapa kata acak yang hanya Anda ketahui."
 )
-REPEATED = N_("Kata sandi tidak boleh berupa satu karakter atau pola pendek yang diulang.")
+REPEATED = N_("Kata sandi tidak boleh berupa satu karakter atau satu pola yang diulang-ulang.")
 SEQUENCE = N_(
     "Kata sandi tidak boleh berupa deretan angka, huruf atau tombol papan ketik (mis. 1234…)."
 )
@@ -128,7 +128,7 @@ def refusal(password: str, *, email: str | None = None) -> Refusal | None:
         return Refusal(TOO_LONG, {"max": MAX_LENGTH})
     folded = password.casefold()
     squeezed = _SEPARATORS.sub("", folded)
-    if folded in common_passwords() or squeezed in common_passwords():
+    if folded in common_passwords() or squeezed in common_passwords() or _common_core(squeezed):
         return Refusal(COMMON)
     if email and squeezed in {
         _SEPARATORS.sub("", email.casefold()),
@@ -142,12 +142,24 @@ def refusal(password: str, *, email: str | None = None) -> Refusal | None:
     return None
 
 
+_AFFIX = re.compile(r"^([^a-z]*)(.*?)([^a-z]*)$")
+
+
+def _common_core(text: str) -> bool:
+    """A common word dressed up with a few digits or signs ("Password2024!", "iloveyou1234"):
+    the letters in the middle are listed and what surrounds them is short or itself a run."""
+    prefix, core, suffix = _AFFIX.match(text).groups()
+    if len(core) < 4 or core == text or core not in common_passwords():
+        return False
+    return all(len(a) <= 6 or _is_run(a) or _is_repetition(a) for a in (prefix, suffix) if a)
+
+
 def _is_repetition(text: str) -> bool:
-    """One character, or a block of up to four, repeated to the end ("abcabcabcabc")."""
+    """One character or one block repeated to the end ("aaaa…", "abcabcabcabc",
+    "passwordpassword")."""
     return any(
         len(text) % size == 0 and text == text[:size] * (len(text) // size)
-        for size in range(1, 5)
-        if size < len(text)
+        for size in range(1, len(text) // 2 + 1)
     )
 
 
