@@ -104,8 +104,16 @@ def test_every_staff_page_links_to_the_account_page(signed_in):
 def test_cli_create_and_set_password_refuse_weak_passwords(app, signed_in, password):
     runner = app.test_cli_runner()
     created = runner.invoke(
-        args=["users", "create", "--email", "x@example.org", "--password", password,
-              "--role", "super-admin"]
+        args=[
+            "users",
+            "create",
+            "--email",
+            "x@example.org",
+            "--password",
+            password,
+            "--role",
+            "super-admin",
+        ]
     )
     assert created.exit_code == 1 and created.output.startswith("error: Kata sandi")
     assert " / The password " in created.output or " / This password " in created.output
