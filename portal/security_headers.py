@@ -59,7 +59,6 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def init_security_headers(app: Flask) -> None:
-    production = app.config.get("APP_ENV") == "production"
     # Replaced by the Sec-Fetch-Site check below (see the module docstring).
     app.config["WTF_CSRF_SSL_STRICT"] = False
     static_folder = Path(app.static_folder or "")
@@ -85,7 +84,7 @@ def init_security_headers(app: Flask) -> None:
     def add_security_headers(response: Response) -> Response:
         for name, value in FIXED_HEADERS.items():
             response.headers.setdefault(name, value)
-        if production:
+        if app.config.get("APP_ENV") == "production":
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         if request.endpoint == "static":
             current = static_version(static_folder, (request.view_args or {}).get("filename", ""))
