@@ -62,6 +62,19 @@ def init_security_headers(app: Flask) -> None:
     # Replaced by the Sec-Fetch-Site check below (see the module docstring).
     app.config["WTF_CSRF_SSL_STRICT"] = False
     static_folder = Path(app.static_folder or "")
+    # Deploys restart the workers, so outside debug mode a file's version is looked up once
+    # per process; with FLASK_DEBUG an edited stylesheet gets its new URL on the next page.
+    known: dict[str, str] = {}
+
+    def version_of(filename: str) -> str | None:
+        if app.debug:
+            return static_version(static_folder, filename)
+        if filename not in known:
+            version = static_version(static_folder, filename)
+            if version is None:
+                return None  # not remembered: any name can be asked for, few files exist
+            known[filename] = version
+        return known[filename]
 
     @app.before_request
     def refuse_cross_site_posts() -> None:
@@ -76,7 +89,7 @@ def init_security_headers(app: Flask) -> None:
     @app.url_defaults
     def version_static_urls(endpoint: str, values: dict) -> None:
         if endpoint == "static" and "filename" in values and "v" not in values:
-            version = static_version(static_folder, values["filename"])
+            version = version_of(values["filename"])
             if version:
                 values["v"] = version
 
@@ -87,7 +100,7 @@ def init_security_headers(app: Flask) -> None:
         if app.config.get("APP_ENV") == "production":
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         if request.endpoint == "static":
-            current = static_version(static_folder, (request.view_args or {}).get("filename", ""))
+            current = version_of((request.view_args or {}).get("filename", ""))
             if current and request.args.get("v") == current and response.status_code == 200:
                 response.headers["Cache-Control"] = STATIC_FOREVER
                 response.expires = None
