@@ -41,6 +41,16 @@ def load_user(user_id: str) -> User | None:
     return user_for_session(user_id)
 
 
+def _locked_message(locked: SignInLocked) -> str:
+    return ngettext(
+        "Terlalu banyak percobaan masuk yang gagal. Demi keamanan, masuk ditutup "
+        "sementara, juga dengan kata sandi yang benar. Coba lagi dalam %(num)d menit.",
+        "Terlalu banyak percobaan masuk yang gagal. Demi keamanan, masuk ditutup "
+        "sementara, juga dengan kata sandi yang benar. Coba lagi dalam %(num)d menit.",
+        locked.minutes_left,
+    )
+
+
 def _safe_next(target: str | None) -> str:
     if (
         not target
@@ -61,13 +71,7 @@ def login():
             # Behind a proxy this is the real client only with configure_proxy_fix.
             user = sign_in(form.email.data, form.password.data, request.remote_addr)
         except SignInLocked as locked:
-            error = ngettext(
-                "Terlalu banyak percobaan masuk yang gagal. Demi keamanan, masuk ditutup "
-                "sementara, juga dengan kata sandi yang benar. Coba lagi dalam %(num)d menit.",
-                "Terlalu banyak percobaan masuk yang gagal. Demi keamanan, masuk ditutup "
-                "sementara, juga dengan kata sandi yang benar. Coba lagi dalam %(num)d menit.",
-                locked.minutes_left,
-            )
+            error = _locked_message(locked)
             status, headers = 429, {"Retry-After": str(locked.seconds_left)}
         except WrongCredentials:
             error, status = _("E-mail atau kata sandi salah, atau akun dinonaktifkan."), 401
@@ -100,13 +104,19 @@ def logout():
 @login_required
 def account():
     form = ChangePasswordForm()
-    status = 200
+    status, headers = 200, {}
     if request.method == "POST":
         status = 400
         if form.validate_on_submit():
             user = current_user._get_current_object()
             try:
-                change_own_password(user, form.current_password.data, form.new_password.data)
+                change_own_password(
+                    user, form.current_password.data, form.new_password.data, request.remote_addr
+                )
+            except SignInLocked as locked:
+                form.current_password.errors.append(_locked_message(locked))
+                status = 429
+                headers = {"Retry-After": str(locked.seconds_left)}
             except PasswordRefused as refused:
                 form.new_password.errors.append(refused.refusal.render(_))
             except AccountError:
@@ -115,9 +125,8 @@ def account():
                 _start_session(user)  # this browser stays signed in, no other
                 flash(_("Kata sandi diganti. Semua sesi lain di perangkat mana pun berakhir."))
                 return redirect(url_for("accounts.account"))
-    return render_template(
-        "staff/account.html", form=form, min_password=passwords.MIN_LENGTH
-    ), status
+    page = render_template("staff/account.html", form=form, min_password=passwords.MIN_LENGTH)
+    return page, status, headers
 
 
 @bp.post("/akun/keluar-semua")

@@ -187,13 +187,25 @@ def set_password(email: str, password: str) -> User:
     return user
 
 
-def change_own_password(user: User, current: str, new: str) -> User:
+def change_own_password(
+    user: User, current: str, new: str, client_address: str | None, *, now: datetime | None = None
+) -> User:
     """A signed-in account changing its own password: the current one must be right.
 
-    Every session ends, this one included; the view signs this browser in again under the
-    new generation, so only the person who changed it stays signed in.
+    A wrong current password counts as a failed sign-in (same throttle), so a stolen session
+    cannot guess its way to the password. Every session ends, this one included; the view
+    signs this browser in again under the new generation, so only the person who changed it
+    stays signed in.
     """
-    if not check_password_hash(user.password_hash, current):
+    now = now if now is not None else utcnow()
+    lock = throttle.locked_until(user.email, client_address, now)
+    right = check_password_hash(user.password_hash, current)
+    if lock is not None:
+        raise SignInLocked(lock, now)
+    if not right:
+        lock = throttle.record_failure(user.email, client_address, now)
+        if lock is not None:
+            raise SignInLocked(lock, now)
         raise AccountError("current_password", "wrong current password")
     check_password(new, email=user.email)
     user.password_hash = generate_password_hash(new)

@@ -122,3 +122,17 @@ def test_cli_create_and_set_password_refuse_weak_passwords(app, signed_in, passw
     )
     assert changed.exit_code == 1 and changed.output.startswith("error: Kata sandi")
     assert authenticate(EMAIL, PASSWORD) is not None
+
+
+def test_guessing_the_current_password_is_throttled_like_sign_in(signed_in, h):
+    """A stolen session cannot guess the password through this form: wrong current
+    passwords count as failed sign-ins, and the lock holds even for the right one."""
+    statuses = [
+        change(signed_in, h, f"tebakan-salah-{n}", "sungai-martapura-pagi-hari").status_code
+        for n in range(5)
+    ]
+    assert statuses[:4] == [400] * 4 and statuses[4] == 429
+    locked = change(signed_in, h, PASSWORD, "sungai-martapura-pagi-hari")
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    assert "Terlalu banyak percobaan masuk yang gagal" in locked.get_data(as_text=True)
+    assert authenticate(EMAIL, PASSWORD) is not None  # unchanged
