@@ -42,6 +42,7 @@ def create_app(
 
     configure_logging(app)
     configure_extensions(app)
+    configure_security_headers(app)
     if load_routing:
         configure_routing_step(app)
     configure_i18n(app)
@@ -86,6 +87,12 @@ def _import_models() -> None:
     import portal.notifications.models
     import portal.posters.models
     import portal.routing.models  # noqa: F401
+
+
+def configure_security_headers(app: Flask) -> None:
+    from portal.security_headers import init_security_headers
+
+    init_security_headers(app)
 
 
 def configure_routing_step(app: Flask) -> None:

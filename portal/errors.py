@@ -21,6 +21,30 @@ def register_error_pages(app: Flask) -> None:
             ),
         ), 400
 
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return render_template(
+            "errors/error.html",
+            title=_("Akses ditolak"),
+            message=_(
+                "Akun Anda tidak berwenang melakukan ini. Tidak ada yang diubah. Jika menurut "
+                "Anda ini keliru, hubungi admin wilayah Anda."
+            ),
+        ), 403
+
+    @app.errorhandler(405)
+    def method_not_allowed(exc):
+        response = exc.get_response()  # keeps the Allow header Werkzeug computed
+        page = render_template(
+            "errors/error.html",
+            title=_("Cara membuka halaman ini tidak didukung"),
+            message=_(
+                "Alamat ini tidak dapat dibuka dengan cara tersebut. Tidak ada yang tersimpan. "
+                "Kembali ke halaman sebelumnya dan gunakan tombol atau tautan di sana."
+            ),
+        )
+        return page, 405, {"Allow": response.headers.get("Allow", "")}
+
     @app.errorhandler(404)
     def not_found(exc):
         return render_template(

@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 
 import click
+from flask import g
 from flask.cli import AppGroup
+from flask_babel import force_locale, gettext
 
 from portal.accounts import roles
 from portal.accounts.services import (
     AccountError,
+    PasswordRefused,
     create_user,
     list_users,
     scope_label,
     set_active,
     set_password,
+    sign_out_everywhere,
 )
 from portal.routing.active import get_router
 
@@ -22,8 +26,18 @@ users_cli = AppGroup("users", help="Create and manage staff accounts.")
 
 
 def _fail(exc: AccountError) -> None:
-    click.echo(f"error: {exc}", err=True)
+    if isinstance(exc, PasswordRefused):  # the reason in Indonesian, then in English
+        click.echo(f"error: {_in('id', exc)} / {_in('en', exc)}", err=True)
+    else:
+        click.echo(f"error: {exc}", err=True)
     raise SystemExit(1)
+
+
+def _in(locale: str, exc: PasswordRefused) -> str:
+    # Flask-Babel keeps a forced locale on `g` and ignores an empty one (no request here).
+    g.users_cli = True
+    with force_locale(locale):
+        return exc.refusal.render(gettext)
 
 
 @users_cli.command("create")
@@ -54,7 +68,7 @@ def create(email, password, role, region, agency, unit):
 @click.option("--email", required=True)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def set_password_cmd(email, password):
-    """Replace an account's password (at least 10 characters)."""
+    """Replace an account's password (12+ characters, not a common one); ends its sessions."""
     try:
         set_password(email, password)
     except AccountError as exc:
@@ -65,7 +79,7 @@ def set_password_cmd(email, password):
 @users_cli.command("disable")
 @click.option("--email", required=True)
 def disable(email):
-    """Refuse sign-in; a session already open ends on its next request."""
+    """Refuse sign-in; every session already open ends on its next request."""
     try:
         set_active(email, False)
     except AccountError as exc:
@@ -76,12 +90,23 @@ def disable(email):
 @users_cli.command("enable")
 @click.option("--email", required=True)
 def enable(email: str) -> None:
-    """Allow a disabled account to sign in again."""
+    """Allow a disabled account to sign in again (sessions from before stay ended)."""
     try:
         set_active(email, True)
     except AccountError as exc:
         _fail(exc)
     click.echo(f"enabled {email}")
+
+
+@users_cli.command("sign-out-everywhere")
+@click.argument("email")
+def sign_out_everywhere_cmd(email: str) -> None:
+    """End every session of the account (a lost phone, a shared computer)."""
+    try:
+        sign_out_everywhere(email)
+    except AccountError as exc:
+        _fail(exc)
+    click.echo(f"signed out everywhere: {email}")
 
 
 @users_cli.command("list")

@@ -24,10 +24,18 @@ class User(UserMixin, db.Model):
     unit_id: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Every session remembers the generation it signed in under; adding one ends them all
+    # (sign-out, password change, disable/enable, "sign out everywhere").
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts through this
         return bool(self.active)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: "id:generation", so a session (or a copy
+        of its cookie) from before the last generation bump no longer finds its account."""
+        return f"{self.id}:{self.session_generation or 0}"
 
 
 class LoginThrottle(db.Model):

@@ -1,18 +1,29 @@
-"""Staff sign-in and sign-out."""
+"""Staff sign-in and sign-out, and the account page (own password, sign out everywhere)."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
+from forms.account import ChangePasswordForm
 from forms.signin import LoginForm
+from portal.accounts import passwords
 from portal.accounts.models import User
-from portal.accounts.services import SignInLocked, WrongCredentials, sign_in
+from portal.accounts.services import (
+    AccountError,
+    PasswordRefused,
+    SignInLocked,
+    WrongCredentials,
+    change_own_password,
+    end_sessions,
+    sign_in,
+    user_for_session,
+)
 from portal.extensions import db, login_manager
 
 bp = Blueprint("accounts", __name__, url_prefix="/staf")
@@ -24,8 +35,20 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    """Flask-Login keeps User.get_id(), "id:generation", in the session: a session from
+    before the account's last sign-out, password change, disable/enable or "sign out
+    everywhere" finds no account and is sent to sign in."""
+    return user_for_session(user_id)
+
+
+def _locked_message(locked: SignInLocked) -> str:
+    return ngettext(
+        "Terlalu banyak percobaan masuk yang gagal. Demi keamanan, masuk ditutup "
+        "sementara, juga dengan kata sandi yang benar. Coba lagi dalam %(num)d menit.",
+        "Terlalu banyak percobaan masuk yang gagal. Demi keamanan, masuk ditutup "
+        "sementara, juga dengan kata sandi yang benar. Coba lagi dalam %(num)d menit.",
+        locked.minutes_left,
+    )
 
 
 def _safe_next(target: str | None) -> str:
@@ -48,27 +71,71 @@ def login():
             # Behind a proxy this is the real client only with configure_proxy_fix.
             user = sign_in(form.email.data, form.password.data, request.remote_addr)
         except SignInLocked as locked:
-            error = ngettext(
-                "Terlalu banyak percobaan masuk yang gagal. Demi keamanan, masuk ditutup "
-                "sementara, juga dengan kata sandi yang benar. Coba lagi dalam %(num)d menit.",
-                "Terlalu banyak percobaan masuk yang gagal. Demi keamanan, masuk ditutup "
-                "sementara, juga dengan kata sandi yang benar. Coba lagi dalam %(num)d menit.",
-                locked.minutes_left,
-            )
+            error = _locked_message(locked)
             status, headers = 429, {"Retry-After": str(locked.seconds_left)}
         except WrongCredentials:
             error, status = _("E-mail atau kata sandi salah, atau akun dinonaktifkan."), 401
         else:
-            session.clear()
-            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
-            login_user(user)
+            _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("staff/login.html", form=form, error=error), status, headers
+
+
+def _start_session(user: User) -> None:
+    session.clear()
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+    login_user(user)
 
 
 @bp.post("/keluar")
 @login_required
 def logout():
+    """Sign out, and end every other session of the account with it: a session cookie is
+    signed, not stored, so a copy taken before signing out can only be stopped by moving
+    the account's generation on."""
+    end_sessions(current_user)
+    db.session.commit()
     logout_user()
     session.clear()
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/akun", methods=["GET", "POST"])
+@login_required
+def account():
+    form = ChangePasswordForm()
+    status, headers = 200, {}
+    if request.method == "POST":
+        status = 400
+        if form.validate_on_submit():
+            user = current_user._get_current_object()
+            try:
+                change_own_password(
+                    user, form.current_password.data, form.new_password.data, request.remote_addr
+                )
+            except SignInLocked as locked:
+                form.current_password.errors.append(_locked_message(locked))
+                status = 429
+                headers = {"Retry-After": str(locked.seconds_left)}
+            except PasswordRefused as refused:
+                form.new_password.errors.append(refused.refusal.render(_))
+            except AccountError:
+                form.current_password.errors.append(_("Kata sandi sekarang salah."))
+            else:
+                _start_session(user)  # this browser stays signed in, no other
+                flash(_("Kata sandi diganti. Semua sesi lain di perangkat mana pun berakhir."))
+                return redirect(url_for("accounts.account"))
+    page = render_template("staff/account.html", form=form, min_password=passwords.MIN_LENGTH)
+    return page, status, headers
+
+
+@bp.post("/akun/keluar-semua")
+@login_required
+def sign_out_everywhere():
+    """End every session of this account, this one included (a phone left signed in)."""
+    end_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()  # before the message: clearing would drop it
+    flash(_("Anda telah keluar dari semua perangkat. Silakan masuk lagi."))
     return redirect(url_for("accounts.login"))

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.accounts import roles, throttle
+from portal.accounts import passwords, roles, throttle
 from portal.accounts.models import User
 from portal.extensions import db
 from portal.routing.loader import Router
@@ -17,7 +17,7 @@ from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-MIN_PASSWORD = 10
+MIN_PASSWORD = passwords.MIN_LENGTH
 # Checked when the e-mail is unknown, so a wrong address costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -28,6 +28,26 @@ class AccountError(ValueError):
     def __init__(self, field: str, message: str):
         self.field = field
         super().__init__(message)
+
+
+class PasswordRefused(AccountError):
+    """A password the policy refuses; `refusal` renders it in the reader's language."""
+
+    def __init__(self, refusal: passwords.Refusal):
+        self.refusal = refusal
+        super().__init__("password", refusal.render(_filled))
+
+
+def _filled(message: str, **params) -> str:
+    """The Indonesian message with its placeholders filled: what str(exc) says."""
+    return message % params if params else message
+
+
+def check_password(password: str, *, email: str | None = None) -> None:
+    """Raise PasswordRefused unless the policy (portal/accounts/passwords.py) allows it."""
+    refused = passwords.refusal(password, email=email)
+    if refused is not None:
+        raise PasswordRefused(refused)
 
 
 class SignInError(Exception):
@@ -63,8 +83,7 @@ def create_user(
         raise AccountError("email", f"not an e-mail address: {email!r}")
     if role not in roles.ROLES:
         raise AccountError("role", f"unknown role {role!r}; one of: {', '.join(roles.ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError("password", f"password must be at least {MIN_PASSWORD} characters")
+    check_password(password, email=email)
     region, agency, unit = _check_scope(router, role, region, agency, unit)
     if find_by_email(email) is not None:
         raise AccountError("email", f"an account for {email} already exists")
@@ -157,22 +176,84 @@ def sign_in(
 
 
 def set_password(email: str, password: str) -> User:
+    """Replace the password and end every session of the account (a stolen cookie too)."""
     user = find_by_email(email)
     if user is None:
         raise AccountError("email", f"no account for {email}")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError("password", f"password must be at least {MIN_PASSWORD} characters")
+    check_password(password, email=user.email)
     user.password_hash = generate_password_hash(password)
+    end_sessions(user)
+    db.session.commit()
+    return user
+
+
+def change_own_password(
+    user: User, current: str, new: str, client_address: str | None, *, now: datetime | None = None
+) -> User:
+    """A signed-in account changing its own password: the current one must be right.
+
+    A wrong current password counts as a failed sign-in (same throttle), so a stolen session
+    cannot guess its way to the password. Every session ends, this one included; the view
+    signs this browser in again under the new generation, so only the person who changed it
+    stays signed in.
+    """
+    now = now if now is not None else utcnow()
+    lock = throttle.locked_until(user.email, client_address, now)
+    right = check_password_hash(user.password_hash, current)
+    if lock is not None:
+        raise SignInLocked(lock, now)
+    if not right:
+        lock = throttle.record_failure(user.email, client_address, now)
+        if lock is not None:
+            raise SignInLocked(lock, now)
+        raise AccountError("current_password", "wrong current password")
+    check_password(new, email=user.email)
+    user.password_hash = generate_password_hash(new)
+    end_sessions(user)
     db.session.commit()
     return user
 
 
 def set_active(email: str, active: bool) -> User:
+    """Disable or enable; either way every earlier session stays ended, so enabling an
+    account again never revives a cookie from before it was disabled."""
     user = find_by_email(email)
     if user is None:
         raise AccountError("email", f"no account for {email}")
     user.active = active
+    end_sessions(user)
     db.session.commit()
+    return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session signed in before this moment ends on its next request (the caller
+    commits). A counter, not a list of sessions: the cookie carries the generation it was
+    issued under, and the account's loader refuses any other."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def sign_out_everywhere(email: str) -> User:
+    """`users sign-out-everywhere`: end every session of the account, wherever it is."""
+    user = find_by_email(email)
+    if user is None:
+        raise AccountError("email", f"no account for {email}")
+    end_sessions(user)
+    db.session.commit()
+    return user
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The account a session's "id:generation" names, if that session is still valid: the
+    account exists, is active and has not ended its sessions since this one signed in."""
+    user_id, sep, generation = session_id.partition(":")
+    if not sep or not user_id.isdigit() or not generation.isdigit():
+        return None  # a bare id is a session from before generations: sign in again
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active:
+        return None
+    if int(generation) != (user.session_generation or 0):
+        return None
     return user
 
 

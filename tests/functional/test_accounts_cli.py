@@ -78,7 +78,10 @@ def test_create_refuses_a_short_password_and_a_bad_email(run):
         "create", "--email", "x@example.org", "--password", "pendek", "--role", "super-admin"
     )
     assert short.exit_code == 1
-    assert "error: password must be at least 10 characters" in short.output
+    assert short.output.strip() == (
+        "error: Kata sandi terlalu pendek: paling sedikit 12 karakter. / "
+        "The password is too short: at least 12 characters."
+    )
     bad = run("create", "--email", "bukan-email", "--password", PASSWORD, "--role", "super-admin")
     assert bad.exit_code == 1 and "error: not an e-mail address: 'bukan-email'" in bad.output
 
@@ -108,7 +111,7 @@ def test_set_password_prompts_twice_without_echo(run, staff):
 def test_set_password_errors(run, staff):
     short = run("set-password", "--email", "super@example.org", "--password", "pendek")
     assert short.exit_code == 1
-    assert "error: password must be at least 10 characters" in short.output
+    assert "error: Kata sandi terlalu pendek: paling sedikit 12 karakter." in short.output
     assert authenticate("super@example.org", PASSWORD) is not None  # unchanged
     unknown = run("set-password", "--email", "siapa@example.org", "--password", PASSWORD)
     assert unknown.exit_code == 1 and "error: no account for siapa@example.org" in unknown.output

@@ -180,5 +180,5 @@ def test_users_create_cli_validates_scope(app):
 
 
 def test_short_password_refused(app, router):
-    with pytest.raises(AccountError, match="at least"):
+    with pytest.raises(AccountError, match="paling sedikit 12 karakter"):
         create_user(router, email="x@example.org", password="short", role="super-admin")

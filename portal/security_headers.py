@@ -1,0 +1,129 @@
+"""Security headers on every response, one small after-request hook instead of Flask-Talisman.
+
+Why not Talisman: the portal needs five fixed headers, a cache rule and a versioned static
+URL. Talisman would add a dependency whose defaults we would override one by one (its
+HTTPS redirect belongs to the proxy, its nonce machinery is unused because no page has an
+inline script or style, its session-cookie settings live in portal/config.py already), and
+the policy would end up spread over its keyword arguments. Here it is in one place to read.
+
+- Content-Security-Policy: only this origin's stylesheet and images; no script at all, no
+  inline style (every template keeps its CSS in portal/static/app.css), no framing, forms
+  post only here. `img-src data:` is absent: no page uses data: images.
+- Referrer-Policy: no-referrer, since a private link carries its token in the URL
+  (`/lacak/<code>?t=…`): no request leaving such a page (not even for the stylesheet) may
+  repeat it. That also empties `Origin` on form posts, so Flask-WTF's HTTPS Referer check
+  (WTF_CSRF_SSL_STRICT) would refuse every form in production; it is replaced by a check of
+  `Sec-Fetch-Site`, which browsers send whatever the referrer policy, on top of the CSRF
+  token every form carries.
+- HSTS only with APP_ENV=production (a laptop on http must not pin itself to https).
+- Cache-Control: no-store on every staff page, export and download (under /staf/) and on
+  case pages (`/lacak/<code>`, with or without the private link's token), unless the view
+  chose its own (the public statistics say `public, max-age=300`). The citizen form stays
+  cacheable by the browser only as the browser likes, so "back" keeps a half-typed report.
+- Static files: `url_for('static', …)` adds `?v=<content hash>`; a request naming the
+  current hash is cached for a year as immutable, anything else is revalidated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flask import Flask, Response, request
+from flask_wtf.csrf import CSRFError
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'none'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+FIXED_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+HSTS = "max-age=31536000; includeSubDomains"
+NO_STORE = "no-store"
+STATIC_FOREVER = "public, max-age=31536000, immutable"
+# Where a page holds staff data, an export or a private link's content.
+NO_STORE_PREFIXES = ("/staf/", "/lacak/")
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def init_security_headers(app: Flask) -> None:
+    # Replaced by the Sec-Fetch-Site check below (see the module docstring).
+    app.config["WTF_CSRF_SSL_STRICT"] = False
+    static_folder = Path(app.static_folder or "")
+    # Deploys restart the workers, so outside debug mode a file's version is looked up once
+    # per process; with FLASK_DEBUG an edited stylesheet gets its new URL on the next page.
+    known: dict[str, str] = {}
+
+    def version_of(filename: str) -> str | None:
+        if app.debug:
+            return static_version(static_folder, filename)
+        if filename not in known:
+            version = static_version(static_folder, filename)
+            if version is None:
+                return None  # not remembered: any name can be asked for, few files exist
+            known[filename] = version
+        return known[filename]
+
+    @app.before_request
+    def refuse_cross_site_posts() -> None:
+        """A form sent from another site (or a sibling subdomain) is refused before the
+        view runs; a browser too old to send the header still needs the CSRF token."""
+        if request.method in UNSAFE_METHODS and request.headers.get("Sec-Fetch-Site") in (
+            "cross-site",
+            "same-site",
+        ):
+            raise CSRFError("cross-site form post")
+
+    @app.url_defaults
+    def version_static_urls(endpoint: str, values: dict) -> None:
+        if endpoint == "static" and "filename" in values and "v" not in values:
+            version = version_of(values["filename"])
+            if version:
+                values["v"] = version
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        for name, value in FIXED_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if app.config.get("APP_ENV") == "production":
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if request.endpoint == "static":
+            current = version_of((request.view_args or {}).get("filename", ""))
+            if current and request.args.get("v") == current and response.status_code == 200:
+                response.headers["Cache-Control"] = STATIC_FOREVER
+                response.expires = None
+        elif needs_no_store(request.path) and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = NO_STORE
+        return response
+
+
+def needs_no_store(path: str) -> bool:
+    return path == "/staf" or path.startswith(NO_STORE_PREFIXES)
+
+
+_versions: dict[tuple[str, int, int], str] = {}
+
+
+def static_version(folder: Path, filename: str) -> str | None:
+    """The first 12 hex digits of the file's SHA-256, recomputed when the file changes
+    (size or mtime), so an edited stylesheet gets a new URL without a restart."""
+    path = (folder / filename).resolve()
+    if not path.is_relative_to(folder.resolve()) or not path.is_file():
+        return None
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _versions:
+        _versions[key] = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return _versions[key]

@@ -1,0 +1,236 @@
+"""Security headers on every page family, read from the app's url_map.
+
+Every rule of the app is requested (GET rules with a GET, others with a POST that carries no
+CSRF token, so nothing changes), as a signed-in super admin and as a visitor. Every
+response, whatever its status (a page, a redirect, a 404, a refused form), must carry the
+fixed headers; staff pages, exports and case pages must not be stored; the stylesheet is
+cached for a year under its versioned URL. A rule whose arguments this file cannot fill
+fails with a message saying what to add to ARGUMENTS: a new page family cannot slip by.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import url_for
+
+from portal.accounts.services import create_user
+from tests.factories import stored_complaint
+
+PASSWORD = "kata-sandi-uji-123"
+FIXED = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+CSP_DIRECTIVES = {
+    "default-src": "'self'",
+    "script-src": "'none'",
+    "style-src": "'self'",
+    "img-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+
+def arguments(app, case_code: str, token: str, payload: str) -> dict[str, object]:
+    """A value for every URL argument name the app uses (within Kalimantan Selatan)."""
+    return {
+        "code": case_code,
+        "payload": payload,
+        "region_id": "kalsel",
+        "agency_id": "rsud-ulin",
+        "unit_id": "poli-umum",
+        "lang": "en",
+        "filename": "app.css",
+        "verb": "balas",
+        "action": "verify",
+        "version_id": 1,
+        "photo_id": 1,
+        "template_id": 1,
+        "message_id": 1,
+        "mirror_id": 1,
+    }
+
+
+@pytest.fixture
+def setting(app, router, client, h, ulin_payload):
+    code, token = h.receipt(h.post_report(client, f"/q/{ulin_payload}"))
+    stored_complaint(agency="rsud-ulin", unit="poli-umum")
+    create_user(router, email="super@example.org", password=PASSWORD, role="super-admin")
+    staff = app.test_client()
+    assert h.login(staff, "super@example.org", PASSWORD).status_code == 302
+    return {
+        "args": arguments(app, code, token, ulin_payload),
+        "token": token,
+        "staff": staff,
+        "visitor": app.test_client(),
+    }
+
+
+def every_request(app, setting):
+    """(rule, method, url) for every rule of the app; a missing argument fails loudly."""
+    out = []
+    with app.test_request_context():
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+            missing = rule.arguments - setting["args"].keys()
+            assert not missing, f"{rule.rule}: add {sorted(missing)} to ARGUMENTS"
+            values = {name: setting["args"][name] for name in rule.arguments}
+            url = url_for(rule.endpoint, **values)
+            if rule.endpoint == "citizen.track_case":
+                url += f"?t={setting['token']}"  # the private link page
+            method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"OPTIONS"})[0]
+            out.append((rule, method, url))
+    return out
+
+
+def parse_csp(value: str) -> dict[str, str]:
+    return dict(part.strip().split(" ", 1) for part in value.split(";"))
+
+
+def test_every_rule_of_every_blueprint_sends_the_headers(app, setting):
+    seen: set[str] = set()
+    seen_ok: set[str] = set()
+    blueprints = {rule.endpoint.split(".")[0] for rule in app.url_map.iter_rules()}
+    for rule, method, url in every_request(app, setting):
+        for who in ("staff", "visitor"):
+            client = setting[who]
+            response = client.open(url, method=method)
+            where = f"{who} {method} {url} -> {response.status_code}"
+            assert response.status_code < 500, where
+            for name, value in FIXED.items():
+                assert response.headers.get(name) == value, f"{where}: {name}"
+            assert parse_csp(response.headers["Content-Security-Policy"]) == CSP_DIRECTIVES, where
+            assert "Strict-Transport-Security" not in response.headers, where  # not production
+            cache = response.headers.get("Cache-Control", "")
+            if url.startswith(("/staf/", "/lacak/")):
+                assert "no-store" in cache, f"{where}: Cache-Control {cache!r}"
+            seen.add(rule.endpoint.split(".")[0])
+            if response.status_code == 200:
+                seen_ok.add(rule.endpoint.split(".")[0])
+    assert seen == blueprints
+    # Every family with a page showed one; the citizen's conversation only takes posts and
+    # the language switch only redirects.
+    assert blueprints - seen_ok == {"conversation", "i18n"}
+
+
+def test_staff_pages_exports_and_the_private_link_are_not_stored(app, setting):
+    staff, token = setting["staff"], setting["token"]
+    code = setting["args"]["code"]
+    for url in (
+        "/staf/antrian",
+        f"/staf/kasus/{code}",
+        "/staf/dasbor",
+        "/staf/dasbor/unduh.csv?daerah=kalsel",
+        "/staf/aturan-rute/semua",
+        "/staf/poster/",
+        "/staf/akun",
+    ):
+        response = staff.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        assert response.headers["Cache-Control"] == "no-store", url
+    exported = staff.post(
+        "/staf/nasional/ekspor",
+        data={"csrf_token": csrf(staff, "/staf/nasional/"), "format": "jsonl"},
+    )
+    assert exported.status_code == 200 and exported.headers["Cache-Control"] == "no-store"
+    private = setting["visitor"].get(f"/lacak/{code}?t={token}")
+    assert private.status_code == 200 and private.headers["Cache-Control"] == "no-store"
+    assert token in private.get_data(as_text=True)  # it is the private page
+
+
+def csrf(client, url: str) -> str:
+    from tests.helpers import hidden_fields
+
+    return hidden_fields(client.get(url).data)["csrf_token"]
+
+
+def test_public_statistics_keep_their_public_cache(app, setting):
+    for url in ("/statistik", "/statistik/kalsel"):
+        response = setting["visitor"].get(url)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "public, max-age=300"
+        assert "Cookie" in response.headers.get("Vary", "")
+
+
+def test_the_stylesheet_has_a_versioned_url_cached_for_a_year(app, setting):
+    page = setting["visitor"].get("/").get_data(as_text=True)
+    match = re.search(r'href="(/static/app\.css\?v=([0-9a-f]{12}))"', page)
+    assert match, "the stylesheet link carries no content version"
+    versioned = setting["visitor"].get(match.group(1))
+    assert versioned.status_code == 200
+    assert versioned.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert versioned.headers["X-Content-Type-Options"] == "nosniff"
+    # An unversioned or outdated URL is revalidated, never pinned for a year.
+    for url in ("/static/app.css", "/static/app.css?v=000000000000"):
+        response = setting["visitor"].get(url)
+        assert "immutable" not in response.headers.get("Cache-Control", ""), url
+
+
+def test_the_version_follows_the_content(app, tmp_path):
+    from portal.security_headers import static_version
+
+    (tmp_path / "a.css").write_text("a{}")
+    first = static_version(tmp_path, "a.css")
+    (tmp_path / "a.css").write_text("a{color:red}")
+    assert static_version(tmp_path, "a.css") not in (None, first)
+    assert static_version(tmp_path, "../etc/passwd") is None
+    assert static_version(tmp_path, "missing.css") is None
+
+
+def test_hsts_only_in_production(app, client, monkeypatch):
+    assert "Strict-Transport-Security" not in client.get("/").headers
+    monkeypatch.setitem(app.config, "APP_ENV", "production")
+    response = client.get("/")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_no_template_has_inline_script_or_style():
+    """The CSP would block them; emails are not served by the app and keep theirs."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "templates"
+    offenders = []
+    for path in root.rglob("*.html"):
+        if "email" in path.relative_to(root).parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        for pattern in (r"<script", r"<style", r"\sstyle=", r"\son[a-z]+=", r"javascript:"):
+            if re.search(pattern, text, re.IGNORECASE):
+                offenders.append(f"{path.relative_to(root)}: {pattern}")
+    assert offenders == []
+
+
+def test_forms_work_over_https_without_a_referer_and_cross_site_posts_are_refused(app, router, h):
+    """Referrer-Policy: no-referrer means browsers send no Referer; Flask-WTF's strict
+    HTTPS Referer check is replaced by Sec-Fetch-Site, which they always send."""
+    create_user(router, email="super@example.org", password=PASSWORD, role="super-admin")
+    client = app.test_client()
+    page = client.get("/staf/masuk", base_url="https://localhost")
+    token = h.hidden_fields(page.data)["csrf_token"]
+    form = {"csrf_token": token, "email": "super@example.org", "password": PASSWORD}
+    cross = client.post(
+        "/staf/masuk",
+        data=form,
+        base_url="https://localhost",
+        headers={"Sec-Fetch-Site": "cross-site"},
+    )
+    assert cross.status_code == 400
+    assert "Formulir kedaluwarsa" in cross.get_data(as_text=True)
+    sibling = client.post(
+        "/staf/masuk",
+        data=form,
+        base_url="https://localhost",
+        headers={"Sec-Fetch-Site": "same-site"},
+    )
+    assert sibling.status_code == 400
+    ok = client.post(
+        "/staf/masuk",
+        data=form,
+        base_url="https://localhost",
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
+    assert ok.status_code == 302, ok.get_data(as_text=True)[:500]
