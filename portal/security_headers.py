@@ -119,10 +119,13 @@ _versions: dict[tuple[str, int, int], str] = {}
 def static_version(folder: Path, filename: str) -> str | None:
     """The first 12 hex digits of the file's SHA-256, recomputed when the file changes
     (size or mtime), so an edited stylesheet gets a new URL without a restart."""
-    path = (folder / filename).resolve()
-    if not path.is_relative_to(folder.resolve()) or not path.is_file():
+    try:
+        path = (folder / filename).resolve()
+        if not path.is_relative_to(folder.resolve()) or not path.is_file():
+            return None
+        stat = path.stat()
+    except (OSError, ValueError):  # a NUL or an over-long name in the URL: no such file
         return None
-    stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     if key not in _versions:
         _versions[key] = hashlib.sha256(path.read_bytes()).hexdigest()[:12]

@@ -179,6 +179,12 @@ def test_the_version_follows_the_content(app, tmp_path):
     assert static_version(tmp_path, "a.css") not in (None, first)
     assert static_version(tmp_path, "../etc/passwd") is None
     assert static_version(tmp_path, "missing.css") is None
+    assert static_version(tmp_path, "\x00a.css") is None  # found by the fuzz: was a 500
+    assert static_version(tmp_path, "a" * 5000) is None
+
+
+def test_a_static_url_with_a_nul_is_not_found(client):
+    assert client.get("/static/%00app.css").status_code == 404
 
 
 def test_hsts_only_in_production(app, client, monkeypatch):
