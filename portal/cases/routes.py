@@ -33,12 +33,12 @@ from portal.cases.templates import templates_for_agency
 from portal.complaints import status as s
 from portal.complaints.display import place_names
 from portal.complaints.labels import event_label, label
-from portal.complaints.models import Photo, ResponseTemplate
+from portal.complaints.models import Complaint, Photo, ResponseTemplate
 from portal.complaints.storage import blob_path
 from portal.extensions import db
 from portal.routing.active import get_router
 from portal.staff.privacy import may_see_reporter
-from portal.staff.scoping import complaint_or_404
+from portal.staff.scoping import complaint_or_404, visible_complaints
 
 bp = Blueprint("cases", __name__, url_prefix="/staf")
 
@@ -77,6 +77,7 @@ def _render(
         actions=page.offered_actions(complaint, current_user.role),
         dispose_targets=page.dispose_targets(complaint, router),
         duplicates=similar_open_cases(current_user, complaint) if complaint.status == s.NEW else [],
+        duplicate_of=_openable(complaint.duplicate_of_id),
         templates=templates_for_agency(complaint.agency_id),
         regions=[r for r in router.regions if r.id != complaint.region_id],
     ), status
@@ -110,6 +111,7 @@ def act(code: str, action: str):
             data,
             router=get_router(),
             expected_version=form.version.data,
+            scope=visible_complaints(current_user),
         )
     except transitions.ActionNotAllowed:
         abort(403)
@@ -129,6 +131,14 @@ def act(code: str, action: str):
         return _render(complaint, form, error=exc.message, failed_action=action, status=400)
     flash(_("Tersimpan: %(what)s.", what=event_label(action)))
     return redirect(url_for(".case", code=complaint.tracking_code), code=303)
+
+
+def _openable(complaint_id: int | None):
+    """The case with this id if the viewer may open it, else None (not even its code)."""
+    if complaint_id is None:
+        return None
+    stmt = visible_complaints(current_user).where(Complaint.id == complaint_id)
+    return db.session.execute(stmt).scalar_one_or_none()
 
 
 def _why(exc: Exception, complaint) -> str:
