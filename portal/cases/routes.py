@@ -14,11 +14,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from forms.case_actions import CaseActionForm
-from portal.cases import page, transitions
+from forms.case_actions import BulkSpamForm, CaseActionForm
+from portal.cases import bulk, page, transitions
 from portal.cases.duplicates import similar_open_cases
 from portal.cases.services import (
     ActionInput,
@@ -38,6 +39,7 @@ from portal.complaints.storage import blob_path
 from portal.extensions import db
 from portal.routing.active import get_router
 from portal.staff.privacy import may_see_reporter
+from portal.staff.routes import render_queue
 from portal.staff.scoping import complaint_or_404, visible_complaints
 
 bp = Blueprint("cases", __name__, url_prefix="/staf")
@@ -166,3 +168,69 @@ def photo(code: str, photo_id: int):
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.app_context_processor
+def _bulk_helpers():
+    return {"bulk_spam_statuses": _bulk_spam_statuses}
+
+
+def _bulk_spam_statuses(user) -> frozenset[str]:
+    """Statuses whose queue rows get an "archive as spam" checkbox; none for a role that
+    may not archive."""
+    try:
+        transitions.require_actor(bulk.ACTION, getattr(user, "role", ""))
+    except transitions.ActionNotAllowed:
+        return frozenset()
+    return bulk.selectable_statuses()
+
+
+@bp.post("/antrian/arsip-spam")
+@login_required
+def bulk_spam():
+    """Archive the ticked queue rows as spam: all of them, or none (see portal.cases.bulk)."""
+    form = BulkSpamForm()
+    codes = bulk.read_codes(request.form.getlist("kode"))
+    note = form.text.data or ""
+    if not form.validate_on_submit():
+        return render_queue(
+            selected=frozenset(codes),
+            bulk_note=note,
+            bulk_errors=(_("Formulir tidak lengkap; muat ulang halaman."),),
+            status=400,
+        )
+    try:
+        archived = bulk.archive_as_spam(
+            codes,
+            Actor(current_user.role, current_user.id),
+            visible_complaints(current_user),
+            note,
+            router=get_router(),
+        )
+    except transitions.ActionNotAllowed:
+        abort(403)
+    except ActionInputError as exc:
+        return render_queue(
+            selected=frozenset(codes), bulk_note=note, bulk_errors=(exc.message,), status=400
+        )
+    except bulk.BulkRefused as exc:
+        reasons = tuple(f"{r.code}: {r.reason}" for r in exc.refusals)
+        refused = {r.code for r in exc.refusals}
+        return render_queue(
+            selected=frozenset(c for c in codes if c not in refused),
+            bulk_note=note,
+            bulk_errors=(_("Tidak ada laporan yang diarsipkan."), *reasons),
+            status=409,
+        )
+    except CaseConflict as exc:
+        return render_queue(
+            selected=frozenset(codes), bulk_note=note, bulk_errors=(exc.message,), status=409
+        )
+    flash(
+        ngettext(
+            "%(num)d laporan diarsipkan sebagai spam.",
+            "%(num)d laporan diarsipkan sebagai spam.",
+            len(archived),
+        )
+    )
+    return redirect(url_for("staff.queue", **request.args), code=303)
