@@ -259,6 +259,13 @@ def _reject_duplicate(ctx: _Context):
     return (None if original.confidential else original.tracking_code), True
 
 
+def _release(ctx: _Context):
+    """Out of quarantine into the queue, its verification clock running again. Internal:
+    the citizen was never told it was held back."""
+    ctx.complaint.due_key, ctx.complaint.sla_state = ctx.complaint.verify_due, "ok"
+    return _text(ctx, required=False), False
+
+
 def _forward(ctx: _Context):
     c = ctx.complaint
     target = (ctx.data.forward_to or "").strip()
@@ -377,6 +384,7 @@ HANDLERS: dict[str, Callable[[_Context], tuple[str | None, bool]]] = {
     "redispose": _redispose,
     "reject_spam": _reject_spam,
     "reject_duplicate": _reject_duplicate,
+    "release": _release,
     "forward": _forward,
     "start": _start,
     "respond": _respond,

@@ -67,9 +67,7 @@ def reports(client, h, ulin_payload):
 
 def _case(code: str) -> Complaint:
     db.session.expire_all()
-    return db.session.execute(
-        select(Complaint).where(Complaint.tracking_code == code)
-    ).scalar_one()
+    return db.session.execute(select(Complaint).where(Complaint.tracking_code == code)).scalar_one()
 
 
 def test_the_integrity_rule_splits_the_two_reports(reports):
@@ -135,7 +133,9 @@ def test_archiving_as_duplicate_of_a_rahasia_case_keeps_its_code_off_public_page
     people, reports, client
 ):
     bribery, ordinary, token = reports
-    assert act(people["admin"], ordinary, "reject_duplicate", duplicate_of=bribery).status_code == 303
+    assert (
+        act(people["admin"], ordinary, "reject_duplicate", duplicate_of=bribery).status_code == 303
+    )
     assert _case(ordinary).duplicate_of_id == _case(bribery).id
 
     for url in (f"/lacak/{ordinary}?t={token}", f"/lacak/{ordinary}"):
