@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from portal.abuse import hashing
@@ -145,13 +145,12 @@ def screen(
     ]
     if not wanted:
         return None
-    stmt = select(AbuseEntry.kind, AbuseEntry.value_hash, AbuseEntry.action).where(
+    # (region, kind, hash) is the unique index: one index probe per value.
+    stmt = select(AbuseEntry.action).where(
         AbuseEntry.region_id == region_id,
-        AbuseEntry.value_hash.in_([digest for _kind, digest in wanted]),
+        tuple_(AbuseEntry.kind, AbuseEntry.value_hash).in_(wanted),
     )
-    actions = {
-        action for kind, digest, action in db.session.execute(stmt) if (kind, digest) in wanted
-    }
+    actions = set(db.session.execute(stmt).scalars())
     if REFUSE in actions:
         return REFUSE
     if QUARANTINE in actions:
