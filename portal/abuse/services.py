@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.abuse import hashing
@@ -145,12 +145,16 @@ def screen(
     ]
     if not wanted:
         return None
-    # (region, kind, hash) is the unique index: one index probe per value.
-    stmt = select(AbuseEntry.action).where(
+    # Plain IN lists on the unique index (region, kind, hash): a few index probes on every
+    # engine (a row-value IN is not planned as well everywhere); pairs are checked here.
+    stmt = select(AbuseEntry.kind, AbuseEntry.value_hash, AbuseEntry.action).where(
         AbuseEntry.region_id == region_id,
-        tuple_(AbuseEntry.kind, AbuseEntry.value_hash).in_(wanted),
+        AbuseEntry.kind.in_([kind for kind, _digest in wanted]),
+        AbuseEntry.value_hash.in_([digest for _kind, digest in wanted]),
     )
-    actions = set(db.session.execute(stmt).scalars())
+    actions = {
+        action for kind, digest, action in db.session.execute(stmt) if (kind, digest) in wanted
+    }
     if REFUSE in actions:
         return REFUSE
     if QUARANTINE in actions:
