@@ -23,6 +23,12 @@ class CaseActionForm(FlaskForm):
     forward_to = StringField(_l("Teruskan ke"), validators=[Optional()])
 
 
+class BulkSpamForm(FlaskForm):
+    """The queue's "archive as spam" form; the ticked codes are read as a list by the view."""
+
+    text = TextAreaField(_l("Alasan (tampil di riwayat laporan)"), validators=[Optional()])
+
+
 class CitizenActionForm(FlaskForm):
     version = IntegerField(validators=[InputRequired()])
     t = HiddenField()  # the private link's token: without it a citizen cannot act

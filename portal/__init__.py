@@ -80,6 +80,7 @@ def configure_extensions(app: Flask) -> None:
 
 def _import_models() -> None:
     """Register every table with the metadata (Alembic autogenerate reads it)."""
+    import portal.abuse.models
     import portal.accounts.models
     import portal.complaints.models
     import portal.dashboard.models
@@ -112,6 +113,7 @@ def configure_i18n(app: Flask) -> None:
 
 
 def configure_blueprints(app: Flask) -> None:
+    from portal.abuse.routes import bp as abuse_bp
     from portal.accounts.routes import bp as accounts_bp
     from portal.cases.routes import bp as cases_bp
     from portal.cases.template_routes import bp as response_templates_bp
@@ -138,6 +140,7 @@ def configure_blueprints(app: Flask) -> None:
         posters_bp,
         notifications_bp,
         national_bp,
+        abuse_bp,
         routing_admin_bp,
         dashboard_bp,
         public_stats_bp,

@@ -14,11 +14,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from forms.case_actions import CaseActionForm
-from portal.cases import page, transitions
+from forms.case_actions import BulkSpamForm, CaseActionForm
+from portal.cases import bulk, page, transitions
 from portal.cases.duplicates import similar_open_cases
 from portal.cases.services import (
     ActionInput,
@@ -33,12 +34,13 @@ from portal.cases.templates import templates_for_agency
 from portal.complaints import status as s
 from portal.complaints.display import place_names
 from portal.complaints.labels import event_label, label
-from portal.complaints.models import Photo, ResponseTemplate
+from portal.complaints.models import Complaint, Photo, ResponseTemplate
 from portal.complaints.storage import blob_path
 from portal.extensions import db
 from portal.routing.active import get_router
 from portal.staff.privacy import may_see_reporter
-from portal.staff.scoping import complaint_or_404
+from portal.staff.routes import render_queue
+from portal.staff.scoping import complaint_or_404, visible_complaints
 from portal.url_ids import is_row_id
 
 bp = Blueprint("cases", __name__, url_prefix="/staf")
@@ -78,6 +80,7 @@ def _render(
         actions=page.offered_actions(complaint, current_user.role),
         dispose_targets=page.dispose_targets(complaint, router),
         duplicates=similar_open_cases(current_user, complaint) if complaint.status == s.NEW else [],
+        duplicate_of=_openable(complaint.duplicate_of_id),
         templates=templates_for_agency(complaint.agency_id),
         regions=[r for r in router.regions if r.id != complaint.region_id],
     ), status
@@ -111,6 +114,7 @@ def act(code: str, action: str):
             data,
             router=get_router(),
             expected_version=form.version.data,
+            scope=visible_complaints(current_user),
         )
     except transitions.ActionNotAllowed:
         abort(403)
@@ -130,6 +134,14 @@ def act(code: str, action: str):
         return _render(complaint, form, error=exc.message, failed_action=action, status=400)
     flash(_("Tersimpan: %(what)s.", what=event_label(action)))
     return redirect(url_for(".case", code=complaint.tracking_code), code=303)
+
+
+def _openable(complaint_id: int | None):
+    """The case with this id if the viewer may open it, else None (not even its code)."""
+    if complaint_id is None:
+        return None
+    stmt = visible_complaints(current_user).where(Complaint.id == complaint_id)
+    return db.session.execute(stmt).scalar_one_or_none()
 
 
 def _why(exc: Exception, complaint) -> str:
@@ -157,3 +169,69 @@ def photo(code: str, photo_id: int):
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.app_context_processor
+def _bulk_helpers():
+    return {"bulk_spam_statuses": _bulk_spam_statuses}
+
+
+def _bulk_spam_statuses(user) -> frozenset[str]:
+    """Statuses whose queue rows get an "archive as spam" checkbox; none for a role that
+    may not archive."""
+    try:
+        transitions.require_actor(bulk.ACTION, getattr(user, "role", ""))
+    except transitions.ActionNotAllowed:
+        return frozenset()
+    return bulk.selectable_statuses()
+
+
+@bp.post("/antrian/arsip-spam")
+@login_required
+def bulk_spam():
+    """Archive the ticked queue rows as spam: all of them, or none (see portal.cases.bulk)."""
+    form = BulkSpamForm()
+    codes = bulk.read_codes(request.form.getlist("kode"))
+    note = form.text.data or ""
+    if not form.validate_on_submit():
+        return render_queue(
+            selected=frozenset(codes),
+            bulk_note=note,
+            bulk_errors=(_("Formulir tidak lengkap; muat ulang halaman."),),
+            status=400,
+        )
+    try:
+        archived = bulk.archive_as_spam(
+            codes,
+            Actor(current_user.role, current_user.id),
+            visible_complaints(current_user),
+            note,
+            router=get_router(),
+        )
+    except transitions.ActionNotAllowed:
+        abort(403)
+    except ActionInputError as exc:
+        return render_queue(
+            selected=frozenset(codes), bulk_note=note, bulk_errors=(exc.message,), status=400
+        )
+    except bulk.BulkRefused as exc:
+        reasons = tuple(f"{r.code}: {r.reason}" for r in exc.refusals)
+        refused = {r.code for r in exc.refusals}
+        return render_queue(
+            selected=frozenset(c for c in codes if c not in refused),
+            bulk_note=note,
+            bulk_errors=(_("Tidak ada laporan yang diarsipkan."), *reasons),
+            status=409,
+        )
+    except CaseConflict as exc:
+        return render_queue(
+            selected=frozenset(codes), bulk_note=note, bulk_errors=(exc.message,), status=409
+        )
+    flash(
+        ngettext(
+            "%(num)d laporan diarsipkan sebagai spam.",
+            "%(num)d laporan diarsipkan sebagai spam.",
+            len(archived),
+        )
+    )
+    return redirect(url_for("staff.queue", **request.args), code=303)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.cases import transitions
@@ -84,6 +84,7 @@ class _Context:
     today: date
     calendar: WorkingCalendar
     clocks: Clocks
+    scope: Select | None = None
     follow_up_events: list[Event] = field(default_factory=list)
 
 
@@ -96,13 +97,54 @@ def perform(
     router: Router,
     expected_version: int | None,
     now: datetime | None = None,
+    scope: Select | None = None,
 ) -> Event:
     """Apply `action` and commit, or raise without changing anything.
 
     Order of refusals: the role (403), then a stale page (conflict), then the status (409),
     so someone acting on an old page is told that the case changed, not merely that the
-    action is impossible now.
+    action is impossible now. `scope` is the acting staff member's `visible_complaints`:
+    an action that names another case (archive as a duplicate of …) may only name one the
+    actor can open.
     """
+    event = apply_action(
+        complaint,
+        action,
+        actor,
+        data,
+        router=router,
+        expected_version=expected_version,
+        now=now,
+        scope=scope,
+    )
+    commit_actions()
+    return event
+
+
+def commit_actions() -> None:
+    """Commit what `apply_action` changed; a concurrent change is a conflict, not a loss."""
+    try:
+        db.session.commit()
+    except StaleDataError as exc:  # another request committed between our read and write
+        db.session.rollback()
+        raise CaseConflict(
+            str(_l("Laporan ini sudah diubah orang lain sejak Anda membukanya."))
+        ) from exc
+
+
+def apply_action(
+    complaint: Complaint,
+    action: str,
+    actor: Actor,
+    data: ActionInput,
+    *,
+    router: Router,
+    expected_version: int | None,
+    now: datetime | None = None,
+    scope: Select | None = None,
+) -> Event:
+    """`perform` without the commit, so several cases can change in one transaction (the
+    queue's bulk archive); the caller commits with `commit_actions` or rolls back."""
     transitions.require_actor(action, actor.role)
     if expected_version is not None and expected_version != complaint.version_id:
         raise CaseConflict(str(_l("Laporan ini sudah diubah orang lain sejak Anda membukanya.")))
@@ -117,6 +159,7 @@ def perform(
         today=local_date(now, router.timezone_for(complaint.region_id)),
         calendar=calendar_for(router.holidays_for(complaint.region_id)),
         clocks=clocks_of(complaint),
+        scope=scope,
     )
     before = complaint.status
     note, public = HANDLERS[action](ctx)
@@ -134,13 +177,6 @@ def perform(
     complaint.events.append(event)
     complaint.events.extend(ctx.follow_up_events)
     on_case_event(complaint, event)
-    try:
-        db.session.commit()
-    except StaleDataError as exc:  # another request committed between our read and write
-        db.session.rollback()
-        raise CaseConflict(
-            str(_l("Laporan ini sudah diubah orang lain sejak Anda membukanya."))
-        ) from exc
     return event
 
 
@@ -217,13 +253,14 @@ def _reject_spam(ctx: _Context):
 def _reject_duplicate(ctx: _Context):
     c = ctx.complaint
     code = (ctx.data.duplicate_of or "").strip().upper()
+    # Only a case the actor can open may be named, so the answer never tells whether a
+    # code outside their scope exists.
+    candidates = ctx.scope if ctx.scope is not None else select(Complaint)
     original = (
         None
         if has_control(code)  # no code holds one, and PostgreSQL refuses a NUL in a query
         else db.session.execute(
-            select(Complaint).where(
-                Complaint.tracking_code == code, Complaint.region_id == c.region_id
-            )
+            candidates.where(Complaint.tracking_code == code, Complaint.region_id == c.region_id)
         ).scalar_one_or_none()
     )
     if original is None or original.id == c.id:
@@ -233,7 +270,15 @@ def _reject_duplicate(ctx: _Context):
     c.duplicate_of_id = original.id
     c.reject_reason = "duplicate"
     _finish(ctx)
-    return original.tracking_code, True
+    # The event is public (timeline, SP4N-LAPOR!): a Rahasia original is never named in it.
+    return (None if original.confidential else original.tracking_code), True
+
+
+def _release(ctx: _Context):
+    """Out of quarantine into the queue, its verification clock running again. Internal:
+    the citizen was never told it was held back."""
+    ctx.complaint.due_key, ctx.complaint.sla_state = ctx.complaint.verify_due, "ok"
+    return _text(ctx, required=False), False
 
 
 def _forward(ctx: _Context):
@@ -354,6 +399,7 @@ HANDLERS: dict[str, Callable[[_Context], tuple[str | None, bool]]] = {
     "redispose": _redispose,
     "reject_spam": _reject_spam,
     "reject_duplicate": _reject_duplicate,
+    "release": _release,
     "forward": _forward,
     "start": _start,
     "respond": _respond,

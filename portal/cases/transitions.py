@@ -11,6 +11,8 @@ rules live in exactly one table below (drawn in the README).
      │   (any open case)  answer (citizen) returns to the status it came from
      ├──reject_spam / reject_duplicate──▶ archived
      └──forward (not our authority)─────▶ forwarded
+
+    quarantined (abuse list, on arrival) ──release──▶ new;  ──reject_spam──▶ archived
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ TRANSITIONS: dict[str, Transition] = {
     for t in (
         _t("verify", {s.NEW}, s.VERIFIED, ADMINS),
         _t("redispose", {s.VERIFIED, s.IN_PROGRESS}, None, ADMINS),
-        _t("reject_spam", {s.NEW}, s.ARCHIVED, ADMINS),
+        _t("reject_spam", {s.NEW, s.QUARANTINED}, s.ARCHIVED, ADMINS),
+        _t("release", {s.QUARANTINED}, s.NEW, ADMINS),  # not spam after all: to the queue
         _t("reject_duplicate", {s.NEW, s.VERIFIED}, s.ARCHIVED, ADMINS),
         _t("forward", {s.NEW}, s.FORWARDED, ADMINS),
         _t("start", {s.VERIFIED}, s.IN_PROGRESS, HANDLERS),

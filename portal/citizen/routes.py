@@ -10,6 +10,9 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
 
 from forms.complaint import ComplaintForm
+from portal.abuse.keys import list_key
+from portal.abuse.models import QUARANTINE, REFUSE
+from portal.abuse.services import screen
 from portal.cases import transitions
 from portal.cases.feedback import can_reopen
 from portal.citizen.form_cache import BlankFormCache
@@ -118,6 +121,11 @@ def _report(point: ServicePoint):
         refusal = check_report(point.ids, form.title.data, form.description.data)
         if refusal is not None:
             return _refused(point, form, refusal)
+        verdict = screen_sender(point.region.id, form)
+        if verdict == REFUSE:
+            return _form_page(
+                point, generate_csrf(), form.submission_key.data or "", form, refused=True
+            ), 403
         photos = process_uploads(form)
         if photos is not None:
             try:
@@ -129,6 +137,7 @@ def _report(point: ServicePoint):
                     router=router,
                     upload_dir=current_app.config["UPLOAD_FOLDER"],
                     secret=current_app.config["SECRET_KEY"],
+                    quarantine=verdict == QUARANTINE,
                 )
             except UnknownServicePoint:
                 return render_template("citizen/gone.html"), 404
@@ -162,14 +171,37 @@ def _refused(point: ServicePoint, form: ComplaintForm, refusal: Refusal):
 
 
 def _form_page(
-    point: ServicePoint, csrf: str, submission_key: str, form=None, notice: str | None = None
+    point: ServicePoint,
+    csrf: str,
+    submission_key: str,
+    form=None,
+    notice: str | None = None,
+    refused: bool = False,
 ) -> str:
     if form is None:
         form = ComplaintForm(formdata=None)
         form.set_categories([(c.id, c.name) for c in get_router().categories])
     form.submission_key.data = submission_key
     return render_template(
-        "citizen/report_form.html", form=form, point=point, csrf=csrf, limits=rules, notice=notice
+        "citizen/report_form.html",
+        form=form,
+        point=point,
+        csrf=csrf,
+        limits=rules,
+        notice=notice,
+        refused=refused,
+    )
+
+
+def screen_sender(region_id: str, form) -> str | None:
+    """The region's abuse list on this report's phone, e-mail and client address
+    (`remote_addr`, which honours TRUSTED_PROXIES): refuse, quarantine or None."""
+    return screen(
+        list_key(),
+        region_id,
+        phone=form.reporter_phone.data,
+        email=form.reporter_email.data,
+        address=request.remote_addr,
     )
 
 

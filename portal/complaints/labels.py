@@ -11,6 +11,7 @@ from portal.complaints.status import (
     IN_PROGRESS,
     NEW,
     ON_HOLD,
+    QUARANTINED,
     RESPONDED,
     VERIFIED,
 )
@@ -24,7 +25,11 @@ LABELS = {
     CLOSED: _l("Selesai"),
     ARCHIVED: _l("Arsip"),
     FORWARDED: _l("Diteruskan"),
+    QUARANTINED: _l("Karantina"),
 }
+# What the public and the citizen read for a status: a quarantined report looks like any
+# report waiting for verification, so its sender learns nothing of the abuse list.
+PUBLIC_STATUS = {QUARANTINED: NEW}
 
 CLASSIFICATION_LABELS = {
     "complaint": _l("Pengaduan"),
@@ -57,12 +62,18 @@ EVENT_LABELS = {
     "reject_duplicate": _l("Laporan diarsipkan sebagai duplikat"),
     "forward": _l("Laporan diteruskan ke instansi yang berwenang"),
     "note": _l("Catatan internal"),
+    "release": _l("Laporan dilepas dari karantina"),
     "overdue": _l("Melewati batas waktu"),
 }
 
 
 def label(status: str) -> str:
     return str(LABELS.get(status, status))
+
+
+def public_label(status: str) -> str:
+    """The status as the citizen's own pages show it."""
+    return label(PUBLIC_STATUS.get(status, status))
 
 
 def classification_label(value: str) -> str:
@@ -80,6 +91,7 @@ def event_label(kind: str) -> str:
 def template_helpers() -> dict:
     return {
         "status_label": label,
+        "public_status_label": public_label,
         "classification_label": classification_label,
         "channel_label": channel_label,
         "event_label": event_label,

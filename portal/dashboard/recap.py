@@ -32,7 +32,7 @@ KEY = (
     func.coalesce(Complaint.category, ""),
     Complaint.confidential,
 )
-EXCLUDED = (s.ARCHIVED, s.FORWARDED)
+EXCLUDED = (s.ARCHIVED, s.FORWARDED, s.QUARANTINED)
 
 
 def mark_changed(complaint: Complaint, timezone: str) -> None:

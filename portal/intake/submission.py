@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import deadlines_for, local_date
+from portal.clocks.due import NO_DEADLINE
 from portal.complaints import status
 from portal.complaints.access import access_token_for, token_hash
 from portal.complaints.channels import CHANNELS
@@ -21,7 +22,7 @@ from portal.complaints.storage import delete_blob, save_blob
 from portal.complaints.tracking_codes import new_tracking_code
 from portal.extensions import db
 from portal.intake.report import InvalidReport, NewReport
-from portal.notifications.hooks import on_submitted
+from portal.notifications.hooks import on_quarantined, on_submitted
 from portal.routing.loader import Router
 from portal.timeutil import utcnow
 
@@ -45,6 +46,7 @@ def submit_report(
     upload_dir: str,
     secret: str,
     now: datetime | None = None,
+    quarantine: bool = False,
 ) -> Receipt:
     """Store the report with its photos, first event, routing decision and deadlines.
 
@@ -52,7 +54,8 @@ def submit_report(
     report breaks the intake rules (channels check first, for friendly errors; this is the
     check no channel can skip) and UnknownServicePoint if the IDs route nowhere. A replay
     of the same form (same submission key) stores nothing and returns the first
-    submission's receipt.
+    submission's receipt. `quarantine` (the region's abuse list said so) stores it held
+    back: status quarantined, no deadline running, nobody notified until it is released.
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}")
@@ -111,13 +114,13 @@ def submit_report(
                 confidential=report.confidential,
                 locale=report.locale,
                 channel=channel,
-                status=status.NEW,
+                status=status.QUARANTINED if quarantine else status.NEW,
                 routing_version=destination.version,
                 routing_rule=destination.rule_id,
                 submitted_at=submitted_at,
                 verify_due=due.verify_due,
                 followup_due=due.followup_due,
-                due_key=due.verify_due,
+                due_key=NO_DEADLINE if quarantine else due.verify_due,
                 clocks_json=json.dumps(asdict(destination.clocks)),
                 photos=[
                     Photo(
@@ -133,7 +136,7 @@ def submit_report(
                 events=[Event(kind="submitted", public=True, created_at=submitted_at)],
             )
             db.session.add(complaint)
-            on_submitted(complaint)
+            (on_quarantined if quarantine else on_submitted)(complaint)
             code = complaint.tracking_code  # read now: commit expires the object
             try:
                 db.session.commit()

@@ -3,6 +3,7 @@ before its commit, so the outbox rows they add commit (or roll back) with the ch
 
 from __future__ import annotations
 
+from portal.complaints.status import QUARANTINED
 from portal.dashboard.hooks import recap_changed
 from portal.national.mirror_rows import mirror_case_event, mirror_submitted
 from portal.notifications import messages
@@ -16,8 +17,20 @@ def on_submitted(complaint) -> None:
     recap_changed(complaint)
 
 
+def on_quarantined(complaint) -> None:
+    """A new report was held back by the abuse list: nobody hears of it (no receipt, no
+    staff e-mail, no SP4N-LAPOR! copy) until an admin releases it."""
+    recap_changed(complaint)
+
+
 def on_case_event(complaint, event) -> None:
     """A case action was taken (verified, on hold, responded, closed, …)."""
+    if event.from_status == QUARANTINED:
+        if event.kind == "release":  # now it arrives, as a new report would have
+            on_submitted(complaint)
+        elif event.kind != "note":  # archived from quarantine: nobody outside hears
+            recap_changed(complaint)
+        return
     messages.notify_citizen(complaint, event.kind, event)
     if event.kind in messages.STAFF_DISPOSAL_EVENTS:
         messages.notify_disposed(complaint)

@@ -27,6 +27,22 @@ def _own_region(router):
 @bp.get("/antrian")
 @login_required
 def queue():
+    return render_queue()
+
+
+def render_queue(
+    *,
+    selected: frozenset[str] = frozenset(),
+    bulk_note: str | None = None,
+    bulk_errors: tuple[str, ...] = (),
+    status: int = 200,
+):
+    """The queue page for the filters in the URL; the bulk archive (portal.cases) renders
+    it again with the staff member's selection and note kept when it refuses.
+
+    Which rows get a checkbox is the cases package's answer (`bulk_spam_statuses`, a
+    template helper it registers), so the queue knows nothing of the state machine.
+    """
     router = get_router()
     form = filter_form(request.args, queue_scope(router, current_user))
     now = utcnow()
@@ -40,4 +56,7 @@ def queue():
         tabs=tab_names(),
         link=partial(query_args, filters),
         region=_own_region(router),
-    )
+        selected=selected,
+        bulk_note=bulk_note,
+        bulk_errors=bulk_errors,
+    ), status

@@ -127,6 +127,23 @@ def new_routing_version() -> int:
     return version.id
 
 
+def new_abuse_entry() -> int:
+    """A Kalimantan Selatan abuse-list entry (a blocked phone number)."""
+    from portal.abuse.models import AbuseEntry
+
+    entry = AbuseEntry(
+        region_id="kalsel",
+        kind="phone",
+        value_hash=f"{next(_serial):064x}",
+        action="refuse",
+        note="matrix",
+        created_by_email="matrix@example.org",
+    )
+    db.session.add(entry)
+    db.session.commit()
+    return entry.id
+
+
 @dataclass(frozen=True)
 class Subject:
     """How to name an object of Kalimantan Selatan in a URL, and who must reach it."""
@@ -162,7 +179,11 @@ SUBJECTS = {
     "mirror_id": Subject(
         new_failed_mirror_item, MISSING_ID, frozenset({"super-admin", "regional-admin"})
     ),
-    # A region's part of the routing file: edited by its admin.
+    # The region's abuse list: managed by its admins only.
+    "abuse_entry_id": Subject(
+        new_abuse_entry, MISSING_ID, frozenset({"super-admin", "regional-admin"})
+    ),
+    # A region's part of the routing file (and its abuse list): edited by its admin.
     "region_id": Subject(
         lambda: "kalsel", "atlantis", frozenset({"super-admin", "regional-admin"})
     ),

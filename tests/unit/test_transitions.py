@@ -16,7 +16,8 @@ HANDLERS = ADMINS | {roles.AGENCY_OFFICER, roles.UNIT_OFFICER}
 SPEC = {
     "verify": ({s.NEW}, ADMINS),
     "redispose": ({s.VERIFIED, s.IN_PROGRESS}, ADMINS),
-    "reject_spam": ({s.NEW}, ADMINS),
+    "reject_spam": ({s.NEW, s.QUARANTINED}, ADMINS),
+    "release": ({s.QUARANTINED}, ADMINS),
     "reject_duplicate": ({s.NEW, s.VERIFIED}, ADMINS),
     "forward": ({s.NEW}, ADMINS),
     "start": ({s.VERIFIED}, HANDLERS),
