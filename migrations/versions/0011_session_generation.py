@@ -5,7 +5,7 @@ a password change, disabling or enabling the account and "sign out everywhere" a
 so every cookie issued before (copied or not) stops working. Existing accounts start at 0.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-01
 
 """
