@@ -99,7 +99,7 @@ def enable(email: str) -> None:
 
 
 @users_cli.command("sign-out-everywhere")
-@click.argument("email")
+@click.option("--email", required=True, help="The account's e-mail address.")
 def sign_out_everywhere_cmd(email: str) -> None:
     """End every session of the account (a lost phone, a shared computer)."""
     try:

@@ -101,7 +101,7 @@ def sign_out_everywhere_button(app, h, actor: FlaskClient) -> None:
 
 
 def sign_out_everywhere_cli(app, h, actor: FlaskClient) -> None:
-    result = app.test_cli_runner().invoke(args=["users", "sign-out-everywhere", EMAIL])
+    result = app.test_cli_runner().invoke(args=["users", "sign-out-everywhere", "--email", EMAIL])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == f"signed out everywhere: {EMAIL}"
 
@@ -180,7 +180,7 @@ def test_forged_generation_values_are_refused(app, h, accounts):
 
 def test_sign_out_everywhere_cli_refuses_an_unknown_account(app, accounts):
     result = app.test_cli_runner().invoke(
-        args=["users", "sign-out-everywhere", "siapa@example.org"]
+        args=["users", "sign-out-everywhere", "--email", "siapa@example.org"]
     )
     assert result.exit_code == 1
     assert "error: no account for siapa@example.org" in result.output
