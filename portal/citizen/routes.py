@@ -21,7 +21,7 @@ from portal.complaints.queries import by_tracking_code
 from portal.complaints.tracking_codes import normalize_tracking_code
 from portal.intake import report as rules
 from portal.intake.report import InvalidReport
-from portal.intake.submission import submit_report
+from portal.intake.submission import SubmissionConflict, submit_report
 from portal.routing.active import get_router
 from portal.routing.model import ServicePoint, UnknownServicePoint
 from portal.timeutil import utcnow
@@ -122,6 +122,17 @@ def _report(point: ServicePoint):
                 return render_template("citizen/gone.html"), 404
             except InvalidReport as exc:  # the routing file changed under the form
                 form.show_problems(exc.problems)
+            except SubmissionConflict:
+                # This form's key already filed a report with other text (edited after a
+                # back-and-resubmit, or a copied key): say nothing about that report, keep
+                # what was typed, and give a fresh key so sending again files a new report.
+                return _form_page(
+                    point,
+                    generate_csrf(),
+                    secrets.token_urlsafe(24),
+                    form,
+                    conflict=True,
+                ), 409
             else:
                 return redirect(
                     url_for(
@@ -132,13 +143,20 @@ def _report(point: ServicePoint):
     return _form_page(point, generate_csrf(), form.submission_key.data or "", form), 400
 
 
-def _form_page(point: ServicePoint, csrf: str, submission_key: str, form=None) -> str:
+def _form_page(
+    point: ServicePoint, csrf: str, submission_key: str, form=None, *, conflict: bool = False
+) -> str:
     if form is None:
         form = ComplaintForm(formdata=None)
         form.set_categories([(c.id, c.name) for c in get_router().categories])
     form.submission_key.data = submission_key
     return render_template(
-        "citizen/report_form.html", form=form, point=point, csrf=csrf, limits=rules
+        "citizen/report_form.html",
+        form=form,
+        point=point,
+        csrf=csrf,
+        limits=rules,
+        conflict=conflict,
     )
 
 
@@ -159,7 +177,7 @@ def track_case(code: str):
     normalized = normalize_tracking_code(code)
     complaint = by_tracking_code(normalized) if normalized else None
     private = complaint is not None and token_matches(
-        request.args.get("t"), complaint.access_token_hash
+        request.args.get("t"), complaint.access_token_hash, complaint.legacy_token_hash
     )
     if complaint is None or (complaint.confidential and not private):
         return render_template("citizen/track.html", typed=code, not_found=True), 404
