@@ -194,11 +194,16 @@ def case_page(
     status: int = 200,
 ):
     router = get_router()
+    token = request.values.get("t") if private else None
     return render_template(
         "citizen/case.html",
         complaint=complaint,
         private=private,
-        token=request.values.get("t") if private else None,
+        token=token,
+        # The language switch posts this back (templates/base.html): no token in a link.
+        private_next=url_for("citizen.track_case", code=complaint.tracking_code, t=token)
+        if token
+        else None,
         just_sent=private and request.args.get("baru") == "1",
         names=place_names(router, complaint),
         actions=transitions.available(complaint.status, transitions.CITIZEN) if private else [],
