@@ -15,7 +15,7 @@ from babel.dates import format_datetime
 from flask import Blueprint, Flask, current_app, redirect, request
 from flask_babel import get_locale
 
-from portal.extensions import babel, csrf
+from portal.extensions import babel
 
 COOKIE = "lang"
 bp = Blueprint("i18n", __name__)
@@ -55,9 +55,8 @@ def without_token(full_path: str) -> str:
 def switch_language(lang: str):
     """Set the language and go back where the visitor was, on this site only.
 
-    POST (from the private case page) takes `next` from the form body, so the token never
-    appears in a URL; no CSRF token needed: a forged request can only change the language
-    and land on a page of this site, as a plain link can.
+    POST (from the private case page, with its CSRF token like every form) takes `next` from
+    the form body, so the token never appears in a URL.
     """
     source = request.form if request.method == "POST" else request.args
     target = source.get("next", "/")
@@ -68,9 +67,6 @@ def switch_language(lang: str):
     if lang in current_app.config["LANGUAGES"]:
         response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response
-
-
-csrf.exempt(switch_language)
 
 
 # Indonesians name their three zones, not UTC offsets.

@@ -69,7 +69,8 @@ def test_the_private_page_switches_language_without_the_token_in_a_url(app, clie
     action, fields = switches[0]
     assert token not in action and token in fields["next"]
 
-    switched = client.post(action, data={"next": fields["next"]})
+    assert fields["csrf_token"]
+    switched = client.post(action, data=fields)
     assert switched.status_code == 303
     assert switched.headers["Location"] == f"/lacak/{complaint.tracking_code}?t={token}"
     english = client.get(switched.headers["Location"]).get_data(as_text=True)
@@ -86,8 +87,11 @@ def test_language_links_elsewhere_never_carry_a_t_parameter(client):
 
 
 def test_a_posted_language_switch_stays_on_this_site(client):
+    complaint = stored_complaint()
+    page = client.get(f"/lacak/{complaint.tracking_code}?t={_private(complaint)}")
+    csrf = _links(page.get_data(as_text=True)).forms[0][1]["csrf_token"]
     for target in ("https://evil.example.com/", "//evil.example.com/"):
-        response = client.post("/bahasa/en", data={"next": target})
+        response = client.post("/bahasa/en", data={"next": target, "csrf_token": csrf})
         assert response.status_code == 303 and response.headers["Location"] == "/"
 
 
