@@ -261,6 +261,9 @@ def rollback(version_id: int):
             version, router = versions.rollback_to(version_id, who)
         else:
             region_id = reach_of(current_user).region_id or ""
+            parent_text = _text_of(old.parent_id) if old.parent_id else None
+            if not touches_region(old, parent_text, region_id):
+                abort(404)  # a version they cannot see (their part is the same in its parent)
             part = extract_region(old.text, region_id)
             whole, _span = merge_region(base.text, region_id, part)
             who = versions.Activation(
