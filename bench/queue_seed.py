@@ -255,7 +255,7 @@ CODE_MULTIPLIER = 48_271
 # Built from constants of this file only; every value from outside is a bound parameter.
 INSERT = f"""
 INSERT INTO complaints (
-    id, tracking_code, access_token_hash, submission_key, region_id,
+    id, tracking_code, access_token_hash, submission_digest, region_id,
     origin_agency_id, origin_unit_id, origin_service_id, agency_id, unit_id,
     classification, category, supervised, title, description, location,
     reporter_name, reporter_phone, reporter_email, anonymous, confidential, locale,
@@ -266,7 +266,7 @@ INSERT INTO complaints (
 )
 SELECT
     i, prefix || '-' || {_code_expr(f"mod(i * {CODE_MULTIPLIER}, {len(ALPHABET) ** 6})")},
-    md5(i::text) || md5((-i)::text), 'bench-' || i, region_id,
+    md5(i::text) || md5((-i)::text), md5(('bench-' || i)::text) || md5(i::text), region_id,
     agency_id, unit_id, service_id, agency_id, unit_id,
     classification, category, classification = 'complaint' AND r_misc < 0.05,
     left(title, 150), description, NULL,

@@ -13,6 +13,7 @@ from flask import Flask
 from portal.accounts.throttle import configure_proxy_fix
 from portal.config import PROJECT_ROOT, instance_folder, load_config, uses_development_qr_key
 from portal.form_parts import PortalRequest
+from portal.logredact import RedactTokens
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,11 @@ def configure_logging(app: Flask) -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
+    # The development server's access log (and anything the app logs) never shows a
+    # private-link token; gunicorn's access log: gunicorn.conf.py.
+    for logger in (logging.getLogger("werkzeug"), app.logger):
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
     if uses_development_qr_key(app.config["QR_SIGNING_KEYS"]):
         log.warning("development mode: QR codes are signed with the public development key")
 

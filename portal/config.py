@@ -11,11 +11,14 @@ QR signing key is public would let anyone forge staff sessions or posters.
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import math
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from portal.outbox.backoff import MAX_ATTEMPTS
 from portal.ratelimits.settings import SettingError, check_storage_uri, read_limits
@@ -26,8 +29,35 @@ DEV_QR_KEYS = "D1:development-only-qr-key-change-me"
 
 
 def uses_development_qr_key(keys: SigningKeys) -> bool:
-    dev_id, dev_secret = DEV_QR_KEYS.split(":", 1)
-    return keys.keys.get(dev_id) == dev_secret.encode()
+    """Is the public development secret among the keys, under whatever key id?"""
+    dev_secret = DEV_QR_KEYS.split(":", 1)[1].encode()
+    return any(hmac.compare_digest(secret, dev_secret) for secret in keys.keys.values())
+
+
+def _local_or_plain_url(url: str) -> str | None:
+    """Why a production PUBLIC_BASE_URL cannot be right, or None.
+
+    It is printed in every QR code and e-mailed private link: plain http would send the
+    private link's token over the network unencrypted, and a loopback host works on no phone.
+    """
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return "is not a URL"
+    if parts.scheme != "https":
+        return "must start with https://"
+    if not host:
+        return "has no host name"
+    if host == "localhost" or host.endswith(".localhost"):
+        return "names localhost"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if address.is_loopback or address.is_unspecified:
+        return "names a loopback address"
+    return None
 
 
 class ConfigError(RuntimeError):
@@ -123,12 +153,28 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         qr_keys = SigningKeys.parse(qr_spec or DEV_QR_KEYS)
     except ValueError as exc:
         raise ConfigError(f"QR_SIGNING_KEYS: {exc}") from exc
+    if production and uses_development_qr_key(qr_keys):
+        raise ConfigError(
+            "APP_ENV=production refuses QR_SIGNING_KEYS holding the public development "
+            "secret (under any key id): anyone could sign posters with it"
+        )
+    if production and _bool(env.get("FLASK_DEBUG")):
+        raise ConfigError(
+            "APP_ENV=production refuses FLASK_DEBUG: the debugger runs code sent by any "
+            "visitor and error pages show the source; unset FLASK_DEBUG"
+        )
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'aduan.sqlite3'}"
     database_url = _psycopg3_url(database_url)
     public_base_url = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
-    if production and "127.0.0.1" in public_base_url:
+    if production and not env.get("PUBLIC_BASE_URL"):
         raise ConfigError("APP_ENV=production needs PUBLIC_BASE_URL (printed on every poster)")
+    problem = _local_or_plain_url(public_base_url) if production else None
+    if problem:
+        raise ConfigError(
+            f"APP_ENV=production: PUBLIC_BASE_URL {problem} ({public_base_url!r}); it is "
+            "printed on every poster and in every private link, e.g. https://aduan.example.go.id"
+        )
 
     national = _national_settings(env, production)
     testing = app_env == "testing"

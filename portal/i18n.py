@@ -8,7 +8,7 @@ English, and their owners still expect a government portal in Bahasa Indonesia.
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
@@ -32,17 +32,38 @@ def init_i18n(app: Flask) -> None:
 
     @app.context_processor
     def language_links() -> dict:
-        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
+        return {
+            "current_locale": str(get_locale()),
+            "languages": app.config["LANGUAGES"],
+            "language_next": without_token(request.full_path) if request else "/",
+        }
 
 
-@bp.get("/bahasa/<lang>")
+def without_token(full_path: str) -> str:
+    """The current path and query for a language link's `next=`, without the private token.
+
+    A link (`/bahasa/en?next=…`) ends up in access logs and browser histories; the private
+    link's token must not. The private case page switches language with a POST instead
+    (templates/base.html), which carries the whole path in the request body.
+    """
+    parts = urlsplit(full_path)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "t"]
+    return parts.path + ("?" + urlencode(query) if query else "")
+
+
+@bp.route("/bahasa/<lang>", methods=["GET", "POST"])
 def switch_language(lang: str):
-    """Set the language and go back where the visitor was, on this site only."""
-    target = request.args.get("next", "/")
+    """Set the language and go back where the visitor was, on this site only.
+
+    POST (from the private case page, with its CSRF token like every form) takes `next` from
+    the form body, so the token never appears in a URL.
+    """
+    source = request.form if request.method == "POST" else request.args
+    target = source.get("next", "/")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         target = "/"
-    response = redirect(target)
+    response = redirect(target, code=303 if request.method == "POST" else 302)
     if lang in current_app.config["LANGUAGES"]:
         response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     return response

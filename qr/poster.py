@@ -20,7 +20,9 @@ these modules need no Flask or locale machinery.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import stat
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass, field
@@ -93,24 +95,64 @@ class Logo:
 @dataclass(frozen=True)
 class LogoProblem:
     path: str
-    reason: Literal["missing", "not-an-image"]
+    reason: Literal["missing", "not-an-image", "outside-folder", "too-large"]
     detail: str = ""
 
 
 LOGO_MAX_PX = 1200  # a 36 mm box at 300 DPI is 425 px; keep a little headroom, no more
+LOGO_MAX_BYTES = 2 * 1024 * 1024  # a print logo is tens of kilobytes; 2 MB is plenty
+LOGO_MAX_PIXELS = 4096 * 4096  # refuse to decode more than this (no decompression bombs)
 
 
-def load_logo(path: str | os.PathLike[str]) -> tuple[Logo | None, LogoProblem | None]:
-    """The logo at `path`, or the reason it cannot be used (the poster is made without it)."""
-    p = Path(path)
+def confined_logo_file(path: Path, folder: Path) -> tuple[Path | None, LogoProblem | None]:
+    """`path` with every symlink resolved, if it is a regular file inside `folder`.
+
+    The routing file is edited through the web: a `logo:` must never make the poster printer
+    read a device (/dev/zero), a file elsewhere (../, an absolute path) or a symlink out.
+    """
     try:
-        data = p.read_bytes()
+        real = path.resolve(strict=True)
+        root = folder.resolve(strict=True)
     except FileNotFoundError:
-        return None, LogoProblem(str(p), "missing")
+        return None, LogoProblem(str(path), "missing")
+    except (OSError, RuntimeError) as exc:  # a symlink loop, a permission problem
+        return None, LogoProblem(str(path), "missing", str(exc))
+    if not real.is_relative_to(root):
+        return None, LogoProblem(str(path), "outside-folder", f"not inside {folder}")
+    try:
+        info = real.stat()
+    except OSError as exc:
+        return None, LogoProblem(str(path), "missing", exc.strerror or str(exc))
+    if not stat.S_ISREG(info.st_mode):
+        return None, LogoProblem(str(path), "not-an-image", "not a regular file")
+    if info.st_size > LOGO_MAX_BYTES:
+        return None, LogoProblem(str(path), "too-large", f"{info.st_size} bytes")
+    return real, None
+
+
+def load_logo(
+    path: str | os.PathLike[str], folder: str | os.PathLike[str] | None = None
+) -> tuple[Logo | None, LogoProblem | None]:
+    """The logo at `path`, or the reason it cannot be used (the poster is made without it).
+
+    Only a regular file inside `folder` (default: the file's own folder), at most
+    LOGO_MAX_BYTES and LOGO_MAX_PIXELS, is read.
+    """
+    p = Path(path)
+    real, problem = confined_logo_file(p, Path(folder) if folder is not None else p.parent)
+    if real is None:
+        return None, problem
+    try:
+        with real.open("rb") as handle:
+            data = handle.read(LOGO_MAX_BYTES + 1)
     except OSError as exc:
         return None, LogoProblem(str(p), "missing", exc.strerror or str(exc))
+    if len(data) > LOGO_MAX_BYTES:  # grew since the check
+        return None, LogoProblem(str(p), "too-large", f"over {LOGO_MAX_BYTES} bytes")
     try:
-        with Image.open(p) as img:
+        with Image.open(io.BytesIO(data)) as img:
+            if img.width * img.height > LOGO_MAX_PIXELS:
+                return None, LogoProblem(str(p), "too-large", f"{img.width}x{img.height} pixels")
             img.load()
             logo = img.convert("RGBA")
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:

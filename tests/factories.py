@@ -23,7 +23,7 @@ from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import deadlines_for, local_date
 from portal.clocks.due import NO_DEADLINE
 from portal.complaints import status as s
-from portal.complaints.access import access_token_for, token_hash
+from portal.complaints.access import access_token_for, submission_digest, token_hash
 from portal.complaints.channels import WEB
 from portal.complaints.models import Complaint, Event
 from portal.complaints.tracking_codes import ALPHABET, LENGTH
@@ -122,11 +122,13 @@ def stored_complaint(
 
     n = next(_serial)
     key = f"factory-report-{n:06d}"  # as long as a form's one-time key must be
+    secret = current_app.config["SECRET_KEY"]
+    digest = submission_digest(secret, key)
     origin = destination.origin
     values = {
         "tracking_code": _free_code(destination.region.prefix, n),
-        "access_token_hash": token_hash(access_token_for(current_app.config["SECRET_KEY"], key)),
-        "submission_key": key,
+        "access_token_hash": token_hash(access_token_for(secret, digest)),
+        "submission_digest": digest,
         "region_id": destination.region.id,
         "origin_agency_id": origin.agency.id,
         "origin_unit_id": origin.unit.id,

@@ -26,7 +26,9 @@ def act(code: str, verb: str):
     normalized = normalize_tracking_code(code)
     complaint = by_tracking_code(normalized) if normalized else None
     form = CitizenActionForm()
-    if complaint is None or not token_matches(form.t.data, complaint.access_token_hash):
+    if complaint is None or not token_matches(
+        form.t.data, complaint.access_token_hash, complaint.legacy_token_hash
+    ):
         return render_template(
             "errors/error.html",
             title=_("Tautan pribadi diperlukan"),

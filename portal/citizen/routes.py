@@ -25,7 +25,7 @@ from portal.complaints.queries import by_tracking_code
 from portal.complaints.tracking_codes import normalize_tracking_code
 from portal.intake import report as rules
 from portal.intake.report import InvalidReport
-from portal.intake.submission import submit_report
+from portal.intake.submission import SubmissionConflict, submit_report
 from portal.ratelimits.reports import Refusal, check_report
 from portal.routing.active import get_router
 from portal.routing.model import ServicePoint, UnknownServicePoint
@@ -143,6 +143,17 @@ def _report(point: ServicePoint):
                 return render_template("citizen/gone.html"), 404
             except InvalidReport as exc:  # the routing file changed under the form
                 form.show_problems(exc.problems)
+            except SubmissionConflict:
+                # This form's key already filed a report with other text (edited after a
+                # back-and-resubmit, or a copied key): say nothing about that report, keep
+                # what was typed, and give a fresh key so sending again files a new report.
+                return _form_page(
+                    point,
+                    generate_csrf(),
+                    secrets.token_urlsafe(24),
+                    form,
+                    conflict=True,
+                ), 409
             else:
                 return redirect(
                     url_for(
@@ -177,6 +188,7 @@ def _form_page(
     form=None,
     notice: str | None = None,
     refused: bool = False,
+    conflict: bool = False,
 ) -> str:
     if form is None:
         form = ComplaintForm(formdata=None)
@@ -190,6 +202,7 @@ def _form_page(
         limits=rules,
         notice=notice,
         refused=refused,
+        conflict=conflict,
     )
 
 
@@ -222,7 +235,7 @@ def track_case(code: str):
     normalized = normalize_tracking_code(code)
     complaint = by_tracking_code(normalized) if normalized else None
     private = complaint is not None and token_matches(
-        request.args.get("t"), complaint.access_token_hash
+        request.args.get("t"), complaint.access_token_hash, complaint.legacy_token_hash
     )
     if complaint is None or (complaint.confidential and not private):
         return render_template("citizen/track.html", typed=code, not_found=True), 404
@@ -239,11 +252,16 @@ def case_page(
     status: int = 200,
 ):
     router = get_router()
+    token = request.values.get("t") if private else None
     return render_template(
         "citizen/case.html",
         complaint=complaint,
         private=private,
-        token=request.values.get("t") if private else None,
+        token=token,
+        # The language switch posts this back (templates/base.html): no token in a link.
+        private_next=url_for("citizen.track_case", code=complaint.tracking_code, t=token)
+        if token
+        else None,
         just_sent=private and request.args.get("baru") == "1",
         names=place_names(router, complaint),
         actions=transitions.available(complaint.status, transitions.CITIZEN) if private else [],

@@ -27,8 +27,14 @@ class Complaint(db.Model):
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
     # The private link's secret, stored as a SHA-256 so a database leak reveals no links.
     access_token_hash: Mapped[str] = mapped_column(String(64))
-    # The form's one-time id: a second POST of the same form finds this and creates nothing.
-    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    # Links e-mailed before migration 0012 (token derived from the raw key): still valid.
+    legacy_token_hash: Mapped[str | None] = mapped_column(String(64))
+    # The form's one-time key, as an HMAC (portal/complaints/access.py): a second POST of the
+    # same form finds this and creates nothing; the raw key is never stored.
+    submission_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    # An HMAC of the report's content: a replay gets the receipt only if this matches too.
+    # NULL for reports stored before migration 0012 (a replay of those is a conflict).
+    content_digest: Mapped[str | None] = mapped_column(String(64))
 
     region_id: Mapped[str] = mapped_column(String(40))
     origin_agency_id: Mapped[str] = mapped_column(String(40))

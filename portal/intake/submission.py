@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -14,7 +15,12 @@ from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import deadlines_for, local_date
 from portal.clocks.due import NO_DEADLINE
 from portal.complaints import status
-from portal.complaints.access import access_token_for, token_hash
+from portal.complaints.access import (
+    access_token_for,
+    content_digest,
+    submission_digest,
+    token_hash,
+)
 from portal.complaints.channels import CHANNELS
 from portal.complaints.models import Complaint, Event, Photo
 from portal.complaints.photos import ProcessedPhoto
@@ -36,6 +42,22 @@ class Receipt:
     duplicate: bool
 
 
+class SubmissionConflict(ValueError):
+    """The form's key was already used for a report with other content.
+
+    Nothing about that report is told: a key alone must not open a report. The channel keeps
+    what was typed and offers a fresh form key, so sending again files a new report.
+    """
+
+
+def report_content(service_point: tuple[str, str, str], report: NewReport) -> dict[str, object]:
+    """What makes two POSTs "the same form": the service point and every typed field."""
+    fields = asdict(report)
+    fields.pop("submission_key")
+    fields.pop("locale")
+    return {"service_point": "/".join(service_point), **fields}
+
+
 def submit_report(
     service_point: tuple[str, str, str],
     report: NewReport,
@@ -54,13 +76,17 @@ def submit_report(
     report breaks the intake rules (channels check first, for friendly errors; this is the
     check no channel can skip) and UnknownServicePoint if the IDs route nowhere. A replay
     of the same form (same submission key) stores nothing and returns the first
-    submission's receipt. `quarantine` (the region's abuse list said so) stores it held
-    back: status quarantined, no deadline running, nobody notified until it is released.
+    submission's receipt; the same key with other content raises SubmissionConflict
+    (storing nothing and telling nothing about the first report). `quarantine` (the
+    region's abuse list said so) stores it held back: status quarantined, no deadline
+    running, nobody notified until it is released.
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}")
     submitted_at = now or utcnow()
-    token = access_token_for(secret, report.submission_key)
+    key_digest = submission_digest(secret, report.submission_key or "")
+    same_content = content_digest(secret, report_content(service_point, report))
+    token = access_token_for(secret, key_digest)
     point = router.find_service_point(*service_point)
     if point is not None:  # an unknown one is refused by route() below
         problems = report.problems(
@@ -69,8 +95,9 @@ def submit_report(
             photo_count=len(photos),
         )
         if problems:
-            first = _by_submission_key(report.submission_key) if report.submission_key else None
-            if first is not None:  # a replay of a report stored before the rules changed
+            first = _by_digest(key_digest) if report.submission_key else None
+            if first is not None and _same_form(first, same_content):
+                # a replay of a report stored before the rules changed
                 return Receipt(first.tracking_code, token, duplicate=True)
             raise InvalidReport(problems)
     # No look-up first: the unique submission key catches a replay at insert time, so the
@@ -93,7 +120,8 @@ def submit_report(
             complaint = Complaint(
                 tracking_code=new_tracking_code(destination.region.prefix),
                 access_token_hash=token_hash(token),
-                submission_key=report.submission_key,
+                submission_digest=key_digest,
+                content_digest=same_content,
                 region_id=destination.region.id,
                 origin_agency_id=origin.agency.id,
                 origin_unit_id=origin.unit.id,
@@ -142,10 +170,10 @@ def submit_report(
                 db.session.commit()
             except IntegrityError:
                 db.session.rollback()
-                first = _by_submission_key(report.submission_key)
-                if first is not None:  # the same form won a race against itself
+                first = _by_digest(key_digest)
+                if first is not None:  # the same key won a race against itself
                     _delete_all(upload_dir, keys)
-                    return Receipt(first.tracking_code, token, duplicate=True)
+                    return _replay(first, token, same_content)
                 continue  # tracking-code collision: draw another
             return Receipt(code, token, duplicate=False)
         raise RuntimeError("could not draw a free tracking code")
@@ -155,9 +183,21 @@ def submit_report(
         raise
 
 
-def _by_submission_key(key: str) -> Complaint | None:
-    stmt = select(Complaint).where(Complaint.submission_key == key)
+def _by_digest(digest: str) -> Complaint | None:
+    stmt = select(Complaint).where(Complaint.submission_digest == digest)
     return db.session.execute(stmt).scalar_one_or_none()
+
+
+def _same_form(first: Complaint, same_content: str) -> bool:
+    stored = first.content_digest
+    return stored is not None and hmac.compare_digest(stored, same_content)
+
+
+def _replay(first: Complaint, token: str, same_content: str) -> Receipt:
+    """The first receipt for the same form; a conflict, telling nothing, for anything else."""
+    if not _same_form(first, same_content):
+        raise SubmissionConflict("submission key reused with other content")
+    return Receipt(first.tracking_code, token, duplicate=True)
 
 
 def _delete_all(upload_dir: str, keys: list[str]) -> None:

@@ -31,7 +31,7 @@ class Rendered:
 
 
 def private_link(complaint: Complaint) -> str:
-    token = access_token_for(current_app.config["SECRET_KEY"], complaint.submission_key)
+    token = access_token_for(current_app.config["SECRET_KEY"], complaint.submission_digest)
     base = current_app.config["PUBLIC_BASE_URL"]
     return f"{base}/lacak/{complaint.tracking_code}?t={token}"
 

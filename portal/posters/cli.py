@@ -41,6 +41,14 @@ def _output_path(ctx: click.Context, param: click.Parameter, value: Path) -> Pat
     return value
 
 
+LOGO_PROBLEMS = {
+    "missing": "is missing",
+    "not-an-image": "is not a readable image",
+    "outside-folder": "is outside the logo/ folder next to the routing file",
+    "too-large": "is too large",
+}
+
+
 @qr_cli.command("make")
 @click.option("--agency", "agency_id", required=True, help="Agency id, e.g. rsud-ulin.")
 @click.option("--unit", "unit_id", required=True, help="Unit id, e.g. poli-umum.")
@@ -157,7 +165,7 @@ def poster_command(
         sys.exit(1)
 
     for region, problem in sorted(started.logo_problems.items()):
-        what = "is missing" if problem.reason == "missing" else "is not a readable image"
+        what = LOGO_PROBLEMS.get(problem.reason, "is not a readable image")
         click.echo(
             f"warning: logo of region {region} ({problem.path}) {what}; "
             "posters are made without it",

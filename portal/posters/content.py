@@ -53,7 +53,7 @@ def load_region_logos(router: Router, regions: Iterable[Region]) -> Logos:
         path = router.logo_path(region)
         if path is None or region.id in images or region.id in problems:
             continue
-        logo, problem = load_logo(path)
+        logo, problem = load_logo(path, router.logo_folder())
         if logo is not None:
             images[region.id] = logo
         elif problem is not None:

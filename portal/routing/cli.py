@@ -33,12 +33,44 @@ def check_command(ctx: click.Context, file: Path | None) -> None:
         count = len(exc.issues)
         click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
         ctx.exit(1)
+    logo_issues = _logo_issues(router, path)
+    if logo_issues:
+        for issue in logo_issues:
+            click.echo(issue, err=True)
+        count = len(logo_issues)
+        click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
+        ctx.exit(1)
     counts = router.summary()
     click.echo(
         f"{path}: OK — {counts['regions']} regions, {counts['agencies']} agencies, "
         f"{counts['units']} units, {counts['services']} services, {counts['rules']} rules "
         f"(version {router.version})"
     )
+
+
+def _logo_issues(router, path: Path) -> list[str]:
+    """Each region logo the poster printer could not use, as FILE:LINE: message."""
+    from qr.poster import LOGO_MAX_BYTES, load_logo
+
+    why = {
+        "missing": "is missing",
+        "not-an-image": "is not a readable image (PNG, JPEG or WebP)",
+        "outside-folder": "leads outside the logo/ folder next to the routing file",
+        "too-large": f"is too large (at most {LOGO_MAX_BYTES // 1024} KB and 4096 x 4096 pixels)",
+    }
+    issues = []
+    for region in router.regions:
+        logo_path = router.logo_path(region)
+        if logo_path is None:
+            continue
+        _logo, problem = load_logo(logo_path, router.logo_folder())
+        if problem is not None:
+            detail = f" ({problem.detail})" if problem.detail else ""
+            issues.append(
+                f"{path}:{region.logo_line or 1}: logo '{region.logo}' of region "
+                f"'{region.id}' {why[problem.reason]}{detail}"
+            )
+    return issues
 
 
 @routing_cli.command("route")

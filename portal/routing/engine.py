@@ -144,6 +144,10 @@ class Router:
         """The region's poster logo, resolved against the routing file's folder."""
         return None if region.logo is None else Path(self.source).parent / region.logo
 
+    def logo_folder(self) -> Path:
+        """The only folder posters read logos from: `logo/` next to the routing file."""
+        return Path(self.source).parent / "logo"
+
     def category(self, category_id: str) -> Category | None:
         return self._categories.get(_norm_id(category_id))
 

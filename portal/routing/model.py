@@ -81,6 +81,7 @@ class Region:
     holidays: tuple[date, ...] = ()  # the region's extra days off, on top of national ones
     contacts: tuple[Contact, ...] = ()
     logo: str | None = None  # image for posters, relative to the routing file (as written)
+    logo_line: int | None = field(default=None, compare=False)  # where `logo:` is written
 
 
 @dataclass(frozen=True)

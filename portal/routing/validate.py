@@ -37,6 +37,31 @@ MAX_ID_LENGTH = 40
 MAX_CLOCK_DAYS = 365
 CLOCK_FIELDS = tuple(f.name for f in fields(Clocks))
 
+LOGO_FOLDER = "logo"  # region logos live in <routing file's folder>/logo/
+LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
+
+
+def logo_path_problem(value: str) -> str | None:
+    """Why a `logo:` value cannot name a file of the logo folder, or None.
+
+    Posters read only files of `logo/` next to the routing file: no absolute paths, no `..`,
+    no backslashes, an image suffix. (Symlinks are resolved and confined when the file is read.)
+    """
+    if value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value) or "\\" in value:
+        return f"must be a path inside the {LOGO_FOLDER}/ folder, e.g. {LOGO_FOLDER}/kalsel.png"
+    parts = value.split("/")
+    if ".." in parts or "." in parts or "" in parts:
+        return f"must not contain '..', '.' or '//' (write e.g. {LOGO_FOLDER}/kalsel.png)"
+    if parts[0] != LOGO_FOLDER or len(parts) < 2:
+        return (
+            f"must be inside the {LOGO_FOLDER}/ folder next to the routing file, "
+            f"e.g. {LOGO_FOLDER}/kalsel.png"
+        )
+    if not value.lower().endswith(LOGO_SUFFIXES):
+        return "must be a PNG, JPEG or WebP image (.png, .jpg, .jpeg, .webp)"
+    return None
+
+
 SLUG_RE = re.compile(rf"^[a-z0-9](?:[a-z0-9-]{{0,{MAX_ID_LENGTH - 2}}}[a-z0-9])?$")
 PREFIX_RE = re.compile(r"^[A-Z]{2,4}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -390,8 +415,13 @@ class _FileChecker(_Checker):
         clocks = self.clocks(m, what)
         holidays = self.holidays(m, what)
         contacts = self.contacts(m, what)
-        # Only the shape is checked: posters check the file itself and print without it.
+        # The shape is checked here; `routing check` and the poster printer check the file.
         logo = self.text(m, "logo", what)
+        if logo is not None:
+            problem = logo_path_problem(logo)
+            if problem:
+                self.error(key_line(m, "logo"), f"logo of {what} {problem}")
+                logo = None
         agencies = [
             self._agency(aline, a, rid or "?")
             for aline, a in self.entries(m, "agencies", what, "agency")
@@ -411,6 +441,7 @@ class _FileChecker(_Checker):
             holidays=tuple(sorted(holidays)),
             contacts=contacts,
             logo=logo,
+            logo_line=key_line(m, "logo") if logo is not None else None,
         )
 
     def _agency(self, line: int, m: dict, region_id: str) -> Agency | None:

@@ -18,6 +18,12 @@ from portal.routing_admin import queries
 from portal.routing_admin.access import may_edit_region, may_edit_routing, may_edit_whole_file
 from portal.routing_admin.diffs import unified
 from portal.routing_admin.editing import Base, check_edit
+from portal.routing_admin.history_scope import (
+    region_part,
+    touches_region,
+    version_diff,
+    visible_history,
+)
 from portal.routing_admin.regions import RegionPartError, extract_region, merge_region
 
 bp = Blueprint("routing_admin", __name__, url_prefix="/staf/aturan-rute")
@@ -153,7 +159,10 @@ def _conflict(region_id: str | None, edit_base: Base, newest: Base, text: str):
         newest=newest.id,
         base=edit_base.id,
     )
-    other = unified(edit_base.text, newest.text, f"versi {edit_base.id}", f"versi {newest.id}")
+    old, new = edit_base.text, newest.text
+    if region_id is not None:  # a regional editor sees only their region's part change
+        old, new = region_part(old, region_id), region_part(new, region_id)
+    other = unified(old, new, f"versi {edit_base.id}", f"versi {newest.id}")
     return _page(region_id, newest, text, error=message, conflict_diff=other), 409
 
 
@@ -202,8 +211,23 @@ def _page(region_id, base: Base, text: str, **extra):
 def history():
     if not may_edit_routing(current_user):
         abort(403)
-    _base()
-    return render_template("routing_admin/history.html", versions=versions.history())
+    current = _base()
+    shown = visible_history(versions.history(), _scoped_region(), _text_of)
+    return render_template("routing_admin/history.html", versions=shown, active_id=current.id)
+
+
+def _scoped_region() -> str | None:
+    """None for the super admin (every version, whole diffs), else the admin's region."""
+    if may_edit_whole_file(current_user):
+        return None
+    return reach_of(current_user).region_id or ""
+
+
+def _text_of(version_id: int) -> str | None:
+    try:
+        return versions.get(version_id).text
+    except versions.UnknownVersion:
+        return None
 
 
 @bp.get("/versi/<int:version_id>")
@@ -216,12 +240,11 @@ def show_version(version_id: int):
         parent = versions.get(version.parent_id) if version.parent_id else None
     except versions.UnknownVersion:
         abort(404)
-    diff = unified(
-        parent.text if parent else "",
-        version.text,
-        f"versi {version.parent_id}",
-        f"versi {version.id}",
-    )
+    region_id = _scoped_region()
+    parent_text = parent.text if parent else None
+    if region_id is not None and not touches_region(version, parent_text, region_id):
+        abort(404)  # another region's change: as if it did not exist
+    diff = version_diff(version, parent_text, region_id)
     return render_template("routing_admin/version.html", version=version, diff=diff)
 
 
@@ -245,6 +268,9 @@ def rollback(version_id: int):
             version, router = versions.rollback_to(version_id, who)
         else:
             region_id = reach_of(current_user).region_id or ""
+            parent_text = _text_of(old.parent_id) if old.parent_id else None
+            if not touches_region(old, parent_text, region_id):
+                abort(404)  # a version they cannot see (their part is the same in its parent)
             part = extract_region(old.text, region_id)
             whole, _span = merge_region(base.text, region_id, part)
             who = versions.Activation(

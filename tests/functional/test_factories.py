@@ -22,7 +22,7 @@ from tests.factories import stored_complaint
 # Tuesday 17 March 2026, 10:00 WITA: the deadlines cross Nyepi and the Eid holidays.
 WHEN = datetime(2026, 3, 17, 2, 0, tzinfo=UTC)
 # What tells two reports apart, whoever files them.
-OWN = {"id", "tracking_code", "access_token_hash", "submission_key"}
+OWN = {"id", "tracking_code", "access_token_hash", "submission_digest", "content_digest"}
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_a_stored_complaint_is_the_row_a_submission_stores(
 
     assert made.tracking_code.startswith(filed.tracking_code[:4])  # the region's prefix
     assert normalize_tracking_code(made.tracking_code) == made.tracking_code
-    token = access_token_for(current_app.config["SECRET_KEY"], made.submission_key)
+    token = access_token_for(current_app.config["SECRET_KEY"], made.submission_digest)
     assert token_matches(token, made.access_token_hash)  # its private link works
 
 

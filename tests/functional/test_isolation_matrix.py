@@ -108,23 +108,35 @@ def new_failed_mirror_item() -> int:
     return item.id
 
 
+_VERSION_SERIAL = itertools.count(1)
+
+
 def new_routing_version() -> int:
     from portal.routing.models import SOURCE_FILE, RoutingVersion
     from portal.routing.versions import content_hash
 
-    text = Path(current_app.config["ROUTING_FILE"]).read_text(encoding="utf-8")
-    newest = db.session.execute(select(func.max(RoutingVersion.id))).scalar()
-    version = RoutingVersion(
-        id=(newest or 0) + 1,
-        parent_id=newest,
-        text=text,
-        content_hash=content_hash(text),
-        author="matrix",
-        source=SOURCE_FILE,
+    original = Path(current_app.config["ROUTING_FILE"]).read_text(encoding="utf-8")
+    # A change of Kalimantan Selatan's part only, on top of the imported file.
+    serial = next(_VERSION_SERIAL)  # each call changes the part again (no empty change)
+    changed = original.replace(
+        "pengaduan.kalsel@example.org", f"matrix{serial}.kalsel@example.org", 1
     )
-    db.session.add(version)
+    assert changed != original
+    newest = db.session.execute(select(func.max(RoutingVersion.id))).scalar()
+    for text in ((original,) if newest is None else ()) + (changed,):
+        version = RoutingVersion(
+            id=(newest or 0) + 1,
+            parent_id=newest,
+            text=text,
+            content_hash=content_hash(text),
+            author="matrix",
+            source=SOURCE_FILE,
+        )
+        db.session.add(version)
+        db.session.flush()
+        newest = version.id
     db.session.commit()
-    return version.id
+    return newest
 
 
 def new_abuse_entry() -> int:
@@ -193,11 +205,11 @@ SUBJECTS = {
         "tidak-ada",
         frozenset({"super-admin", "regional-admin", "leader"}),
     ),
-    # One routing file serves every region, so any regional admin reads its history.
+    # A version that changed Kalsel's part: its admin reads it, another region's does not.
     "version_id": Subject(
         new_routing_version,
         MISSING_ID,
-        frozenset({"super-admin", "regional-admin", "other-region admin"}),
+        frozenset({"super-admin", "regional-admin"}),
     ),
 }
 CASE_DETAILS = {"photo_id", "action"}  # arguments that narrow a case URL

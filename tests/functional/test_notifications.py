@@ -101,7 +101,7 @@ def _at(day: date, hour: int = 1) -> datetime:
 
 
 def _report(app, router, submitted: date, key: str = "k1") -> Complaint:
-    submit_report(
+    receipt = submit_report(
         ULIN,
         NewReport(
             submission_key=f"notification-test-{key}",
@@ -119,7 +119,7 @@ def _report(app, router, submitted: date, key: str = "k1") -> Complaint:
         now=_at(submitted),
     )
     return db.session.execute(
-        select(Complaint).filter_by(submission_key=f"notification-test-{key}")
+        select(Complaint).filter_by(tracking_code=receipt.tracking_code)
     ).scalar_one()
 
 

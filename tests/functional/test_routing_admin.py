@@ -153,7 +153,8 @@ def test_stale_edit_is_refused_with_the_other_diff(app, hst_admin, super_admin):
     late = _post(hst_admin, fields, part.replace(OLD_MAIL, NEW_MAIL), "activate", comment="x")
     html = late.get_data(as_text=True)
     assert late.status_code == 409 and "Orang lain sudah mengaktifkan versi 2" in html
-    assert "+      - email: pengaduan2.hst@example.org" in html
+    # the other person's change, as lines of the region's part (all a regional editor sees)
+    assert "+  - email: pengaduan2.hst@example.org" in html
     assert versions.newest().id == 2
 
 
@@ -357,3 +358,47 @@ def test_a_running_app_picks_up_a_version_stored_elsewhere(app, tmp_path):
     db.session.commit()
     destination = get_router().route("dinkes-hst", "puskesmas-barabai", "pendaftaran")
     assert [c.email for c in destination.contacts] == [NEW_MAIL]
+
+
+def test_routing_history_is_scoped_to_the_admins_region(app, kalsel_admin, hst_admin, super_admin):
+    # HST changes its contact through its own editor; then the super admin changes only Kalsel.
+    fields, part = _editor(hst_admin)
+    assert _post(hst_admin, fields, part.replace(OLD_MAIL, NEW_MAIL), "activate", comment="h")
+    sup_fields, whole = _editor(super_admin, "/staf/aturan-rute/semua")
+    kalsel_part = re.search(r"pengaduan[\w.-]*kalsel[\w.-]*@[\w.-]+", whole)
+    assert kalsel_part, "the demo file names a Kalsel contact"
+    kalsel_mail = kalsel_part.group(0)
+    secret_mail = "rahasia-baru.kalsel@example.org"
+    edited = whole.replace(kalsel_mail, secret_mail)
+    assert (
+        _post(super_admin, sup_fields, edited, "activate", "/staf/aturan-rute/semua", comment="k")
+    ).status_code == 302
+    hst_version, kalsel_version = 2, 3
+    assert versions.newest().id == kalsel_version
+
+    # HST's admin: the history lists version 1 (the import) and HST's own change only.
+    page = hst_admin.get("/staf/aturan-rute/riwayat").get_data(as_text=True)
+    listed = set(re.findall(r"/staf/aturan-rute/versi/(\d+)\"", page))
+    assert listed == {"1", str(hst_version)}
+    assert hst_admin.get(f"/staf/aturan-rute/versi/{kalsel_version}").status_code == 404
+    own = hst_admin.get(f"/staf/aturan-rute/versi/{hst_version}").get_data(as_text=True)
+    assert NEW_MAIL in own
+    # Version 1's diff, read by HST's admin, holds HST's part and no other region's text.
+    first = hst_admin.get("/staf/aturan-rute/versi/1").get_data(as_text=True)
+    assert "id: hst" in first and "id: kalsel" not in first and kalsel_mail not in first
+    assert "rsud-ulin" not in first
+
+    # Kalsel's admin: HST's change is not theirs, Kalsel's change shows only Kalsel's lines.
+    assert kalsel_admin.get(f"/staf/aturan-rute/versi/{hst_version}").status_code == 404
+    theirs = kalsel_admin.get(f"/staf/aturan-rute/versi/{kalsel_version}")
+    assert theirs.status_code == 200
+    html = theirs.get_data(as_text=True)
+    assert secret_mail in html and NEW_MAIL not in html and "id: hst" not in html
+    page = kalsel_admin.get("/staf/aturan-rute/riwayat").get_data(as_text=True)
+    assert set(re.findall(r"/staf/aturan-rute/versi/(\d+)\"", page)) == {"1", str(kalsel_version)}
+
+    # The super admin sees every version and the whole-file diff.
+    page = super_admin.get("/staf/aturan-rute/riwayat").get_data(as_text=True)
+    assert set(re.findall(r"/staf/aturan-rute/versi/(\d+)\"", page)) == {"1", "2", "3"}
+    whole_diff = super_admin.get("/staf/aturan-rute/versi/1").get_data(as_text=True)
+    assert "id: kalsel" in whole_diff and "id: hst" in whole_diff

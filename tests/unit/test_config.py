@@ -176,3 +176,62 @@ def test_a_relative_instance_path_is_refused():
     with pytest.raises(ConfigError, match="INSTANCE_PATH must be an absolute path"):
         instance_folder({"INSTANCE_PATH": "instance"})
     assert isinstance(instance_folder({}), Path)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://aduan.example.go.id",
+        "http://localhost:5000",
+        "https://localhost",
+        "https://app.localhost",
+        "https://127.0.0.1",
+        "https://127.8.9.1:8443",
+        "https://[::1]",
+        "https://0.0.0.0",
+        "aduan.example.go.id",
+    ],
+)
+def test_production_refuses_a_plain_or_local_public_base_url(tmp_path, url):
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL") as refused:
+        load_config({**PRODUCTION, "PUBLIC_BASE_URL": url}, tmp_path)
+    assert url.rstrip("/") in str(refused.value)
+
+
+def test_production_needs_a_public_base_url(tmp_path):
+    values = {k: v for k, v in PRODUCTION.items() if k != "PUBLIC_BASE_URL"}
+    with pytest.raises(ConfigError, match="PUBLIC_BASE_URL"):
+        load_config(values, tmp_path)
+
+
+def test_production_accepts_an_https_public_host(tmp_path):
+    for url in ("https://aduan.example.go.id", "https://203.0.113.7", "https://aduan.go.id/"):
+        config = load_config({**PRODUCTION, "PUBLIC_BASE_URL": url}, tmp_path)
+        assert config["PUBLIC_BASE_URL"] == url.rstrip("/")
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES", "on"])
+def test_production_refuses_flask_debug(tmp_path, value):
+    with pytest.raises(ConfigError, match="FLASK_DEBUG"):
+        load_config({**PRODUCTION, "FLASK_DEBUG": value}, tmp_path)
+
+
+def test_production_takes_an_off_flask_debug(tmp_path):
+    for value in ("0", "false", "off", ""):
+        assert load_config({**PRODUCTION, "FLASK_DEBUG": value}, tmp_path)["SECRET_KEY"]
+    # Development may run with the debugger.
+    assert load_config({"FLASK_DEBUG": "1"}, tmp_path)["SECRET_KEY"]
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "D1:development-only-qr-key-change-me",
+        "K9:development-only-qr-key-change-me",
+        "K1:production-signing-key-0001,K2:development-only-qr-key-change-me",
+        "K2:development-only-qr-key-change-me,K1:production-signing-key-0001;active=K1",
+    ],
+)
+def test_production_refuses_the_development_qr_secret_under_any_key_id(tmp_path, spec):
+    with pytest.raises(ConfigError, match="QR_SIGNING_KEYS"):
+        load_config({**PRODUCTION, "QR_SIGNING_KEYS": spec}, tmp_path)

@@ -1,0 +1,45 @@
+"""Private-link tokens never reach a log file.
+
+The citizen's private link is `/lacak/<code>?t=<token>`; whoever reads an access log (an
+operator, a log shipper, a leaked backup) could otherwise open every report in it. Every
+`t=` query value is replaced by "[redacted]": plain (`?t=…`, `&t=…`) and percent-encoded
+inside another parameter (`next=%2Flacak%2F…%3Ft%3D…`). The werkzeug development server's
+log gets `RedactTokens` as a filter (portal/__init__.py); gunicorn's access log uses
+portal/gunicorn_logging.py (named by gunicorn.conf.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+REDACTED = "[redacted]"
+# `t` as a query parameter (after ?, &, ; or at the start of a bare query string such as
+# gunicorn's %(q)s), plain or percent-encoded (%3F = ?, %26 = &, %3D = =).
+_TOKEN = re.compile(
+    r"(?P<lead>(?:(?<![^?&;])|%3[Ff]|%26)t(?:=|%3[Dd]))"
+    r"(?P<value>(?!\[redacted\])[^&;\s\"'#]+)"
+)
+
+
+def redact(text: str) -> str:
+    """`text` with every private-link token replaced by "[redacted]"."""
+    return _TOKEN.sub(lambda m: m.group("lead") + REDACTED, text)
+
+
+def redact_value(value: object) -> object:
+    return redact(value) if isinstance(value, str) else value
+
+
+class RedactTokens(logging.Filter):
+    """A logging filter: formats the record's message once, with tokens redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to logging's own error handling
+            return True
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
