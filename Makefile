@@ -7,7 +7,7 @@ MO     := translations/en/LC_MESSAGES/messages.mo
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads translations extract-messages clean
+.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse translations extract-messages clean
 
 install: $(STAMP) $(MO)
 
@@ -57,7 +57,7 @@ db-check: install
 
 # Each benchmark prints a table next to the bare stack measured in the same run;
 # add --record (BENCH_ARGS=--record) to append it to bench/RESULTS.md.
-bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads
+bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse
 
 bench-submit: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
@@ -79,6 +79,12 @@ bench-uploads: install  # one report's photos: CPU and peak memory per case, nex
 
 bench-dashboard: install  # PostgreSQL: aduan_bench_dash_<cases>, every case in one region (BENCH_DASH_DATABASE_URL)
 	$(BIN)/python bench/dashboard.py --cases 1000000 $(BENCH_ARGS)
+
+bench-headers: install  # the security-header hook and the password policy, next to the same page without them
+	$(BIN)/python bench/headers.py
+
+bench-abuse: install  # the abuse-list check at intake, against an empty list and a bare SELECT
+	$(BIN)/python bench/abuse_screen.py
 
 bench-flood: install  # rate limits: a flood vs a waiting room, and the limiter's cost (memory and Redis)
 	$(BIN)/python bench/flood.py $(BENCH_ARGS)
