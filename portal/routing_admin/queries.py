@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from portal.complaints.models import Complaint
 from portal.complaints.status import OPEN
@@ -21,10 +21,11 @@ def printed_posters() -> list[tuple[str, str, str, int]]:
     return [tuple(row) for row in db.session.execute(stmt)]
 
 
-def open_cases_by_unit() -> list[tuple[str, str, int]]:
-    """(agency, unit, open cases) of every handling unit with an open case."""
+def open_cases_by_unit(scope: Select) -> list[tuple[str, str, int]]:
+    """(agency, unit, open cases) of every handling unit with an open case, counted within
+    `scope` (the editor's `visible_complaints`: a side query like any other staff query)."""
     stmt = (
-        select(Complaint.agency_id, Complaint.unit_id, func.count())
+        scope.with_only_columns(Complaint.agency_id, Complaint.unit_id, func.count())
         .where(Complaint.status.in_(OPEN))
         .group_by(Complaint.agency_id, Complaint.unit_id)
     )

@@ -25,6 +25,7 @@ from portal.routing_admin.history_scope import (
     visible_history,
 )
 from portal.routing_admin.regions import RegionPartError, extract_region, merge_region
+from portal.staff.scoping import visible_complaints
 
 bp = Blueprint("routing_admin", __name__, url_prefix="/staf/aturan-rute")
 
@@ -104,7 +105,7 @@ def _editor(region_id: str | None):
         text,
         region_id,
         queries.printed_posters(),
-        queries.open_cases_by_unit(),
+        queries.open_cases_by_unit(visible_complaints(current_user)),
     )
     simulation = _simulate(check.router, form) if action == "simulate" and check.ok else None
     if action != "activate" or not check.ok:

@@ -402,3 +402,28 @@ def test_routing_history_is_scoped_to_the_admins_region(app, kalsel_admin, hst_a
     assert set(re.findall(r"/staf/aturan-rute/versi/(\d+)\"", page)) == {"1", "2", "3"}
     whole_diff = super_admin.get("/staf/aturan-rute/versi/1").get_data(as_text=True)
     assert "id: kalsel" in whole_diff and "id: hst" in whole_diff
+
+
+def test_the_impact_counts_only_cases_within_the_editors_scope(app, router):
+    """The open-case count behind the impact summary is a staff side query: it goes through
+    visible_complaints like every other one, so an admin counts only their region's cases."""
+    from portal.accounts.models import User
+    from portal.routing_admin.queries import open_cases_by_unit
+    from portal.staff.scoping import visible_complaints
+    from tests.factories import stored_complaint
+
+    stored_complaint()  # RSUD Ulin, Kalimantan Selatan
+    create_user(
+        router, email="a@hst.example.org", password=PASSWORD, role="regional-admin", region="hst"
+    )
+    create_user(
+        router,
+        email="a@kalsel.example.org",
+        password=PASSWORD,
+        role="regional-admin",
+        region="kalsel",
+    )
+    hst = User.query.filter_by(email="a@hst.example.org").one()
+    kalsel = User.query.filter_by(email="a@kalsel.example.org").one()
+    assert open_cases_by_unit(visible_complaints(hst)) == []
+    assert open_cases_by_unit(visible_complaints(kalsel)) == [("rsud-ulin", "poli-umum", 1)]
