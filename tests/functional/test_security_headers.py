@@ -53,6 +53,7 @@ def arguments(app, case_code: str, token: str, payload: str) -> dict[str, object
         "template_id": 1,
         "message_id": 1,
         "mirror_id": 1,
+        "abuse_entry_id": 1,
     }
 
 
