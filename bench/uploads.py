@@ -21,11 +21,9 @@ import io
 import json
 import os
 import resource
-import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -34,6 +32,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.benchinfo import git_revision, machine  # noqa: E402
+from tests.photo_samples import png_bomb  # noqa: E402  (the same bomb the tests refuse)
 
 PHONE = (4032, 3024)  # 12.2 MP, what most phones (and iPhones) write by default
 BIG_PNG = (7720, 5142)  # 39.7 MP, just under the 40 MP per-photo limit
@@ -59,16 +58,6 @@ def _exif() -> bytes:
     exif[0x0112] = 6
     exif[0x8825] = {1: "S", 2: (3.0, 19.0, 0.0), 3: "E", 4: (114.0, 35.0, 0.0)}
     return exif.tobytes()
-
-
-def _png_bomb(side: int = 60_000) -> bytes:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    ihdr = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
-    idat = zlib.compress(b"\0" * 1000)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 def make_inputs(folder: Path) -> dict[str, list[str]]:
@@ -104,7 +93,7 @@ def make_inputs(folder: Path) -> dict[str, list[str]]:
     out = io.BytesIO()
     Image.new("RGB", BIG_PNG, (200, 30, 30)).save(out, "PNG")
     files["flat.png"] = out.getvalue()
-    files["bomb.png"] = _png_bomb()
+    files["bomb.png"] = png_bomb()
     for name, data in files.items():
         (folder / name).write_bytes(data)
     paths = {name: str(folder / name) for name in files}
