@@ -113,3 +113,13 @@ def ulin_payload(qr_keys) -> str:
 @pytest.fixture
 def h():
     return helpers
+
+
+@pytest.fixture
+def pg_cluster(request):
+    """A private PostgreSQL server (tests/pgcluster.py) the test may stop, crash and restart;
+    it is up when the test starts, shared by the run and removed at the end."""
+    from tests import pgcluster
+
+    request.session.config.add_cleanup(pgcluster.destroy_shared)
+    return pgcluster.shared_cluster()
