@@ -49,6 +49,7 @@ def create_app(
     configure_i18n(app)
     configure_blueprints(app)
     configure_ratelimits(app)
+    configure_availability(app)
     configure_outbox(app)
     configure_cli(app)
     configure_errors(app)
@@ -161,6 +162,20 @@ def configure_ratelimits(app: Flask) -> None:
     from portal.ratelimits.extension import init_ratelimits
 
     init_ratelimits(app)
+
+
+def configure_availability(app: Flask) -> None:
+    """/healthz and /readyz (never rate limited), and the 503 page for a database outage."""
+    from portal.availability.outage import register_outage_page
+    from portal.availability.routes import bp, healthz, readyz
+    from portal.ratelimits.extension import limiter_of
+
+    app.register_blueprint(bp)
+    limiter = limiter_of(app)
+    if limiter is not None:
+        limiter.exempt(healthz)
+        limiter.exempt(readyz)
+    register_outage_page(app)
 
 
 def configure_outbox(app: Flask) -> None:

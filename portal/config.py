@@ -186,7 +186,9 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "QR_SIGNING_KEYS": qr_keys,
         "PUBLIC_BASE_URL": public_base_url,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(
+            database_url, _whole(env, "DATABASE_CONNECT_TIMEOUT", 5, minimum=2, maximum=60)
+        ),
         "ROUTING_FILE": env.get("ROUTING_FILE", str(PROJECT_ROOT / "routing_rules.yaml")),
         # How often each process asks the database for a newer routing version; tests see an
         # activation at once.
@@ -295,6 +297,21 @@ def _national_settings(env: Mapping[str, str], production: bool) -> dict[str, An
         "NATIONAL_TIMEOUT": _number(env, "NATIONAL_TIMEOUT", 10, minimum=0, above=True),
         "NATIONAL_MAX_ATTEMPTS": _whole(env, "NATIONAL_MAX_ATTEMPTS", MAX_ATTEMPTS, minimum=1),
     }
+
+
+def engine_options(database_url: str, connect_timeout: int) -> dict[str, Any]:
+    """How the app talks to its database so that an outage ends by itself.
+
+    pool_pre_ping: a pooled connection is tested before use, so the first request after
+    the database came back gets a fresh connection instead of the dead one (and an error).
+    connect_timeout (PostgreSQL): a host that does not answer fails the request in
+    DATABASE_CONNECT_TIMEOUT seconds with the 503 page, long before gunicorn's worker
+    timeout would kill the worker. libpq counts 1 as 2, hence the minimum of 2.
+    """
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if database_url.startswith("postgresql"):
+        options["connect_args"] = {"connect_timeout": connect_timeout}
+    return options
 
 
 def _psycopg3_url(url: str) -> str:

@@ -5,8 +5,14 @@ for the newest version number at most every ROUTING_RELOAD_SECONDS (default 1 s,
 a primary key max, cheap), compiles a new version once and keeps the compiled Router, so a
 request never parses YAML and an activation reaches every worker on every host within
 about that interval. Before the first version exists (empty or unmigrated database) the app
-routes by ROUTING_FILE, which then becomes version 1. An invalid ROUTING_FILE with no
-version in the database stops the app before it serves a single request.
+routes by ROUTING_FILE, which then becomes version 1.
+
+Nothing here needs the database to build the app: the routing is loaded on first use, once
+the database answers, so a worker that (re)starts during a database outage boots, serves
+the "sedang gangguan" page (portal/availability/) and routes as soon as the database is
+back. ROUTING_FILE is validated at start-up (no database needed); an invalid one stops the
+app when the database says it holds no version, and when the database cannot be asked the
+app starts and refuses to route (RoutingUnavailable, HTTP 503) until a version exists.
 """
 
 from __future__ import annotations
@@ -20,11 +26,19 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from portal.routing.loader import Router, compile_text, file_version, load_router
+from portal.routing.model import RoutingFileError
 
 EXTENSION_KEY = "aduan.router"
 COMPILED_KEPT = 4  # routers kept per process: the active one and a few recent ones
 
 log = logging.getLogger(__name__)
+
+
+class RoutingUnavailable(RuntimeError):
+    """No routing to serve yet: the database holds no version and ROUTING_FILE is invalid.
+
+    (A database that cannot be reached raises its own error.) The pages answer 503.
+    """
 
 
 class ActiveRouting:
@@ -40,6 +54,13 @@ class ActiveRouting:
         self._router: Router | None = None
         self._checked_at = float("-inf")
         self._lock = threading.Lock()
+        self._first_load_done = False  # the once-per-process seeding of version 1
+        self._failing = False  # the database stopped answering (logged once per outage)
+
+    @property
+    def loaded(self) -> bool:
+        """Has this process a routing to serve (loaded from the database at least once)?"""
+        return self._router is not None
 
     # --- the file, used until the database has a version --------------------------------
 
@@ -69,24 +90,60 @@ class ActiveRouting:
         from portal.routing.versions import newest_id
 
         try:
+            if not self._first_load_done:
+                self._first_load()
             with db.engine.connect() as connection:
                 newest = newest_id(connection)
                 text = _version_text(connection, newest) if newest != self.version_id else None
-        except Exception:  # a database hiccup must not stop routing: keep what we have
+        except Exception as exc:  # a database hiccup must not stop routing: keep what we have
             if self._router is None:
                 raise
-            log.exception(
-                "cannot read the newest routing version; keeping version %s", self.version_id
-            )
+            self._checked_at = time.monotonic()  # ask again after the interval, not at once
+            if not self._failing:
+                log.warning(
+                    "cannot read the newest routing version; keeping version %s: %s",
+                    self.version_id,
+                    exc,
+                )
+            self._failing = True
             return
+        if self._failing:
+            log.info("the database answers again; routing version %s", newest)
+        self._failing = False
         self._checked_at = time.monotonic()
         if newest == self.version_id and self._router is not None:
             return
         if newest is None or text is None:
-            self._router = self.file_router()[1]
+            self._router = self._file_router_or_unavailable()
         else:
             self._router = self.compiled(text, f"version {newest}")
         self.version_id = newest
+
+    def _first_load(self) -> None:
+        """What start-up used to do: seed version 1 from ROUTING_FILE into a migrated,
+        empty database. Once per process, on the first contact with the database."""
+        from portal.extensions import db
+        from portal.routing.versions import newest_id, seed_on
+
+        with db.engine.connect() as connection:
+            has_table = _has_versions_table(connection)
+            newest = newest_id(connection) if has_table else None
+        if has_table and newest is None:
+            text, _router = self._file_text_or_unavailable()
+            seed_on(db.engine, text, str(self.file_path))
+        self._first_load_done = True
+
+    def _file_text_or_unavailable(self) -> tuple[str, Router]:
+        try:
+            return self.file_router()
+        except RoutingFileError as exc:
+            raise RoutingUnavailable(
+                "the database holds no routing version and ROUTING_FILE is invalid: "
+                + "; ".join(str(issue) for issue in exc.issues[:3])
+            ) from exc
+
+    def _file_router_or_unavailable(self) -> Router:
+        return self._file_text_or_unavailable()[1]
 
     def compiled(self, text: str, filename: str) -> Router:
         """The Router of a stored (so already validated) text, compiled once per process."""
@@ -126,23 +183,47 @@ def _version_text(connection, version_id: int | None) -> str | None:
 
 
 def configure_routing(app: Flask) -> None:
-    """Load the active routing at start-up; seed the database from ROUTING_FILE once."""
+    """Prepare the active routing without asking the database (it loads on first use).
+
+    ROUTING_FILE is checked here: an invalid file stops the app (RoutingFileError) unless
+    the database holds a version to route by, or cannot be asked now (an outage must not
+    keep a worker from booting; it then routes once a version exists).
+    """
     interval = float(app.config["ROUTING_RELOAD_SECONDS"])  # load_config: 1 s, 0 in tests
     state = ActiveRouting(app, app.config["ROUTING_FILE"], interval)
     app.extensions[EXTENSION_KEY] = state
-    with app.app_context():
-        from portal.extensions import db
-        from portal.routing.versions import newest_id, seed_from_file
+    try:
+        state.file_router()
+    except RoutingFileError:
+        known = _database_has_version(app)
+        if known is None:
+            log.error(
+                "ROUTING_FILE %s is invalid and the database cannot be asked whether it "
+                "holds a routing version; starting, pages answer 503 until one exists",
+                state.file_path,
+            )
+        elif not known:
+            raise  # the app refuses to start (wsgi.py prints the issues)
 
-        with db.engine.connect() as connection:
-            has_table = _has_versions_table(connection)
-            newest = newest_id(connection) if has_table else None
-        if newest is None:
-            text, _ = state.file_router()  # RoutingFileError: the app refuses to start
-            if has_table:
-                seed_from_file(text, str(app.config["ROUTING_FILE"]))
-                db.session.remove()
-        state.router()
+
+def _database_has_version(app: Flask) -> bool | None:
+    """Does the database hold a routing version? None when it cannot be reached."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from portal.extensions import db
+    from portal.routing.versions import newest_id
+
+    with app.app_context():
+        try:
+            with db.engine.connect() as connection:
+                if not _has_versions_table(connection):
+                    return False
+                return newest_id(connection) is not None
+        except SQLAlchemyError as exc:
+            log.warning("cannot reach the database to look for a routing version: %s", exc)
+            return None
+        finally:
+            db.session.remove()
 
 
 def _has_versions_table(connection) -> bool:

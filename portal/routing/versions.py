@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from portal.extensions import db
@@ -94,6 +94,32 @@ def seed_from_file(text: str, filename: str) -> None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
+
+
+def seed_on(engine: Engine, text: str, filename: str) -> None:
+    """seed_from_file on a connection of its own, outside the request's session.
+
+    The routing loads on first use, which may be in the middle of a request: committing
+    db.session there would commit whatever the request had pending.
+    """
+    with engine.connect() as connection:
+        if newest_id(connection) is not None:
+            return
+        try:
+            connection.execute(
+                insert(RoutingVersion).values(
+                    id=1,
+                    parent_id=None,
+                    text=text,
+                    content_hash=content_hash(text),
+                    author=filename[-254:],
+                    source=SOURCE_FILE,
+                    comment="Imported from the routing file",
+                )
+            )
+            connection.commit()
+        except IntegrityError:  # another process seeded it first
+            connection.rollback()
 
 
 @dataclass(frozen=True)
