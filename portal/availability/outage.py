@@ -82,7 +82,7 @@ def outage_page(exc: Exception):
         notice += " " + _("Foto tidak ikut tersimpan; lampirkan lagi saat mengirim ulang.")
     try:
         page = typed_report_page(notice)
-    except Exception as again:  # noqa: BLE001 - no routing yet: the plain page below
+    except Exception as again:  # no routing yet: the plain page below
         log.info("report form not rebuilt during the outage: %s", again.__class__.__name__)
         page = None
     if page is None:
@@ -100,7 +100,7 @@ def _discard_session() -> None:
     """Roll back whatever the request did and drop its connection from the session."""
     try:
         db.session.rollback()
-    except Exception:  # noqa: BLE001 - the connection is gone; remove() still cleans up
+    except Exception:  # the connection is gone; remove() still cleans up
         log.debug("rollback after a database error failed", exc_info=True)
     db.session.remove()
 

@@ -123,9 +123,7 @@ def test_citizen_and_staff_pages_answer_503(down_app, payload, lang):
 def test_report_post_with_no_routing_yet_gives_the_typed_text_back(tmp_path, payload, lang):
     """A worker that started during the outage has no routing: the plain 503 page keeps
     the text and sends it again, with the same one-time key."""
-    app = create_app(
-        {"WTF_CSRF_ENABLED": False}, environ=environ(tmp_path, closed_port_url())
-    )
+    app = create_app({"WTF_CSRF_ENABLED": False}, environ=environ(tmp_path, closed_port_url()))
     client = in_language(app.test_client(), lang)
     report = helpers.valid_report(
         title="Loket <tutup> & antre", description="Saya datang pukul 07.00\nloket tutup."
@@ -170,7 +168,8 @@ def test_report_post_with_routing_loaded_gives_the_form_back_filled(down_app, pa
     assert helpers.valid_report()["description"] in page
     assert 'value="siti@example.org"' in page
     assert helpers.hidden_fields(page)["submission_key"] == fields["submission_key"]
-    point = down_app.extensions[EXTENSION_KEY].find_service_point(ULIN.agency, ULIN.unit, ULIN.service)
+    router = down_app.extensions[EXTENSION_KEY]
+    point = router.find_service_point(ULIN.agency, ULIN.unit, ULIN.service)
     short = helpers.post_report(client, f"/k/{point.short_code}", title="Lewat kode pendek")
     assert 'value="Lewat kode pendek"' in assert_outage(short, lang, form=True)
 
