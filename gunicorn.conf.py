@@ -1,7 +1,79 @@
-"""gunicorn settings read by `gunicorn wsgi:app` (gunicorn loads ./gunicorn.conf.py itself).
+"""gunicorn settings for production, read by `gunicorn wsgi:app` from the checkout (gunicorn
+loads ./gunicorn.conf.py by itself; `-c gunicorn.conf.py` names it from elsewhere).
 
-Only what the portal needs from every deployment: access-log lines with private-link
-tokens redacted. Workers, binding and log files stay on the command line.
+Every setting can be changed without editing this file: by the environment variable named
+next to it, by `GUNICORN_CMD_ARGS="--workers 8 --timeout 60"`, or on the command line
+(`gunicorn -w 8 wsgi:app`); the command line wins over both. README, *Production*.
+
+What makes a worker restart safe: the app builds without the database (the routing loads
+on first use), so a worker that gunicorn starts again after a crash, after max_requests or
+after a timeout boots even while the database is down, answers 503 "sedang gangguan" and
+serves normally once the database is back. No preload_app, see below.
 """
 
+import os
+
+
+def _whole(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    return int(raw) if raw else default
+
+
+# Where to listen. Behind nginx on the same host keep loopback; a load balancer on another
+# host needs 0.0.0.0:8000 (or a private address). GUNICORN_BIND, or -b.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
+
+# Sync workers, one request each: the app is plain blocking code (SQLAlchemy, photo
+# decoding), and nginx buffers slow clients. (2 x cores) + 1 is gunicorn's rule of thumb;
+# each worker holds its own small database pool, so workers x hosts must stay well below
+# PostgreSQL's max_connections. WEB_CONCURRENCY (the usual name), or -w.
+workers = _whole("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)
+worker_class = "sync"
+
+# A request still running after this many seconds is killed and its worker restarted.
+# Higher than any honest request: a report with three large photos takes a few seconds,
+# and a database that does not answer fails a request within DATABASE_CONNECT_TIMEOUT
+# (5 s) with the 503 page, long before this. GUNICORN_TIMEOUT, or -t.
+timeout = _whole("GUNICORN_TIMEOUT", 30)
+
+# On SIGTERM (systemctl stop/restart) or SIGHUP (reload) a worker finishes the requests it
+# has, e.g. a citizen's upload, for up to this long before it is killed.
+# GUNICORN_GRACEFUL_TIMEOUT, or --graceful-timeout.
+graceful_timeout = _whole("GUNICORN_GRACEFUL_TIMEOUT", 30)
+
+# Seconds an idle keep-alive connection stays open. Sync workers close every connection
+# after its response and ignore this; it applies if worker_class is changed to gthread,
+# where it must be longer than the proxy's idle timeout for upstream connections, or the
+# proxy reuses a connection gunicorn is closing (502s). GUNICORN_KEEPALIVE, or --keep-alive.
+keepalive = _whole("GUNICORN_KEEPALIVE", 5)
+
+# Restart each worker after about this many requests (the jitter spreads the restarts, so
+# the workers never all restart at once): memory that a long-lived process slowly gathers
+# (caches, fragmentation after large photos) is given back. 0 turns it off.
+# GUNICORN_MAX_REQUESTS / GUNICORN_MAX_REQUESTS_JITTER, or --max-requests(-jitter).
+max_requests = _whole("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _whole("GUNICORN_MAX_REQUESTS_JITTER", 100)
+
+# No preload: each worker imports and builds the app itself after the fork, so no
+# database connection or pool is ever shared across processes, a restarted worker runs
+# the code on disk, and nothing the master holds can be stale. Building takes about a
+# second per worker and needs no database. --preload turns it on (do not).
+preload_app = False
+
+# X-Forwarded-For and -Proto are the app's business: it believes them from exactly
+# TRUSTED_PROXIES hops (portal/accounts/throttle.py, ProxyFix). gunicorn's own default
+# believes X-Forwarded-Proto from 127.0.0.1, a second rule to keep in step, so here it
+# believes no one. FORWARDED_ALLOW_IPS, or --forwarded-allow-ips.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+
+# The workers' heartbeat files on a RAM disk when there is one: a slow or full disk must
+# not make the master think a healthy worker hangs and kill it.
+RAM_DISK = "/dev/shm"  # noqa: S108 - gunicorn makes its files there with mkstemp
+if os.path.isdir(RAM_DISK):
+    worker_tmp_dir = RAM_DISK
+
+# Access log lines, with private-link tokens redacted by the logger class, to stdout
+# (journald under systemd). GUNICORN_ACCESS_LOG: a file path, or "" for none.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 logger_class = "portal.gunicorn_logging.RedactingLogger"
+proc_name = "aduan-web"
