@@ -13,6 +13,7 @@ from flask_wtf.csrf import generate_csrf
 from forms.complaint import ComplaintForm
 from portal.citizen.routes import _form_page
 from portal.clocks.deadlines import local_date
+from portal.ratelimits.reports import forgive_unstored
 from portal.routing.active import get_router
 from portal.timeutil import utcnow
 from qr.payload import decode
@@ -37,6 +38,7 @@ def typed_report_page(notice: str) -> str | None:
     if point is None:
         return None
     form = ComplaintForm()
+    forgive_unstored(point.ids, form.title.data or "", form.description.data or "")
     form.set_categories([(c.id, c.name) for c in router.categories])
     form.today = local_date(utcnow(), point.region.timezone)
     # The same one-time key: if the report was stored after all (the connection broke

@@ -35,6 +35,11 @@ class Refusal:
         return max(1, -(-self.retry_after // 60))
 
 
+def _same_text_key(ids: tuple[str, str, str], title: str, description: str) -> str:
+    point = service_point_key(ids)
+    return f"text:{point}:{text_fingerprint(title or '', description or '')}"
+
+
 def check_report(ids: tuple[str, str, str], title: str, description: str) -> Refusal | None:
     """Count this report against every limit; a Refusal if one of them is spent."""
     limiter = limiter_of(current_app)
@@ -44,7 +49,7 @@ def check_report(ids: tuple[str, str, str], title: str, description: str) -> Ref
     prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
     point = service_point_key(ids)
     keys = (
-        ("report_same_text", f"text:{point}:{text_fingerprint(title or '', description or '')}"),
+        ("report_same_text", _same_text_key(ids, title, description)),
         ("report_per_session", browser_key()),
         ("report_per_address", f"ip:{client_address()}"),
         ("report_per_service_point", point),
@@ -60,3 +65,29 @@ def check_report(ids: tuple[str, str, str], title: str, description: str) -> Ref
     except Exception:  # the storage is down: take the report (see extension.py)
         log.exception("rate-limit storage unreachable; report accepted without a count")
     return None
+
+
+def forgive_unstored(ids: tuple[str, str, str], title: str, description: str) -> None:
+    """Forget the tight counts of a report the database could not store (the 503 page).
+
+    A citizen who sends the same report again during an outage is no flood; without this
+    the third try (same text, 2 an hour) or the sixth (one browser, 5 in 10 minutes), maybe
+    the first after the database is back, would be refused. Clearing forgets the key's
+    earlier hits too, which costs nothing while nothing can be stored; the generous
+    per-address and per-service-point counts go on counting.
+    """
+    limiter = limiter_of(current_app)
+    if limiter is None:
+        return
+    limits = current_app.config["RATELIMITS"]
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    keys = (
+        ("report_same_text", _same_text_key(ids, title, description)),
+        ("report_per_session", browser_key()),
+    )
+    try:
+        for name, key in keys:
+            for item in limits[name]:
+                limiter.limiter.clear(item, prefix, "report", name, key)
+    except Exception:  # the storage is down: nothing was counted there either
+        log.warning("rate-limit storage unreachable; report counts not reset")

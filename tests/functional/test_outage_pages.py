@@ -168,6 +168,11 @@ def test_report_post_with_routing_loaded_gives_the_form_back_filled(down_app, pa
     assert helpers.valid_report()["description"] in page
     assert 'value="siti@example.org"' in page
     assert helpers.hidden_fields(page)["submission_key"] == fields["submission_key"]
+    # Sending the same report again and again while the database is down is no flood: the
+    # same-text (2 an hour) and per-browser (5 in 10 minutes) limits must not refuse it.
+    for _ in range(6):
+        retry = helpers.post_report(client, url, fields, title="Antrean tiga jam")
+        assert_outage(retry, lang, form=True)
     router = down_app.extensions[EXTENSION_KEY]
     point = router.find_service_point(ULIN.agency, ULIN.unit, ULIN.service)
     short = helpers.post_report(client, f"/k/{point.short_code}", title="Lewat kode pendek")
