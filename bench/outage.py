@@ -203,8 +203,8 @@ def check(url: str, target: str, tally: Tally) -> Integrity:
         if target == "portal":
             rows = conn.execute("SELECT title, tracking_code FROM complaints").fetchall()
             partial = conn.execute(
-                "SELECT count(*) FROM complaints c WHERE NOT EXISTS (SELECT 1 FROM complaint_events e"
-                " WHERE e.complaint_id = c.id AND e.kind = 'submitted')"
+                "SELECT count(*) FROM complaints c WHERE NOT EXISTS (SELECT 1 FROM"
+                " complaint_events e WHERE e.complaint_id = c.id AND e.kind = 'submitted')"
             ).fetchone()[0]
         else:
             rows = conn.execute("SELECT title, id::text FROM bench_bare_reports").fetchall()
@@ -253,9 +253,6 @@ def run_target(target: str, args: argparse.Namespace) -> Outcome:
         url = cluster.url
         port = free_port()
         env = clean_env(tmp, port, url)
-        # A few citizens send hundreds of reports each here; the limits have their own
-        # benchmark (bench/flood.py) and would only turn this one into a count of 429s.
-        env["RATELIMIT_ENABLED"] = "0"
         if target == "portal":
             path = urlsplit(portal_setup(env, tmp)).path
             app_spec, done = "wsgi:app", PORTAL_DONE
