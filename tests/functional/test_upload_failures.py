@@ -15,6 +15,7 @@ How each failure is made real (the tests run as root, for whom chmod stops nothi
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import json
@@ -132,7 +133,7 @@ def test_upload_folder_that_cannot_be_made_gives_the_storage_page(
 def test_second_photo_fails_nothing_left_then_sent_without_photos(
     client, h, app, ulin_payload, uploads, monkeypatch
 ):
-    first, second = fixed_keys(monkeypatch, "aa", "bb")
+    first, _second = fixed_keys(monkeypatch, "aa", "bb")
     uploads.mkdir()
     (uploads / "bb").write_text("a regular file where the second photo's folder should be")
     url = f"/q/{ulin_payload}"
@@ -170,8 +171,6 @@ def test_photos_are_written_whole_and_in_place(client, h, app, ulin_payload, upl
     on_disk = files(uploads)
     assert sorted(p.name for p in on_disk) == sorted(k for k, _s in stored)
     assert not [p for p in on_disk if p.name.endswith(storage.PART)]
-    import hashlib
-
     for key, sha in stored:
         assert hashlib.sha256(storage.blob_path(uploads, key).read_bytes()).hexdigest() == sha
 
