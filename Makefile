@@ -7,7 +7,7 @@ MO     := translations/en/LC_MESSAGES/messages.mo
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse translations extract-messages clean
+.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage translations extract-messages clean
 
 install: $(STAMP) $(MO)
 
@@ -57,7 +57,7 @@ db-check: install
 
 # Each benchmark prints a table next to the bare stack measured in the same run;
 # add --record (BENCH_ARGS=--record) to append it to bench/RESULTS.md.
-bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse
+bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage
 
 bench-submit: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
@@ -85,6 +85,9 @@ bench-headers: install  # the security-header hook and the password policy, next
 
 bench-abuse: install  # the abuse-list check at intake, against an empty list and a bare SELECT
 	$(BIN)/python bench/abuse_screen.py
+
+bench-outage: install  # submissions while a private PostgreSQL stops for a minute and returns, next to bare Flask
+	$(BIN)/python bench/outage.py $(BENCH_ARGS)
 
 bench-flood: install  # rate limits: a flood vs a waiting room, and the limiter's cost (memory and Redis)
 	$(BIN)/python bench/flood.py $(BENCH_ARGS)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from forms.case_actions import BulkSpamForm, CaseActionForm
 from portal.cases import bulk, page, transitions
 from portal.cases.duplicates import similar_open_cases
+from portal.cases.missing_photo import missing_photo
 from portal.cases.services import (
     ActionInput,
     ActionInputError,
@@ -162,11 +163,10 @@ def photo(code: str, photo_id: int):
     ).scalar_one_or_none()
     if stored is None:
         abort(404)
-    response = send_file(
-        blob_path(current_app.config["UPLOAD_FOLDER"], stored.storage_key),
-        mimetype=stored.content_type,
-        max_age=0,
-    )
+    path = blob_path(current_app.config["UPLOAD_FOLDER"], stored.storage_key)
+    if not path.is_file():
+        return missing_photo(stored.id, path)
+    response = send_file(path, mimetype=stored.content_type, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

@@ -17,11 +17,18 @@ from portal.cases import transitions
 from portal.cases.feedback import can_reopen
 from portal.citizen.form_cache import BlankFormCache
 from portal.citizen.photo_upload import process_uploads
+from portal.citizen.storage_failure import (
+    RETRY_AFTER,
+    log_storage_failure,
+    storage_notice,
+    wants_without_photos,
+)
 from portal.clocks.deadlines import local_date
 from portal.complaints import channels
 from portal.complaints.access import token_matches
 from portal.complaints.display import place_names
 from portal.complaints.queries import by_tracking_code
+from portal.complaints.storage import StorageFailure
 from portal.complaints.tracking_codes import normalize_tracking_code
 from portal.intake import report as rules
 from portal.intake.report import InvalidReport
@@ -126,7 +133,7 @@ def _report(point: ServicePoint):
             return _form_page(
                 point, generate_csrf(), form.submission_key.data or "", form, refused=True
             ), 403
-        photos = process_uploads(form)
+        photos = [] if wants_without_photos() else process_uploads(form)
         if photos is not None:
             try:
                 receipt = submit_report(
@@ -141,6 +148,19 @@ def _report(point: ServicePoint):
                 )
             except UnknownServicePoint:
                 return render_template("citizen/gone.html"), 404
+            except StorageFailure as exc:
+                # Nothing stored, no file left: keep the text and the key, offer to send
+                # it without the photos.
+                log_storage_failure(exc)
+                page = _form_page(
+                    point,
+                    generate_csrf(),
+                    form.submission_key.data or "",
+                    form,
+                    storage_notice(),
+                    offer_without_photos=True,
+                )
+                return page, 503, {"Retry-After": RETRY_AFTER}
             except InvalidReport as exc:  # the routing file changed under the form
                 form.show_problems(exc.problems)
             except SubmissionConflict:
@@ -161,7 +181,10 @@ def _report(point: ServicePoint):
                     ),
                     code=303,
                 )
-    return _form_page(point, generate_csrf(), form.submission_key.data or "", form), 400
+    key = form.submission_key.data or ""
+    offer = wants_without_photos()
+    page = _form_page(point, generate_csrf(), key, form, offer_without_photos=offer)
+    return page, 400
 
 
 def _refused(point: ServicePoint, form: ComplaintForm, refusal: Refusal):
@@ -189,6 +212,7 @@ def _form_page(
     notice: str | None = None,
     refused: bool = False,
     conflict: bool = False,
+    offer_without_photos: bool = False,
 ) -> str:
     if form is None:
         form = ComplaintForm(formdata=None)
@@ -203,6 +227,7 @@ def _form_page(
         notice=notice,
         refused=refused,
         conflict=conflict,
+        offer_without_photos=offer_without_photos,
     )
 
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal.complaints.models import Complaint
+from portal.complaints.orphans import DEFAULT_AGE, MIN_AGE, sweep_uploads
 from portal.complaints.serialize import complaint_summary
 from portal.extensions import db
 from portal.routing.active import get_router
 
-complaints_cli = AppGroup("complaints", help="Read the regional queues.")
+complaints_cli = AppGroup("complaints", help="Read the regional queues; tidy the uploads.")
 
 
 @complaints_cli.command("list")
@@ -39,3 +42,23 @@ def list_cmd(region: str, as_json: bool, limit: int) -> None:
     for r in rows:
         click.echo(f"{r['tracking_code']}  {r['status']:<10} {r['followup_due']}  {r['title']}")
     click.echo(f"{len(rows)} complaint(s) in {region}")
+
+
+@complaints_cli.command("sweep-uploads")
+@click.option(
+    "--older-than",
+    "hours",
+    type=click.FloatRange(min=MIN_AGE.total_seconds() / 3600),
+    default=DEFAULT_AGE.total_seconds() / 3600,
+    show_default=True,
+    help="Only files older than this many hours (a younger one may be mid-commit).",
+)
+@click.option("--dry-run", is_flag=True, help="Print what would be removed, remove nothing.")
+def sweep_uploads_cmd(hours: float, dry_run: bool) -> None:
+    """Remove leftover .part files and photo files no report references (run from cron)."""
+    folder = current_app.config["UPLOAD_FOLDER"]
+    removed = sweep_uploads(folder, older_than=timedelta(hours=hours), dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for item in removed:
+        click.echo(f"{verb} {item.path} ({item.reason})")
+    click.echo(f"{len(removed)} file(s) {verb} in {folder}")

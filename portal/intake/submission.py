@@ -9,12 +9,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import deadlines_for, local_date
 from portal.clocks.due import NO_DEADLINE
-from portal.complaints import status
+from portal.complaints import orphans, status
 from portal.complaints.access import (
     access_token_for,
     content_digest,
@@ -80,6 +80,12 @@ def submit_report(
     (storing nothing and telling nothing about the first report). `quarantine` (the
     region's abuse list said so) stores it held back: status quarantined, no deadline
     running, nobody notified until it is released.
+
+    Photos are written before the transaction and removed on every path that stores no
+    row: StorageFailure (a photo could not be written; none is left on disk and nothing is
+    stored, so the same form key may send again, e.g. without the photos), a refusal, a
+    database error. When the connection drops during COMMIT (the row may exist) the files
+    are kept only if a row holds them (`portal.complaints.orphans`).
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}")
@@ -114,7 +120,15 @@ def submit_report(
         calendar_for(router.holidays_for(destination.region.id)),
     )
     origin = destination.origin
-    keys = [save_blob(upload_dir, p.data) for p in photos]
+    orphans.PENDING.settle()  # files of an earlier in-doubt commit, once the database answers
+    keys: list[str] = []
+    try:
+        for p in photos:
+            keys.append(save_blob(upload_dir, p.data))
+    except BaseException:  # StorageFailure, or the request was cut off between photos
+        _delete_all(upload_dir, keys)
+        raise
+    in_doubt = False
     try:
         for _ in range(CODE_ATTEMPTS):
             complaint = Complaint(
@@ -167,8 +181,12 @@ def submit_report(
             (on_quarantined if quarantine else on_submitted)(complaint)
             code = complaint.tracking_code  # read now: commit expires the object
             try:
+                db.session.flush()  # an error up to here means surely nothing is stored
+                in_doubt = True
                 db.session.commit()
+                in_doubt = False
             except IntegrityError:
+                in_doubt = False
                 db.session.rollback()
                 first = _by_digest(key_digest)
                 if first is not None:  # the same key won a race against itself
@@ -179,7 +197,10 @@ def submit_report(
         raise RuntimeError("could not draw a free tracking code")
     except BaseException:
         db.session.rollback()
-        _delete_all(upload_dir, keys)
+        if in_doubt:
+            _settle_in_doubt(upload_dir, keys)
+        else:
+            _delete_all(upload_dir, keys)
         raise
 
 
@@ -198,6 +219,16 @@ def _replay(first: Complaint, token: str, same_content: str) -> Receipt:
     if not _same_form(first, same_content):
         raise SubmissionConflict("submission key reused with other content")
     return Receipt(first.tracking_code, token, duplicate=True)
+
+
+def _settle_in_doubt(upload_dir: str, keys: list[str]) -> None:
+    """COMMIT failed and may have gone through: keep the files only if a row holds them."""
+    if not keys:
+        return
+    try:
+        orphans.after_unknown_commit(upload_dir, keys)
+    except SQLAlchemyError:  # never hide the commit's own error behind this one
+        orphans.PENDING.add(upload_dir, keys)
 
 
 def _delete_all(upload_dir: str, keys: list[str]) -> None:

@@ -1,0 +1,169 @@
+"""Photo files that no row holds: settling a commit whose outcome is unknown, and the sweep.
+
+When the connection drops during COMMIT the report may or may not be stored, so its photo
+files may be needed. They are deleted only once the database says no row holds them: at
+once if it answers, else on this process's next submission (`settle_pending`), else by the
+sweep (`sweep_uploads`, run from cron), which only touches files older than a safe age, so
+a report being committed right now never loses its photos. A file a row references is
+never removed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from portal.complaints.models import Photo
+from portal.complaints.storage import PART, delete_blob
+from portal.extensions import db
+
+# A photo is written, then committed within seconds; a day leaves room for any retry.
+DEFAULT_AGE = timedelta(hours=24)
+MIN_AGE = timedelta(hours=1)
+MAX_PENDING = 10_000  # keys kept in memory for settling; the sweep covers any beyond
+_BATCH = 500
+_KEY = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{1,5}$")  # what storage.new_key draws
+
+
+def held_keys(keys: Iterable[str]) -> set[str]:
+    """The keys some row references, asked on a connection of its own (the session's may
+    be the one that just died). Raises SQLAlchemyError while the database is away."""
+    wanted = list(dict.fromkeys(keys))
+    held: set[str] = set()
+    with db.engine.connect() as conn:
+        for start in range(0, len(wanted), _BATCH):
+            stmt = select(Photo.storage_key).where(
+                Photo.storage_key.in_(wanted[start : start + _BATCH])
+            )
+            held.update(conn.execute(stmt).scalars())
+    return held
+
+
+def settle(upload_dir: str, keys: Sequence[str]) -> bool:
+    """Delete those of `keys` no row holds; False (nothing deleted) if that cannot be
+    decided now because the database does not answer."""
+    if not keys:
+        return True
+    try:
+        held = held_keys(keys)
+    except SQLAlchemyError:
+        return False
+    for key in keys:
+        if key not in held:
+            delete_blob(upload_dir, key)
+    return True
+
+
+@dataclass
+class PendingBlobs:
+    """Photo keys of in-doubt commits in this process, settled on the next submission."""
+
+    _items: dict[str, str] = field(default_factory=dict)  # key -> upload folder
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, upload_dir: str, keys: Iterable[str]) -> None:
+        with self._lock:
+            for key in keys:
+                if len(self._items) >= MAX_PENDING:
+                    break  # left to the sweep
+                self._items[key] = upload_dir
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def settle(self) -> None:
+        """Try once; what stays undecided stays pending (and the sweep is the backstop)."""
+        if not self._items:  # the common case costs one length check
+            return
+        with self._lock:
+            items, self._items = self._items, {}
+        undecided: dict[str, str] = {}
+        by_folder: dict[str, list[str]] = {}
+        for key, folder in items.items():
+            by_folder.setdefault(folder, []).append(key)
+        for folder, keys in by_folder.items():
+            if not settle(folder, keys):
+                undecided.update(dict.fromkeys(keys, folder))
+        if undecided:
+            self.add_many(undecided)
+
+    def add_many(self, items: dict[str, str]) -> None:
+        with self._lock:
+            for key, folder in items.items():
+                if len(self._items) < MAX_PENDING:
+                    self._items.setdefault(key, folder)
+
+
+PENDING = PendingBlobs()
+
+
+def after_unknown_commit(upload_dir: str, keys: Sequence[str]) -> None:
+    """The commit's outcome is unknown: keep the files a row holds, delete the rest once
+    the database can tell, and until then remember them for the next submission."""
+    if not settle(upload_dir, keys):
+        PENDING.add(upload_dir, keys)
+
+
+@dataclass(frozen=True)
+class Swept:
+    path: Path
+    reason: str  # "part" (an unfinished write) or "unreferenced"
+
+
+def sweep_uploads(
+    upload_dir: str,
+    *,
+    older_than: timedelta = DEFAULT_AGE,
+    dry_run: bool = False,
+    now: float | None = None,
+) -> list[Swept]:
+    """Remove `.part` files and photo files no row references, both older than
+    `older_than` (at least MIN_AGE); returns what was (or, dry, would be) removed.
+
+    Only names the portal draws are touched: a file someone else put there stays.
+    """
+    if older_than < MIN_AGE:
+        raise ValueError(f"older_than must be at least {MIN_AGE} (a young file may be mid-commit)")
+    cutoff = (now if now is not None else time.time()) - older_than.total_seconds()
+    parts: list[Path] = []
+    photos: dict[str, Path] = {}
+    root = Path(upload_dir)
+    if not root.is_dir():
+        return []
+    for folder in sorted(root.iterdir()):
+        if not folder.is_dir() or len(folder.name) != 2:
+            continue
+        for path in sorted(folder.iterdir()):
+            name = path.name
+            is_part = name.endswith(PART)
+            key = name[: -len(PART)] if is_part else name
+            if not _KEY.match(key) or key[:2] != folder.name or not _older(path, cutoff):
+                continue
+            if is_part:
+                parts.append(path)
+            else:
+                photos[key] = path
+    held = held_keys(photos)
+    removed = [Swept(p, "part") for p in parts]
+    removed += [Swept(p, "unreferenced") for k, p in photos.items() if k not in held]
+    if not dry_run:
+        for item in removed:
+            item.path.unlink(missing_ok=True)
+    return removed
+
+
+def _older(path: Path, cutoff: float) -> bool:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return False
+    return os.path.isfile(path) and stat.st_mtime < cutoff
