@@ -21,6 +21,7 @@ from portal.outbox.states import PENDING
 from portal.timeutil import utcnow
 
 MAX_ERROR_FILTER = 200  # characters of "error text contains"
+REVIVE_CHUNK = 2000  # rows per committed UPDATE of a bulk revive
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -112,19 +113,33 @@ def count_given_up(channel: Channel, *where: ColumnElement[bool]) -> int:
 
 def revive(channel: Channel, *where: ColumnElement[bool], now: datetime | None = None) -> int:
     """Given-up rows (also matching `where`) due again now, attempts reset, the last error
-    kept for the record; commits and returns how many rows changed."""
+    kept for the record; returns how many rows changed.
+
+    One UPDATE on PostgreSQL (it locks only the rows, which no worker claims while they are
+    given up). On SQLite, whose one write lock every citizen's submission needs too, it
+    commits REVIVE_CHUNK rows at a time; a revived row is pending, so the next chunk's
+    query no longer sees it.
+    """
     model = channel.model
-    changed = db.session.execute(
-        update(model)
-        .where(model.status == channel.give_up_state, *where)
-        .values(
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now or utcnow(),
-            claimed_by=None,
-            locked_until=None,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return changed
+    given_up = model.status == channel.give_up_state
+    fresh = dict(
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=now or utcnow(),
+        claimed_by=None,
+        locked_until=None,
+    )
+    chunked = db.engine.dialect.name == "sqlite"
+    changed = 0
+    while True:
+        stmt = update(model).values(**fresh).execution_options(synchronize_session=False)
+        if chunked:
+            ids = select(model.id).where(given_up, *where).order_by(model.id).limit(REVIVE_CHUNK)
+            stmt = stmt.where(model.id.in_(ids.scalar_subquery()), given_up)
+        else:
+            stmt = stmt.where(given_up, *where)
+        done = db.session.execute(stmt).rowcount
+        db.session.commit()
+        changed += done
+        if not chunked or done < REVIVE_CHUNK:
+            return changed
