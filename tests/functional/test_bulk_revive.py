@@ -287,3 +287,15 @@ def test_bulk_revive_needs_the_csrf_token_and_an_admin(staff, mail_rows, mirror_
             assert staff[name].post(post, data={"csrf_token": token}).status_code == 403, name
     assert all(state(OutboxMessage, i)[0] == DEAD for i in mail_rows.values())
     assert all(state(NationalMirrorItem, i)[0] == FAILED for i in mirror_rows.values())
+
+
+def test_a_revive_larger_than_one_chunk_revives_every_match_and_nothing_else(app, monkeypatch):
+    import portal.outbox.revive as revive_module
+
+    monkeypatch.setattr(revive_module, "REVIVE_CHUNK", 3)  # SQLite commits 3 rows at a time
+    mine = [dead("kalsel", MARCH_1, "TimeoutError: timed out") for _ in range(7)]
+    theirs = [dead("hst", MARCH_1, "TimeoutError: timed out") for _ in range(2)]
+    result = cli(app, "outbox", "resend", "--all-dead", "--region", "kalsel")
+    assert "queued again: 7" in result.output, result.output
+    assert all(state(OutboxMessage, i) == ("pending", 0) for i in mine)
+    assert all(state(OutboxMessage, i)[0] == DEAD for i in theirs)
