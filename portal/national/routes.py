@@ -37,6 +37,7 @@ from portal.staff.revive_filters import (
     count_matching,
     message_for,
     read_filter,
+    region_names,
     regions_for,
     revive_matching,
 )
@@ -65,6 +66,7 @@ def index():
         failed=[] if problem else failed_items(region, where=wanted),
         typed=typed,
         regions=regions,
+        region_names=region_names(),
         problem=problem,
         matching=matching,
         filtered=any(typed.values()),

@@ -23,6 +23,7 @@ from portal.staff.revive_filters import (
     count_matching,
     message_for,
     read_filter,
+    region_names,
     regions_for,
     revive_matching,
 )
@@ -64,6 +65,7 @@ def dead_messages():
         rows=rows,
         typed=typed,
         regions=regions,
+        region_names=region_names(),
         problem=problem,
         matching=matching,
         filtered=any(typed.values()),

@@ -3,7 +3,7 @@
 The e-mail outbox calls it re-send, the mirror retry; either way the row keeps its
 identity (Message-ID, idempotency key), so the peer can recognise a repeat. After an
 outage an admin revives many rows at once by a filter (region, creation dates, error text):
-one UPDATE, whatever the number of rows.
+one UPDATE on PostgreSQL whatever the number of rows, committed chunks on SQLite.
 """
 
 from __future__ import annotations

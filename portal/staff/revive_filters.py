@@ -48,6 +48,11 @@ def regions_for(user: User, channel: Channel) -> list[str]:
     return [r.id for r in reach_of(user).regions(get_router()) if r.id == region]
 
 
+def region_names() -> dict[str, str]:
+    """Region names for the filter's choices (a removed region shows its id)."""
+    return {r.id: r.name for r in get_router().regions}
+
+
 def read_filter(values: Mapping[str, str | None], regions: list[str]) -> ReviveFilter:
     """The filter typed in (FIELDS); raises FilterError, nothing is changed then."""
     return parse_filter(
@@ -89,6 +94,6 @@ def count_matching(channel: Channel, wanted: ReviveFilter, scope_region: str | N
 def revive_matching(
     channel: Channel, wanted: ReviveFilter, scope_region: str | None, now: datetime | None = None
 ) -> int:
-    """Revive every given-up row the filter matches within the admin's region (one UPDATE;
-    each row keeps its Message-ID or idempotency key); returns how many."""
+    """Revive every given-up row the filter matches within the admin's region (each keeps
+    its Message-ID or idempotency key); returns how many."""
     return revive(channel, *scoped_conditions(channel, wanted, scope_region), now=now)
