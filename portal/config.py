@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from portal.outbox.backoff import MAX_ATTEMPTS
+from portal.outbox.backoff import GIVE_UP_AFTER_HOURS
 from portal.ratelimits.settings import SettingError, check_storage_uri, read_limits
 from qr.payload import SigningKeys
 
@@ -230,8 +230,7 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # Flask-Mail suppresses sending whenever TESTING is on; the outbox decides instead.
         "MAIL_SUPPRESS_SEND": _bool(env.get("MAIL_SUPPRESS_SEND")),
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(instance_path / "mail")),
-        # Delivery attempts before an e-mail is dead (about six hours of backoff).
-        "OUTBOX_MAX_ATTEMPTS": _whole(env, "OUTBOX_MAX_ATTEMPTS", MAX_ATTEMPTS, minimum=1),
+        **_give_up_settings(env, "OUTBOX"),
         "TESTING": testing,
         # How stale the leaders' dashboard may be: a page recomputes the months cases
         # changed in at most this often per process (tests see every change at once).
@@ -295,7 +294,7 @@ def _national_settings(env: Mapping[str, str], production: bool) -> dict[str, An
         "NATIONAL_URL": url,
         "NATIONAL_TOKEN": token,
         "NATIONAL_TIMEOUT": _number(env, "NATIONAL_TIMEOUT", 10, minimum=0, above=True),
-        "NATIONAL_MAX_ATTEMPTS": _whole(env, "NATIONAL_MAX_ATTEMPTS", MAX_ATTEMPTS, minimum=1),
+        **_give_up_settings(env, "NATIONAL"),
     }
 
 
@@ -312,6 +311,24 @@ def engine_options(database_url: str, connect_timeout: int) -> dict[str, Any]:
     if database_url.startswith("postgresql"):
         options["connect_args"] = {"connect_timeout": connect_timeout}
     return options
+
+
+MAX_GIVE_UP_HOURS = 90 * 24  # beyond a quarter of a year a person should look, not a worker
+
+
+def _give_up_settings(env: Mapping[str, str], prefix: str) -> dict[str, Any]:
+    """When a channel gives up a row that keeps failing (portal/outbox/backoff.py): after
+    <prefix>_GIVE_UP_AFTER hours of retrying (72 by default), or sooner if the operator also
+    caps <prefix>_MAX_ATTEMPTS (unset: no cap; 12 attempts were the old six-hour limit)."""
+    hours_name, attempts_name = f"{prefix}_GIVE_UP_AFTER", f"{prefix}_MAX_ATTEMPTS"
+    hours = _number(env, hours_name, GIVE_UP_AFTER_HOURS, minimum=0, above=True)
+    if hours > MAX_GIVE_UP_HOURS:
+        raise ConfigError(f"{hours_name} must be at most {MAX_GIVE_UP_HOURS} hours, not {hours:g}")
+    raw_attempts = env.get(attempts_name)
+    attempts = None
+    if raw_attempts is not None and raw_attempts.strip():
+        attempts = _whole(env, attempts_name, 0, minimum=1)
+    return {hours_name: hours, attempts_name: attempts}
 
 
 def _psycopg3_url(url: str) -> str:

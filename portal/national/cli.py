@@ -12,7 +12,9 @@ from portal.national.delivery import MirrorChannel, NotConfigured, retry_failed
 from portal.national.export import FORMATS, export_pending, export_to_file
 from portal.national.models import FAILED, HTTP
 from portal.national.overview import counts, failed_items
+from portal.outbox.revive import FilterError
 from portal.outbox.worker import deliver_all_due
+from portal.staff.revive_filters import known_regions, read_filter, revive_matching
 
 national_cli = AppGroup("national", help="Mirror cases to SP4N-LAPOR! (export or HTTP).")
 
@@ -64,15 +66,37 @@ def send_cmd(once: bool, limit: int) -> None:
 
 @national_cli.command("retry")
 @click.argument("item_id", type=int, required=False)
-@click.option("--all-failed", is_flag=True, help="Every failed item (of --region, if given).")
+@click.option("--all-failed", is_flag=True, help="Every failed item matching the filters below.")
 @click.option("--region", default=None, help="With --all-failed: only this region's items.")
-def retry_cmd(item_id: int | None, all_failed: bool, region: str | None) -> None:
-    """Give a failed item (or all of them) a fresh start."""
+@click.option("--since", default=None, help="With --all-failed: created on or after this day.")
+@click.option("--until", default=None, help="With --all-failed: created on or before this day.")
+@click.option("--error", default=None, help="With --all-failed: last error contains this text.")
+def retry_cmd(
+    item_id: int | None,
+    all_failed: bool,
+    region: str | None,
+    since: str | None,
+    until: str | None,
+    error: str | None,
+) -> None:
+    """Give a failed item (or every failed one matching the filters) a fresh start; each
+    case's later items follow by themselves once it is delivered.
+
+    Days are YYYY-MM-DD in WIB, both included.
+    """
+    filters = {"region": region, "since": since, "until": until, "error": error}
     if (item_id is None) == (not all_failed):
         raise click.UsageError("give an item ID or --all-failed (not both)")
-    if all_failed:
-        click.echo(f"queued again: {retry_failed(region_id=region)}")
+    if not all_failed:
+        if any(filters.values()):
+            raise click.UsageError("--region, --since, --until and --error go with --all-failed")
+        if not retry_failed(item_ids=[item_id]):
+            raise click.ClickException(f"item {item_id} is not failed")
+        click.echo(f"item {item_id} queued again")
         return
-    if not retry_failed(item_ids=[item_id]):
-        raise click.ClickException(f"item {item_id} is not failed")
-    click.echo(f"item {item_id} queued again")
+    channel = MirrorChannel()
+    try:
+        wanted = read_filter(filters, known_regions(channel))
+    except FilterError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from exc
+    click.echo(f"queued again: {revive_matching(channel, wanted, None)}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 
@@ -46,8 +46,11 @@ class MirrorChannel(Channel):
         """Only NATIONAL_CONNECTOR=http posts; with `export` items wait for an export."""
         return current_app.config.get("NATIONAL_CONNECTOR") == HTTP
 
-    def max_attempts(self) -> int:
-        return current_app.config["NATIONAL_MAX_ATTEMPTS"]
+    def give_up_after(self) -> timedelta:
+        return timedelta(hours=current_app.config["NATIONAL_GIVE_UP_AFTER"])
+
+    def max_attempts(self) -> int | None:
+        return current_app.config.get("NATIONAL_MAX_ATTEMPTS")
 
     def check_ready(self) -> None:
         if not current_app.config.get("NATIONAL_URL"):

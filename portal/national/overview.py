@@ -7,6 +7,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.national.models import FAILED, PENDING, SENDING, STATES, NationalMirrorItem
+from portal.outbox.revive import ReviveFilter
 
 LIST_LIMIT = 200
 
@@ -23,9 +24,13 @@ def counts(region_id: str | None = None) -> dict[str, int]:
 
 
 def items_in(
-    states: tuple[str, ...], region_id: str | None = None, limit: int = LIST_LIMIT
+    states: tuple[str, ...],
+    region_id: str | None = None,
+    limit: int = LIST_LIMIT,
+    where: ReviveFilter | None = None,
 ) -> list[NationalMirrorItem]:
-    """Items in these states, oldest first, with their case (for the tracking code)."""
+    """Items in these states (and matching `where`), oldest first, with their case (for the
+    tracking code)."""
     stmt = (
         select(NationalMirrorItem)
         .options(joinedload(NationalMirrorItem.complaint))
@@ -33,12 +38,16 @@ def items_in(
         .order_by(NationalMirrorItem.id)
         .limit(limit)
     )
+    if where is not None:
+        stmt = stmt.where(*where.conditions(NationalMirrorItem))
     return list(db.session.execute(_in_region(stmt, region_id)).scalars())
 
 
-def failed_items(region_id: str | None = None, limit: int = LIST_LIMIT):
+def failed_items(
+    region_id: str | None = None, limit: int = LIST_LIMIT, where: ReviveFilter | None = None
+):
     """Items LAPOR! refused or that ran out of attempts: they need a person."""
-    return items_in((FAILED,), region_id, limit)
+    return items_in((FAILED,), region_id, limit, where)
 
 
 def waiting_items(region_id: str | None = None, limit: int = LIST_LIMIT):

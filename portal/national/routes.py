@@ -1,4 +1,5 @@
-"""Staff page of the SP4N-LAPOR! mirror: counts, failed items with a re-send button,
+"""Staff page of the SP4N-LAPOR! mirror: counts, failed items with a re-send button, a
+filter (region, creation dates, error text) with one button to re-send every match,
 waiting items, and the export download.
 
 Super-admins see every region's items, a regional admin its own region's; other roles are
@@ -21,14 +22,25 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.national.delivery import retry
+from portal.national.delivery import MirrorChannel, retry
 from portal.national.export import FORMATS, export_pending
 from portal.national.models import NationalMirrorItem
 from portal.national.overview import counts, failed_items, waiting_items
+from portal.outbox.revive import FilterError
+from portal.staff.revive_filters import (
+    FIELDS,
+    count_matching,
+    message_for,
+    read_filter,
+    region_names,
+    regions_for,
+    revive_matching,
+)
 from portal.staff.scoping import admin_region
 
 bp = Blueprint("national", __name__, url_prefix="/staf/nasional")
@@ -39,10 +51,25 @@ MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
 @login_required
 def index():
     region = admin_region(current_user)
+    channel = MirrorChannel()
+    regions = regions_for(current_user, channel)
+    typed = {name: (request.args.get(name) or "").strip() for name in FIELDS}
+    problem, wanted, matching = None, None, None
+    try:
+        wanted = read_filter(typed, regions)
+        matching = count_matching(channel, wanted, region)
+    except FilterError as exc:
+        problem = message_for(exc)
     return render_template(
         "national/index.html",
         counts=counts(region),
-        failed=failed_items(region),
+        failed=[] if problem else failed_items(region, where=wanted),
+        typed=typed,
+        regions=regions,
+        region_names=region_names(),
+        problem=problem,
+        matching=matching,
+        filtered=any(typed.values()),
         waiting=waiting_items(region),
         connector=current_app.config.get("NATIONAL_CONNECTOR", "export"),
         formats=FORMATS,
@@ -63,6 +90,31 @@ def retry_item(mirror_id: int):
     else:
         flash(_("Data ini tidak sedang gagal; tidak ada yang diubah."))
     return redirect(url_for(".index"), code=303)
+
+
+@bp.post("/kirim-ulang-semua")
+@login_required
+def retry_matching():
+    """Re-send every failed item the filter matches (within the admin's region); each case's
+    later items follow by themselves once its failed item is delivered."""
+    channel = MirrorChannel()
+    region = admin_region(current_user)
+    typed = {name: (request.form.get(name) or "").strip() for name in FIELDS}
+    back = url_for(".index", **{k: v for k, v in typed.items() if v})
+    try:
+        wanted = read_filter(typed, regions_for(current_user, channel))
+    except FilterError as exc:
+        flash(message_for(exc))
+        return redirect(back, code=303)
+    revived = revive_matching(channel, wanted, region)
+    flash(
+        ngettext(
+            "%(num)s data dijadwalkan untuk dikirim ulang ke SP4N-LAPOR!.",
+            "%(num)s data dijadwalkan untuk dikirim ulang ke SP4N-LAPOR!.",
+            revived,
+        )
+    )
+    return redirect(back, code=303)
 
 
 @bp.post("/ekspor")

@@ -16,7 +16,9 @@ from portal.notifications.delivery import EmailChannel, resend
 from portal.notifications.models import OutboxMessage
 from portal.outbox.registry import channel_named, registered, registered_tick
 from portal.outbox.results import DeliveryResult
+from portal.outbox.revive import FilterError
 from portal.outbox.worker import deliver_all_due, run
+from portal.staff.revive_filters import known_regions, read_filter, revive_matching
 
 outbox_cli = AppGroup("outbox", help="Deliver e-mail (and, with `work`, every outbox channel).")
 
@@ -66,9 +68,37 @@ def status_cmd() -> None:
 
 
 @outbox_cli.command("resend")
-@click.argument("message_id", type=int)
-def resend_cmd(message_id: int) -> None:
-    """Send a dead message again (same Message-ID)."""
-    if not resend(message_id):
-        raise click.ClickException(f"message {message_id} is not dead")
-    click.echo(f"message {message_id} queued again")
+@click.argument("message_id", type=int, required=False)
+@click.option("--all-dead", is_flag=True, help="Every dead message matching the filters below.")
+@click.option("--region", default=None, help="With --all-dead: only this region's messages.")
+@click.option("--since", default=None, help="With --all-dead: created on or after this day.")
+@click.option("--until", default=None, help="With --all-dead: created on or before this day.")
+@click.option("--error", default=None, help="With --all-dead: last error contains this text.")
+def resend_cmd(
+    message_id: int | None,
+    all_dead: bool,
+    region: str | None,
+    since: str | None,
+    until: str | None,
+    error: str | None,
+) -> None:
+    """Send a dead message again, or every dead one matching the filters (same Message-IDs).
+
+    Days are YYYY-MM-DD in WIB, both included.
+    """
+    filters = {"region": region, "since": since, "until": until, "error": error}
+    if (message_id is None) == (not all_dead):
+        raise click.UsageError("give a message ID or --all-dead (not both)")
+    if not all_dead:
+        if any(filters.values()):
+            raise click.UsageError("--region, --since, --until and --error go with --all-dead")
+        if not resend(message_id):
+            raise click.ClickException(f"message {message_id} is not dead")
+        click.echo(f"message {message_id} queued again")
+        return
+    channel = EmailChannel()
+    try:
+        wanted = read_filter(filters, known_regions(channel))
+    except FilterError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from exc
+    click.echo(f"queued again: {revive_matching(channel, wanted, None)}")

@@ -14,7 +14,7 @@ import contextlib
 import json
 import smtplib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -110,8 +110,11 @@ class EmailChannel(Channel):
     model = OutboxMessage
     give_up_state = DEAD
 
-    def max_attempts(self) -> int:
-        return current_app.config["OUTBOX_MAX_ATTEMPTS"]
+    def give_up_after(self) -> timedelta:
+        return timedelta(hours=current_app.config["OUTBOX_GIVE_UP_AFTER"])
+
+    def max_attempts(self) -> int | None:
+        return current_app.config.get("OUTBOX_MAX_ATTEMPTS")
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[Transport]:

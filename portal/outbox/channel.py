@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager, nullcontext
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement
 
-from portal.outbox.backoff import MAX_ATTEMPTS
+from portal.outbox.backoff import GIVE_UP_AFTER_HOURS, RetrySchedule
 from portal.outbox.outcomes import Outcome
 
 
@@ -47,9 +48,22 @@ class Channel(ABC):
         """Whether `outbox work` delivers this channel under the app's config."""
         return True
 
-    def max_attempts(self) -> int:
-        """Attempts (including the first) before a row that keeps failing is given up."""
-        return MAX_ATTEMPTS
+    def give_up_after(self) -> timedelta:
+        """How long a row that keeps failing is retried (along the schedule) before it is
+        given up; 72 hours unless the channel reads a setting."""
+        return timedelta(hours=GIVE_UP_AFTER_HOURS)
+
+    def max_attempts(self) -> int | None:
+        """An optional cap on attempts (including the first); None: the age alone decides."""
+        return None
+
+    def schedule(self) -> RetrySchedule:
+        return RetrySchedule(give_up_after=self.give_up_after(), max_attempts=self.max_attempts())
+
+    def gives_up(self, row: Any) -> bool:
+        """Whether a row whose latest attempt failed for a reason worth retrying is given up
+        now rather than tried again (the core asks this for every retry outcome)."""
+        return self.schedule().gives_up(row.attempts)
 
     def check_ready(self) -> None:
         """Raise NotReady when nothing can be delivered now; called before claiming."""

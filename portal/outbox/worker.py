@@ -53,7 +53,7 @@ def record(channel: Channel, row: Any, worker_id: str, now: datetime, outcome: O
     if outcome.kind not in ("retry", "give_up"):
         raise ValueError(f"{channel.name}: unknown outcome {outcome.kind!r}")
     error = (outcome.error or "")[:MAX_ERROR]
-    if outcome.kind == "give_up" or row.attempts >= channel.max_attempts():
+    if outcome.kind == "give_up" or channel.gives_up(row):
         log.warning("%s is %s: %s", channel.describe(row), channel.give_up_state, error)
         state = channel.give_up_state
         finish(model, row.id, worker_id, status=state, last_error=error, **outcome.values)

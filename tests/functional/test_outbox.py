@@ -29,7 +29,7 @@ from portal.extensions import db
 from portal.notifications.delivery import EmailChannel
 from portal.notifications.models import DEAD, PENDING, SENT, OutboxMessage
 from portal.notifications.outbox import add_message
-from portal.outbox.backoff import MAX_ATTEMPTS, backoff
+from portal.outbox.backoff import DEFAULT_SCHEDULE, backoff
 from portal.outbox.worker import deliver_batch
 from tests.components import unavailable
 from tests.functional.case_actions import ACCOUNTS, PASSWORD, act
@@ -198,16 +198,36 @@ def test_backoff_doubles_then_stops_at_an_hour():
     ]
 
 
-def test_after_too_many_failures_a_message_is_dead(app, smtp):
+def test_a_message_is_retried_for_three_days_then_dead(app, smtp):
     add_messages(1)
     smtp.down()
-    now = datetime.now(UTC)
-    for _ in range(MAX_ATTEMPTS):
+    first = now = datetime.now(UTC)
+    while True:  # every attempt as soon as it is due, as a worker does
         deliver_all(now)
-        now += timedelta(hours=2)
-    (row,) = rows()
-    assert row.status == DEAD and row.attempts == MAX_ATTEMPTS
+        (row,) = rows()
+        if row.status != PENDING:
+            break
+        if row.attempts == 12:  # the old limit (about six hours): still trying
+            assert now - first < timedelta(hours=7)
+        now = row.next_attempt_at
+    assert row.status == DEAD and row.attempts == DEFAULT_SCHEDULE.attempts_allowed() > 12
+    assert timedelta(hours=72) <= now - first < timedelta(hours=73)
     assert "Connection" in row.last_error or "refused" in row.last_error.lower()
+
+
+def test_outbox_max_attempts_still_caps_the_tries_when_set(app, smtp):
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 3
+    try:
+        add_messages(1)
+        smtp.down()
+        now = datetime.now(UTC)
+        for _ in range(3):
+            deliver_all(now)
+            now += timedelta(hours=2)
+        (row,) = rows()
+        assert row.status == DEAD and row.attempts == 3
+    finally:
+        app.config["OUTBOX_MAX_ATTEMPTS"] = None
 
 
 def test_a_refused_recipient_is_dead_and_the_others_still_arrive(app, smtp):

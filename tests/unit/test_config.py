@@ -96,7 +96,8 @@ def test_defaults(tmp_path):
     assert testing["ROUTING_RELOAD_SECONDS"] == 0.0  # tests see a new routing version at once
     assert development["DASHBOARD_REFRESH_SECONDS"] == 30.0
     assert testing["DASHBOARD_REFRESH_SECONDS"] == 0.0
-    assert development["OUTBOX_MAX_ATTEMPTS"] == 12
+    assert development["OUTBOX_MAX_ATTEMPTS"] is None  # no cap: the give-up age decides
+    assert development["OUTBOX_GIVE_UP_AFTER"] == 72.0
     assert development["TRUSTED_PROXIES"] == 0
     assert development["MAIL_PORT"] == 25
     assert development["PHOTO_MAX_BYTES"] == 8 * 1024 * 1024
@@ -115,7 +116,7 @@ def test_an_empty_value_means_the_default(tmp_path):
         {"ROUTING_RELOAD_SECONDS": "", "OUTBOX_MAX_ATTEMPTS": " ", "MAIL_PORT": ""}, tmp_path
     )
     assert config["ROUTING_RELOAD_SECONDS"] == 1.0
-    assert config["OUTBOX_MAX_ATTEMPTS"] == 12
+    assert config["OUTBOX_MAX_ATTEMPTS"] is None
     assert config["MAIL_PORT"] == 25
 
 

@@ -18,7 +18,8 @@ PRODUCTION = {
 def test_the_default_is_the_export_connector(tmp_path):
     config = load_config({"SECRET_KEY": "x" * 40}, tmp_path)
     assert config["NATIONAL_CONNECTOR"] == "export"
-    assert config["NATIONAL_TIMEOUT"] == 10.0 and config["NATIONAL_MAX_ATTEMPTS"] == 12
+    assert config["NATIONAL_TIMEOUT"] == 10.0 and config["NATIONAL_MAX_ATTEMPTS"] is None
+    assert config["NATIONAL_GIVE_UP_AFTER"] == 72.0 == config["OUTBOX_GIVE_UP_AFTER"]
     assert config["NATIONAL_URL"] == "" and config["NATIONAL_TOKEN"] == ""
     assert load_config(PRODUCTION, tmp_path)["NATIONAL_CONNECTOR"] == "export"
 
@@ -56,6 +57,11 @@ def test_production_over_http_needs_url_and_token_over_https(tmp_path):
         ({"NATIONAL_URL": "file:///etc/passwd"}, "http"),
         ({"NATIONAL_TIMEOUT": "soon"}, "NATIONAL_TIMEOUT"),
         ({"NATIONAL_MAX_ATTEMPTS": "0"}, "NATIONAL_MAX_ATTEMPTS"),
+        ({"NATIONAL_GIVE_UP_AFTER": "0"}, "NATIONAL_GIVE_UP_AFTER"),
+        ({"NATIONAL_GIVE_UP_AFTER": "tiga hari"}, "NATIONAL_GIVE_UP_AFTER"),
+        ({"NATIONAL_GIVE_UP_AFTER": "9999"}, "NATIONAL_GIVE_UP_AFTER must be at most"),
+        ({"OUTBOX_GIVE_UP_AFTER": "-1"}, "OUTBOX_GIVE_UP_AFTER"),
+        ({"OUTBOX_MAX_ATTEMPTS": "many"}, "OUTBOX_MAX_ATTEMPTS"),
     ],
 )
 def test_bad_settings_are_refused_with_a_clear_message(tmp_path, env, message):
