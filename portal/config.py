@@ -230,6 +230,9 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(instance_path / "mail")),
         # Delivery attempts before an e-mail is dead (about six hours of backoff).
         "OUTBOX_MAX_ATTEMPTS": _whole(env, "OUTBOX_MAX_ATTEMPTS", MAX_ATTEMPTS, minimum=1),
+        # How long a claimed batch row stays a worker's without a renewal (the worker renews
+        # it every third of this while it works); after that another worker takes it over.
+        "OUTBOX_LEASE_SECONDS": _number(env, "OUTBOX_LEASE_SECONDS", 300, minimum=0, above=True),
         "TESTING": testing,
         # How stale the leaders' dashboard may be: a page recomputes the months cases
         # changed in at most this often per process (tests see every change at once).
