@@ -98,8 +98,8 @@ def _ours(model: type, claim_id: str) -> ColumnElement[bool]:
 def take(model: type, row_id: int, claim_id: str, lease: timedelta | None = None) -> bool:
     """Right before sending: is the row still this claim's? If so its lease starts afresh.
 
-    One conditional UPDATE, committed: False (0 rows) means another claim owns the row now
-    and it must not be sent.
+    One conditional UPDATE, committed (with the previous row's outcome, if that waits for
+    it): False (0 rows) means another claim owns the row now and it must not be sent.
     """
     changed = db.session.execute(
         update(model)
@@ -121,8 +121,10 @@ def renew(connection: Any, model: type, claim_id: str, lease: timedelta) -> int:
     ).rowcount
 
 
-def finish(model: type, row_id: int, claim_id: str, **values: Any) -> bool:
-    """Write a row's outcome (and release it) only if the claim still holds it; commits.
+def finish(model: type, row_id: int, claim_id: str, *, commit: bool = True, **values: Any) -> bool:
+    """Write a row's outcome (and release it) only if the claim still holds it; commits,
+    unless the caller commits it with its next statement (`commit=False`: the worker's
+    check of the next row, so a row costs one commit, not two).
 
     False when another claim has taken the row over after our lease ran out: what it
     does with the row wins.
@@ -133,7 +135,8 @@ def finish(model: type, row_id: int, claim_id: str, **values: Any) -> bool:
         .values(claimed_by=None, locked_until=None, **values)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return bool(changed)
 
 

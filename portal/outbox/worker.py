@@ -52,14 +52,25 @@ def claim(
     return claim_due(channel.model, claim_id, now, limit, *extra, lease=lease)
 
 
-def record(channel: Channel, row: Any, claim_id: str, now: datetime, outcome: Outcome) -> Kind:
-    """Store one outcome (if the claim still holds the row); returns how it counts."""
+def record(
+    channel: Channel,
+    row: Any,
+    claim_id: str,
+    now: datetime,
+    outcome: Outcome,
+    *,
+    commit: bool = True,
+) -> Kind:
+    """Store one outcome (if the claim still holds the row); returns how it counts.
+
+    `commit=False` leaves the commit to the caller's next statement (see finish)."""
     model = channel.model
     if outcome.kind == "sent":
-        finish(model, row.id, claim_id, status=SENT, sent_at=now, last_error=None, **outcome.values)
+        values = {"status": SENT, "sent_at": now, "last_error": None, **outcome.values}
+        finish(model, row.id, claim_id, commit=commit, **values)
         return "sent"
     if outcome.kind == "stale":
-        finish(model, row.id, claim_id, status=STALE, last_error=outcome.error)
+        finish(model, row.id, claim_id, commit=commit, status=STALE, last_error=outcome.error)
         return "stale"
     if outcome.kind not in ("retry", "give_up"):
         raise ValueError(f"{channel.name}: unknown outcome {outcome.kind!r}")
@@ -67,12 +78,14 @@ def record(channel: Channel, row: Any, claim_id: str, now: datetime, outcome: Ou
     if outcome.kind == "give_up" or row.attempts >= channel.max_attempts():
         log.warning("%s is %s: %s", channel.describe(row), channel.give_up_state, error)
         state = channel.give_up_state
-        finish(model, row.id, claim_id, status=state, last_error=error, **outcome.values)
+        values = {"status": state, "last_error": error, **outcome.values}
+        finish(model, row.id, claim_id, commit=commit, **values)
         return "give_up"
     finish(
         model,
         row.id,
         claim_id,
+        commit=commit,
         status=PENDING,
         last_error=error,
         next_attempt_at=now + backoff(row.attempts),
@@ -128,13 +141,16 @@ def deliver_batch(
                     row = pending.pop(0)  # only now: a PeerUnreachable retries this row
                     if outcome.unreachable:  # no answer at all: the rest would fare the same
                         unreachable(row, outcome)
-                    else:
-                        result.count(record(channel, row, claim_id, now, outcome))
+                    else:  # committed by the next row's take(), or at once if none follows
+                        last = not pending or (stop is not None and stop.is_set())
+                        kind = record(channel, row, claim_id, now, outcome, commit=last)
+                        result.count(kind)
         except PeerUnreachable as exc:  # no connection: it counts as the first row's attempt
             if pending:
                 unreachable(pending.pop(0), retry(str(exc), unreachable=True))
         for row in pending:  # asked to stop: hand the rest back at once, no attempt spent
             hand_back(channel.model, row, claim_id)
+        db.session.commit()  # nothing left uncommitted, whichever way the loop ended
     return result
 
 
