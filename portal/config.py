@@ -231,6 +231,9 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         "MAIL_SUPPRESS_SEND": _bool(env.get("MAIL_SUPPRESS_SEND")),
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(instance_path / "mail")),
         **_give_up_settings(env, "OUTBOX"),
+        # How long a claimed batch row stays a worker's without a renewal (the worker renews
+        # it every third of this while it works); after that another worker takes it over.
+        "OUTBOX_LEASE_SECONDS": _number(env, "OUTBOX_LEASE_SECONDS", 300, minimum=0, above=True),
         "TESTING": testing,
         # How stale the leaders' dashboard may be: a page recomputes the months cases
         # changed in at most this often per process (tests see every change at once).

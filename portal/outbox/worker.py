@@ -1,9 +1,13 @@
 """Delivering a channel: claim due rows, hand each to the adapter once, record the outcome.
 
-Each row's outcome is committed on its own, so a worker killed mid-batch loses nothing and
-at worst repeats one delivery (under the row's own Message-ID or idempotency key) after its
-lease runs out. A retry waits out the backoff; a row that used its last attempt, or that
-the adapter says cannot succeed, is given up under the channel's own state name.
+Each row's outcome is committed on its own, and every claim has its own id (the fencing
+token): right before a row is sent the worker checks, in the same UPDATE that renews the
+row's lease, that the claim still holds it, and a thread renews the lease of the rest of the
+batch while the worker works. So while a worker lives, a row is sent at most once per claim
+however slow the peer. A worker killed mid-send (SIGKILL, power loss) repeats at most that
+one delivery, under the row's own Message-ID or idempotency key, after its lease runs out.
+A retry waits out the backoff; a row that used its last attempt, or that the adapter says
+cannot succeed, is given up under the channel's own state name.
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from portal.extensions import db
 from portal.outbox.backoff import backoff
 from portal.outbox.channel import Channel, NotReady, PeerUnreachable
-from portal.outbox.claiming import claim_due, finish, hand_back
+from portal.outbox.claiming import claim_due, finish, hand_back, lease_length, take
+from portal.outbox.lease import LeaseKeeper
 from portal.outbox.ordering import waits_for_earlier
 from portal.outbox.outcomes import Kind, Outcome, retry
 from portal.outbox.results import DeliveryResult
@@ -31,24 +36,41 @@ log = logging.getLogger(__name__)
 MAX_ERROR = 2000  # characters of last_error kept
 
 
-def claim(channel: Channel, worker_id: str, now: datetime, limit: int) -> list[Any]:
-    """Mark up to `limit` due rows of the channel as ours (respecting its per-key order)."""
+def new_claim_id(worker_id: str) -> str:
+    """A fresh fencing token for one claim; it starts with the worker's id, for the log."""
+    return f"{worker_id[:7]}.{uuid.uuid4().hex}"
+
+
+def claim(
+    channel: Channel, claim_id: str, now: datetime, limit: int, *, lease: timedelta | None = None
+) -> list[Any]:
+    """Mark up to `limit` due rows of the channel as claim `claim_id`'s (respecting its
+    per-key order)."""
     extra = list(channel.claim_filters())
     if channel.order_key is not None:
         extra.append(~waits_for_earlier(channel.model, channel.order_key))
-    return claim_due(channel.model, worker_id, now, limit, *extra)
+    return claim_due(channel.model, claim_id, now, limit, *extra, lease=lease)
 
 
-def record(channel: Channel, row: Any, worker_id: str, now: datetime, outcome: Outcome) -> Kind:
-    """Store one outcome (if the row is still ours); returns how it counts."""
+def record(
+    channel: Channel,
+    row: Any,
+    claim_id: str,
+    now: datetime,
+    outcome: Outcome,
+    *,
+    commit: bool = True,
+) -> Kind:
+    """Store one outcome (if the claim still holds the row); returns how it counts.
+
+    `commit=False` leaves the commit to the caller's next statement (see finish)."""
     model = channel.model
     if outcome.kind == "sent":
-        finish(
-            model, row.id, worker_id, status=SENT, sent_at=now, last_error=None, **outcome.values
-        )
+        values = {"status": SENT, "sent_at": now, "last_error": None, **outcome.values}
+        finish(model, row.id, claim_id, commit=commit, **values)
         return "sent"
     if outcome.kind == "stale":
-        finish(model, row.id, worker_id, status=STALE, last_error=outcome.error)
+        finish(model, row.id, claim_id, commit=commit, status=STALE, last_error=outcome.error)
         return "stale"
     if outcome.kind not in ("retry", "give_up"):
         raise ValueError(f"{channel.name}: unknown outcome {outcome.kind!r}")
@@ -56,12 +78,14 @@ def record(channel: Channel, row: Any, worker_id: str, now: datetime, outcome: O
     if outcome.kind == "give_up" or channel.gives_up(row):
         log.warning("%s is %s: %s", channel.describe(row), channel.give_up_state, error)
         state = channel.give_up_state
-        finish(model, row.id, worker_id, status=state, last_error=error, **outcome.values)
+        values = {"status": state, "last_error": error, **outcome.values}
+        finish(model, row.id, claim_id, commit=commit, **values)
         return "give_up"
     finish(
         model,
         row.id,
-        worker_id,
+        claim_id,
+        commit=commit,
         status=PENDING,
         last_error=error,
         next_attempt_at=now + backoff(row.attempts),
@@ -76,36 +100,57 @@ def deliver_batch(
     limit: int = 50,
     worker_id: str | None = None,
     stop: threading.Event | None = None,
+    lease: timedelta | None = None,
 ) -> DeliveryResult:
     """Deliver one batch of the channel's due rows; returns what happened to them.
 
     Raises NotReady (before claiming anything) when the channel cannot deliver at all.
+    A row the claim lost (its lease ran out and another worker took it) is skipped, not
+    counted: the other worker delivers it.
     """
     channel.check_ready()
     now = now or utcnow()
-    worker_id = worker_id or uuid.uuid4().hex
+    lease = lease or lease_length()
+    claim_id = new_claim_id(worker_id or uuid.uuid4().hex)
     result = DeliveryResult()
-    pending = claim(channel, worker_id, now, limit)
+    pending = claim(channel, claim_id, now, limit, lease=lease)
     if not pending:
         return result
 
-    def give_all(outcome: Outcome) -> None:
+    def unreachable(tried: Any, outcome: Outcome) -> None:
+        """Only `tried` is charged; the rest go back untried, without an attempt spent, but
+        wait as long as the tried row does, so a peer that is down is not hammered."""
+        kind = record(channel, tried, claim_id, now, outcome)
+        result.count(kind)
+        not_before = now + backoff(tried.attempts)
+        error = f"not tried: {(outcome.error or '')[: MAX_ERROR - 11]}"
         for row in pending:
-            result.count(record(channel, row, worker_id, now, outcome))
+            if hand_back(channel.model, row, claim_id, not_before=not_before, error=error):
+                result.count("retry")
         pending.clear()
 
-    try:
-        with channel.connect() as connection:
-            while pending and not (stop is not None and stop.is_set()):
-                outcome = channel.deliver(pending[0], connection)
-                row = pending.pop(0)  # only now: a PeerUnreachable retries this row too
-                result.count(record(channel, row, worker_id, now, outcome))
-                if outcome.unreachable:  # no answer at all: the rest would fare the same
-                    give_all(outcome)
-    except PeerUnreachable as exc:
-        give_all(retry(str(exc), unreachable=True))
-    for row in pending:  # asked to stop: hand the rest back at once, no attempt spent
-        hand_back(channel.model, row, worker_id)
+    with LeaseKeeper(db.engine, channel.model, claim_id, lease):
+        try:
+            with channel.connect() as connection:
+                while pending and not (stop is not None and stop.is_set()):
+                    if not take(channel.model, pending[0].id, claim_id, lease):
+                        log.warning("%s: claim lost, not sent", channel.describe(pending[0]))
+                        pending.pop(0)
+                        continue
+                    outcome = channel.deliver(pending[0], connection)
+                    row = pending.pop(0)  # only now: a PeerUnreachable retries this row
+                    if outcome.unreachable:  # no answer at all: the rest would fare the same
+                        unreachable(row, outcome)
+                    else:  # committed by the next row's take(), or at once if none follows
+                        last = not pending or (stop is not None and stop.is_set())
+                        kind = record(channel, row, claim_id, now, outcome, commit=last)
+                        result.count(kind)
+        except PeerUnreachable as exc:  # no connection: it counts as the first row's attempt
+            if pending:
+                unreachable(pending.pop(0), retry(str(exc), unreachable=True))
+        for row in pending:  # asked to stop: hand the rest back at once, no attempt spent
+            hand_back(channel.model, row, claim_id)
+        db.session.commit()  # nothing left uncommitted, whichever way the loop ended
     return result
 
 

@@ -124,8 +124,11 @@ def test_unreachable_server_stops_the_batch_without_waiting_out_every_item(
     started = time.monotonic()
     assert send_due() == (0, 3, 0)
     assert time.monotonic() - started < 5
-    assert len({i.last_error for i in items()}) == 1
-    assert all(i.status == PENDING and i.attempts == 1 for i in items())
+    first, *rest = items()
+    assert len(lapor.attempts) == 0 and first.status == PENDING and first.attempts == 1
+    assert all(i.status == PENDING and i.attempts == 0 for i in rest)  # only one was tried
+    assert {i.last_error for i in rest} == {f"not tried: {first.last_error}"}
+    assert {i.next_attempt_at for i in rest} == {first.next_attempt_at}  # held back as long
 
 
 def test_after_max_attempts_an_item_fails_is_shown_and_can_be_sent_again(

@@ -26,7 +26,8 @@ from portal.extensions import db
 from portal.outbox import outcomes
 from portal.outbox.backoff import backoff
 from portal.outbox.channel import Channel, NotReady, PeerUnreachable
-from portal.outbox.claiming import LEASE, finish
+from portal.outbox.claiming import DEFAULT_LEASE, finish
+from portal.outbox.dbclock import db_now
 from portal.outbox.ordering import waits_for_earlier
 from portal.outbox.registry import register, registered
 from portal.outbox.revive import revive
@@ -59,6 +60,7 @@ class ToyPeer:
         self.tried: list[int] = []
         self.connections = 0
         self.down = False
+        self.before_send = None  # a test's hook: what happens elsewhere while a row is sent
 
 
 class ToyChannel(Channel):
@@ -85,6 +87,8 @@ class ToyChannel(Channel):
         yield self.peer
 
     def deliver(self, row: ToyRow, peer: ToyPeer) -> outcomes.Outcome:
+        if peer.before_send is not None:
+            peer.before_send(row)
         peer.tried.append(row.id)
         if row.body == "busy":
             return outcomes.retry("busy, try later", peer_ref="never written")
@@ -211,23 +215,96 @@ def test_given_up_rows_can_be_revived_keeping_their_last_error(toy):
 # --- leases ---------------------------------------------------------------------------------
 
 
-def test_a_claimed_row_is_leased_to_one_worker_and_taken_over_when_the_lease_ends(toy):
+def database_now() -> datetime:
+    """The database's own clock, which leases are measured by."""
+    return db.session.execute(select(db_now())).scalar_one()
+
+
+def lapse(*ids: int) -> None:
+    """Let the leases of these rows run out (on the database's clock) without waiting."""
+    past = datetime(2000, 1, 1, tzinfo=UTC)
+    db.session.execute(update(ToyRow).where(ToyRow.id.in_(ids)).values(locked_until=past))
+    db.session.commit()
+
+
+def test_a_claimed_row_is_leased_to_one_claim_and_taken_over_when_the_lease_ends(toy):
     (row_id,) = add("hello")
     channel = ToyChannel(toy)
+    before = database_now()
     (mine,) = claim(channel, "w1", T0, 10)
     row = rows()[0]
     assert (row.status, row.claimed_by, row.attempts) == (SENDING, "w1", 1)
-    assert row.locked_until == T0 + LEASE
+    # the deadline is the database's now + the lease, whatever `now` the worker passed in
+    assert before + DEFAULT_LEASE <= row.locked_until <= database_now() + DEFAULT_LEASE
     assert claim(channel, "w2", T0, 10) == []  # leased: nobody else gets it
-    assert deliver_batch(channel, now=T0 + LEASE).handled == 0  # …until the lease has run out
+    far = T0 + timedelta(days=2)  # a worker whose clock runs days ahead takes nothing either
+    assert deliver_batch(channel, now=far).handled == 0
 
-    later = T0 + LEASE + timedelta(seconds=1)  # w1 died, or hangs: w2 takes the row over
-    assert counts(deliver_batch(channel, now=later, worker_id="w2")) == (1, 0, 0, 0)
-    record(channel, mine, "w1", later, outcomes.retry("late answer"))  # w1 wakes up, too late
+    lapse(row_id)  # w1 died, or hangs: w2 takes the row over
+    assert counts(deliver_batch(channel, now=T0, worker_id="w2")) == (1, 0, 0, 0)
+    record(channel, mine, "w1", T0, outcomes.retry("late answer"))  # w1 wakes up, too late
     assert not finish(ToyRow, row_id, "w1", status=PENDING)  # no longer ours: nothing written
     row = rows()[0]
     assert (row.status, row.attempts, row.last_error) == (SENT, 2, None)
     assert toy.received == [row_id]
+
+
+def test_a_lease_runs_out_by_the_database_clock(app, toy):
+    (row_id,) = add("hello")
+    channel = ToyChannel(toy)
+    claim(channel, "w1", T0, 10, lease=timedelta(seconds=-1))  # ran out a second ago
+    assert claim(channel, "w2", T0 - timedelta(days=30), 10)[0].id == row_id  # whatever `now`
+    (row,) = rows()
+    assert row.claimed_by == "w2" and row.attempts == 2
+    assert row.locked_until > database_now()
+
+
+def test_each_claim_gets_its_own_fencing_token(toy):
+    add("one", "two", "three")
+    tokens: list[str] = []
+    toy.before_send = lambda row: tokens.append(row.claimed_by)
+    for _ in range(3):  # one worker, three claims
+        deliver_batch(ToyChannel(toy), now=T0, worker_id="same-worker", limit=1)
+    assert len(tokens) == len(set(tokens)) == 3
+    assert all(token.startswith("same-wo.") and len(token) <= 40 for token in tokens)
+
+
+def test_a_row_taken_over_by_another_claim_is_neither_sent_nor_recorded_by_the_first(toy):
+    first, second, third = add("hello", "world", "again")
+    channel = ToyChannel(toy)
+
+    def other_worker_takes_over(row: ToyRow) -> None:
+        if row.id == first:  # while w1 sends its first row, the lease of `second` runs out…
+            lapse(second)
+            (taken,) = claim(channel, "w2", T0, 1)  # …and another worker claims it
+            assert taken.id == second
+
+    toy.before_send = other_worker_takes_over
+    assert counts(deliver_batch(channel, now=T0, worker_id="w1")) == (2, 0, 0, 0)
+    assert toy.tried == [first, third]  # the lost row was skipped, not sent
+    by_id = {row.id: row for row in rows()}
+    assert by_id[second].status == SENDING and by_id[second].claimed_by == "w2"
+    assert by_id[second].attempts == 2  # w2's claim; w1 wrote no outcome for it
+    assert {by_id[first].status, by_id[third].status} == {SENT}
+
+
+def test_the_lease_is_renewed_while_the_worker_works(app, toy):
+    """Rows slower than the lease: the keeper renews the whole claim, so nobody else can take
+    the row being sent or the rows still waiting."""
+    ids = add("slow", "slow", "slow")
+    lease = timedelta(seconds=0.6)
+    channel = ToyChannel(toy)
+    grabbed: list[list[int]] = []
+
+    def try_to_take_over(row: ToyRow) -> None:
+        time.sleep(2 * lease.total_seconds())  # a send that takes twice the lease
+        grabbed.append([r.id for r in claim(channel, "intruder", T0, 10)])
+
+    toy.before_send = try_to_take_over
+    assert counts(deliver_batch(channel, now=T0, lease=lease)) == (3, 0, 0, 0)
+    assert grabbed == [[], [], []]
+    assert toy.received == ids
+    assert {(r.status, r.attempts, r.claimed_by) for r in rows()} == {(SENT, 1, None)}
 
 
 def test_asked_to_stop_the_rest_of_the_batch_is_handed_back_untried(toy):
@@ -247,23 +324,45 @@ def test_asked_to_stop_the_rest_of_the_batch_is_handed_back_untried(toy):
     assert toy.received == [first, *rest]
 
 
-def test_an_unreachable_peer_fails_the_rest_of_the_batch_without_trying_it(toy):
-    add("hang", "second", "third")
+def test_an_unreachable_peer_charges_only_the_row_tried_and_holds_the_rest_back(toy):
+    hang, *rest = add("hang", "second", "third")
     started = time.monotonic()
     assert counts(deliver_batch(ToyChannel(toy), now=T0)) == (0, 3, 0, 0)
     assert time.monotonic() - started < 5
-    assert len(toy.tried) == 1
-    assert {(r.status, r.attempts, r.last_error) for r in rows()} == {
-        (PENDING, 1, "TimeoutError: timed out")
-    }
+    assert toy.tried == [hang]
+    by_id = {row.id: row for row in rows()}
+    assert (by_id[hang].status, by_id[hang].attempts) == (PENDING, 1)
+    assert by_id[hang].last_error == "TimeoutError: timed out"
+    for row_id in rest:  # untried: no attempt spent, the reason kept
+        assert (by_id[row_id].status, by_id[row_id].attempts) == (PENDING, 0)
+        assert by_id[row_id].last_error == "not tried: TimeoutError: timed out"
+        assert by_id[row_id].claimed_by is None and by_id[row_id].locked_until is None
+    # …but none is due before the tried row's backoff: a peer that is down is not hammered
     assert {r.next_attempt_at for r in rows()} == {T0 + backoff(1)}
+    assert deliver_batch(ToyChannel(toy), now=T0 + backoff(1) - timedelta(seconds=1)).handled == 0
 
-    toy.down = True  # no connection at all: nothing is tried, everything is retried
-    now = T0 + backoff(1)
-    assert counts(deliver_batch(ToyChannel(toy, attempts=2), now=now)) == (0, 0, 3, 0)
-    assert len(toy.tried) == 1 and toy.connections == 1
-    assert {(r.status, r.attempts) for r in rows()} == {(GAVE_UP, 2)}  # the last attempt
-    assert {r.last_error for r in rows()} == {"ConnectionRefusedError: toy peer is down"}
+
+def test_without_a_connection_only_the_first_row_is_charged(toy):
+    first, *rest = add("one", "two", "three")
+    toy.down = True  # no connection at all: it counts as the first row's attempt, nothing else
+    now = T0
+    channel = ToyChannel(toy, attempts=2)
+    assert counts(deliver_batch(channel, now=now)) == (0, 3, 0, 0)
+    assert {r.id: r.attempts for r in rows()} == {first: 1, rest[0]: 0, rest[1]: 0}
+    assert {r.next_attempt_at for r in rows()} == {now + backoff(1)}
+    now += backoff(1)
+    assert counts(deliver_batch(channel, now=now)) == (0, 2, 1, 0)  # the first used its last
+    by_id = {r.id: r for r in rows()}
+    assert (by_id[first].status, by_id[first].attempts) == (GAVE_UP, 2)
+    assert by_id[first].last_error == "ConnectionRefusedError: toy peer is down"
+    assert {(by_id[i].status, by_id[i].attempts) for i in rest} == {(PENDING, 0)}
+    assert toy.tried == [] and toy.connections == 0
+
+    toy.down = False  # the peer is back: the rest go out, one attempt each
+    now += backoff(2)
+    assert counts(deliver_batch(channel, now=now)) == (2, 0, 0, 0)
+    assert toy.received == rest
+    assert {(r.status, r.attempts) for r in rows(*rest)} == {(SENT, 1)}
 
 
 def test_a_channel_that_is_not_ready_claims_nothing(toy):
