@@ -130,8 +130,10 @@ def _mark_batch(
                     .where(Complaint.id.in_(ids), *_due(region_id, today, calendar))
                     .order_by(Complaint.id)
                 )
-                for complaint in db.session.execute(stmt).scalars().all():
-                    _mark(router, complaint, today, calendar, now, batch)
+                complaints = db.session.execute(stmt).scalars().all()
+                lookups = schedule.Lookups([c.id for c in complaints])
+                for complaint in complaints:
+                    _mark(router, complaint, today, calendar, now, batch, lookups)
             db.session.commit()
             return batch
         except StaleDataError:
@@ -141,7 +143,9 @@ def _mark_batch(
     raise AssertionError("unreachable")
 
 
-def _mark(router: Router, complaint: Complaint, today: date, calendar, now, result) -> None:
+def _mark(
+    router: Router, complaint: Complaint, today: date, calendar, now, result, lookups
+) -> None:
     state = due_state(complaint.due_key, today, calendar)
     if RANK[state] <= RANK[complaint.sla_state]:
         return
@@ -159,10 +163,10 @@ def _mark(router: Router, complaint: Complaint, today: date, calendar, now, resu
                 note=complaint.due_key.isoformat(),
             )
         )
-        result.escalations += schedule.notify_escalation(router, complaint, now)
+        result.escalations += schedule.notify_escalation(router, complaint, now, lookups)
     else:
         result.due_soon += 1
-        result.reminders += schedule.notify_reminder(router, complaint, now)
+        result.reminders += schedule.notify_reminder(router, complaint, now, lookups)
 
 
 def _close_expired_feedback(router, region_id, today, now, result: TickResult) -> None:
