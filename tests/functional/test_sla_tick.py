@@ -97,9 +97,8 @@ def test_a_tick_while_another_holds_the_lock_skips_and_changes_nothing(app, test
 
 
 def test_the_lock_is_taken_once_at_a_time_in_one_process_too(app):
-    with exclusive_tick(db.engine) as first:
-        with exclusive_tick(db.engine) as second:
-            assert (first, second) == (True, False)
+    with exclusive_tick(db.engine) as first, exclusive_tick(db.engine) as second:
+        assert (first, second) == (True, False)
     with exclusive_tick(db.engine) as again:
         assert again
 
