@@ -190,8 +190,10 @@ def _close_expired_feedback(router, region_id, today, now, result: TickResult) -
 
 def tick_active_routing() -> TickResult:
     """One tick with the routing version in force now (what `outbox work --tick-every`
-    runs between delivery rounds)."""
-    result = tick(get_router())
-    if result.skipped:
-        log.info("sla tick: another tick is running; skipped")
-    return result
+    runs between delivery rounds). The lock comes first: while the database is down, that
+    is what fails, before the routing is asked for the newest version."""
+    with exclusive_tick(db.engine) as mine:
+        if not mine:
+            log.info("sla tick: another tick is running; skipped")
+            return TickResult(skipped=True)
+        return _tick(get_router(), utcnow())
