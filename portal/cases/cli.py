@@ -15,6 +15,9 @@ sla_cli = AppGroup("sla", help="Working-day deadlines of open cases.")
 def tick_cmd() -> None:
     """Mark due-soon/overdue cases and close cases whose feedback window has passed."""
     result = tick(get_router())
+    if result.skipped:
+        click.echo("another tick is running; skipped")
+        return
     click.echo(
         f"due soon: {result.due_soon}, overdue: {result.overdue}, "
         f"closed after the feedback window: {result.auto_closed}, "

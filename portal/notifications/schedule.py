@@ -4,6 +4,8 @@ Each is keyed (dedupe_key) by the case, the deadline's date and the recipient, o
 region, the day and the leader: a second tick, or a tick on another host, adds nothing
 new. A deadline that moved (a hold paused the clock) is a new deadline with its own key.
 Cases on hold have no running deadline (due_key is the far future) and get nothing.
+The tick hands in a `Lookups` per batch, so 10,000 cases cost a few queries per batch, not
+several per case.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from portal.complaints import status as s
 from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.notifications.messages import base_url, case_link, names, notify_staff
+from portal.notifications.models import OutboxMessage
 from portal.notifications.outbox import add_message, already_in_outbox
 from portal.notifications.recipients import (
     Recipient,
@@ -30,43 +33,88 @@ from portal.notifications.recipients import (
 from portal.routing.engine import Router
 
 
+class Lookups:
+    """What the cases of one tick batch share, read once per batch instead of once per case:
+    the recipients of a role and scope (with their accounts) and the dedupe keys already in
+    the outbox for these cases. Valid for one transaction (the accounts expire at commit)."""
+
+    def __init__(self, complaint_ids: list[int]):
+        self._recipients: dict[tuple, list[Recipient]] = {}
+        stmt = select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.complaint_id.in_(complaint_ids),
+            OutboxMessage.template.in_(("reminder", "escalation")),
+        )
+        self.queued: set[str] = set(db.session.execute(stmt).scalars())
+
+    def recipients(self, key: tuple, build) -> list[Recipient]:
+        if key not in self._recipients:
+            self._recipients[key] = build()
+        return self._recipients[key]
+
+
 def _deadline(complaint: Complaint) -> str:
     return "verification" if complaint.status == s.NEW else "followup"
 
 
-def _fresh(key: str, recipients: list[Recipient]) -> list[Recipient]:
-    done = already_in_outbox([f"{key}:{r.email.lower()}" for r in recipients])
-    return [r for r in recipients if f"{key}:{r.email.lower()}" not in done]
+def _fresh(
+    key: str, recipients: list[Recipient], lookups: Lookups | None = None
+) -> list[Recipient]:
+    keys = [f"{key}:{r.email.lower()}" for r in recipients]
+    done = lookups.queued if lookups is not None else already_in_outbox(keys)
+    return [r for r, k in zip(recipients, keys, strict=True) if k not in done]
 
 
-def notify_reminder(router: Router, complaint: Complaint, now: datetime) -> int:
+def _memo(lookups: Lookups | None, key: tuple, build) -> list[Recipient]:
+    return lookups.recipients(key, build) if lookups is not None else build()
+
+
+def notify_reminder(
+    router: Router, complaint: Complaint, now: datetime, lookups: Lookups | None = None
+) -> int:
     """One working day before the running deadline: whoever must act before it."""
     if complaint.status not in s.RUNNING or complaint.due_key == NO_DEADLINE:
         return 0
     if complaint.status == s.NEW:  # verification is the regional admins' job
-        contacts = region_contacts(router, complaint.region_id)
-        users = accounts(roles.REGIONAL_ADMIN, region_id=complaint.region_id)
+
+        def build() -> list[Recipient]:
+            contacts = region_contacts(router, complaint.region_id)
+            return resolve(contacts, accounts(roles.REGIONAL_ADMIN, region_id=complaint.region_id))
+
+        key: tuple = ("reminder-new", complaint.region_id)
     else:  # the handling unit's liaison (its contacts) and officers
-        contacts = router.contacts_for(complaint.agency_id, complaint.unit_id)
-        users = handlers_of(complaint.agency_id, complaint.unit_id)
-    return _notify_once("reminder", complaint, resolve(contacts, users), now)
+
+        def build() -> list[Recipient]:
+            contacts = router.contacts_for(complaint.agency_id, complaint.unit_id)
+            return resolve(contacts, handlers_of(complaint.agency_id, complaint.unit_id))
+
+        key = ("reminder", complaint.agency_id, complaint.unit_id)
+    return _notify_once("reminder", complaint, _memo(lookups, key, build), now, lookups)
 
 
-def notify_escalation(router: Router, complaint: Complaint, now: datetime) -> int:
+def notify_escalation(
+    router: Router, complaint: Complaint, now: datetime, lookups: Lookups | None = None
+) -> int:
     """The deadline passed: the agency head (its contacts) and the region's leaders."""
     if complaint.status not in s.RUNNING or complaint.due_key == NO_DEADLINE:
         return 0
-    if complaint.status == s.NEW:
-        contacts = region_contacts(router, complaint.region_id)
-    else:
-        contacts = agency_head_contacts(router, complaint.agency_id)
-    leaders = accounts(roles.LEADER, region_id=complaint.region_id)
-    return _notify_once("escalation", complaint, resolve(contacts, leaders), now)
+    new = complaint.status == s.NEW
+
+    def build() -> list[Recipient]:
+        if new:
+            contacts = region_contacts(router, complaint.region_id)
+        else:
+            contacts = agency_head_contacts(router, complaint.agency_id)
+        return resolve(contacts, accounts(roles.LEADER, region_id=complaint.region_id))
+
+    key = ("escalation", new, complaint.region_id, None if new else complaint.agency_id)
+    return _notify_once("escalation", complaint, _memo(lookups, key, build), now, lookups)
 
 
-def _notify_once(template: str, complaint: Complaint, recipients, now: datetime) -> int:
+def _notify_once(
+    template: str, complaint: Complaint, recipients, now: datetime, lookups: Lookups | None
+) -> int:
     key = f"{template}:{complaint.id}:{_deadline(complaint)}:{complaint.due_key.isoformat()}"
-    fresh = _fresh(key, recipients)
+    fresh = _fresh(key, recipients, lookups)
     notify_staff(
         template,
         complaint,

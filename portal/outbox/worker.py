@@ -27,6 +27,7 @@ from portal.outbox.claiming import claim_due, finish, hand_back, lease_length, t
 from portal.outbox.lease import LeaseKeeper
 from portal.outbox.ordering import waits_for_earlier
 from portal.outbox.outcomes import Kind, Outcome, retry
+from portal.outbox.resilience import Guard
 from portal.outbox.results import DeliveryResult
 from portal.outbox.states import PENDING, SENT, STALE
 from portal.timeutil import utcnow
@@ -196,26 +197,39 @@ def run(
     *,
     poll_seconds: float = 5.0,
     tick_seconds: float = 0.0,
-    tick: Callable[[], None] | None = None,
+    tick: Callable[[], object] | None = None,
 ) -> dict[str, DeliveryResult]:
     """The long-running worker: rounds over the channels until `stop` is set (SIGTERM sets it).
 
     The row being delivered is finished first; rows claimed but not tried yet are handed
-    back. `tick`, if given, runs every `tick_seconds` between rounds. Returns the totals by
-    channel name.
+    back. `tick`, if given, runs every `tick_seconds` between rounds. Nothing but `stop`
+    ends the loop: a round or a tick that fails (the database is down or restarting, the
+    routing cannot be loaded yet) is logged and tried again after a capped exponential wait
+    (portal/outbox/resilience.py), which `stop` cuts short. Returns the totals by channel
+    name (of the batches that completed).
     """
     channels = list(channels)
     totals: dict[str, DeliveryResult] = {}
     worker_id = uuid.uuid4().hex
+    rounds, ticks = Guard("outbox round"), Guard("sla tick")
     next_tick = time.monotonic()
+
+    def one_round() -> dict[str, DeliveryResult]:
+        try:
+            return deliver_round(channels, worker_id=worker_id, stop=stop)
+        finally:
+            db.session.remove()
+
     while not stop.is_set():
         if tick is not None and tick_seconds > 0 and time.monotonic() >= next_tick:
-            tick()
-            next_tick = time.monotonic() + tick_seconds
-        results = deliver_round(channels, worker_id=worker_id, stop=stop)
+            ticked, _ = ticks.attempt(tick)
+            next_tick = time.monotonic() + (tick_seconds if ticked else ticks.wait)
+        delivered, results = rounds.attempt(one_round)
+        if not delivered or results is None:
+            stop.wait(rounds.wait)
+            continue
         for name, result in results.items():
             totals.setdefault(name, DeliveryResult()).add(result)
-        db.session.remove()
         if not any(result.handled for result in results.values()):
             stop.wait(poll_seconds)
     return totals
