@@ -18,8 +18,10 @@ def checklist_text(
     national_token_set: bool,
 ) -> str:
     qr = fingerprints["qr_signing_keys"]
+    active = fingerprints["qr_active"]
     qr_lines = "\n".join(
-        f"      {kid}: fingerprint {fp}{'  (active: signs new posters)' if kid == fingerprints['qr_active'] else ''}"
+        f"      {kid}: fingerprint {fp}"
+        + ("  (active: signs new posters)" if kid == active else "")
         for kid, fp in qr.items()
     )
     where = (

@@ -109,11 +109,11 @@ def _write_parts(settings: BackupSettings, work: Path, now: datetime) -> dict[st
     parts = [part, layout.UPLOADS_PART]
 
     routing: dict[str, Any] = {"path": str(settings.routing_file), "included": False}
-    if settings.routing_file.resolve() != settings.default_routing_file.resolve():
-        if settings.routing_file.is_file():
-            shutil.copyfile(settings.routing_file, work / layout.ROUTING_PART)
-            parts.append(layout.ROUTING_PART)
-            routing["included"] = True
+    custom = settings.routing_file.resolve() != settings.default_routing_file.resolve()
+    if custom and settings.routing_file.is_file():
+        shutil.copyfile(settings.routing_file, work / layout.ROUTING_PART)
+        parts.append(layout.ROUTING_PART)
+        routing["included"] = True
 
     created = now.strftime("%Y-%m-%dT%H:%M:%SZ")
     (work / layout.CHECKLIST).write_text(

@@ -21,7 +21,6 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
 
-
 LOCK_TIMEOUT_MS = 15_000
 
 
@@ -39,34 +38,46 @@ def libpq_target(database_url: str) -> tuple[str, dict[str, str]]:
     return plain.render_as_string(hide_password=False), env
 
 
-def tool_major(tool: str) -> int:
-    """The major version of pg_dump/pg_restore on PATH; ToolProblem if it is not there."""
+def tool_major(tool: str) -> tuple[str, int]:
+    """(full path, major version) of pg_dump/pg_restore on PATH; ToolProblem if absent."""
     path = shutil.which(tool)
     if path is None:
         raise ToolProblem(
             f"{tool} is not installed (or not on PATH): install the PostgreSQL client "
             f"of your server's version, e.g. apt-get install postgresql-client"
         )
-    out = subprocess.run([path, "--version"], capture_output=True, text=True, check=True).stdout
+    # Our own argument list, no shell: nothing a user typed reaches the command line.
+    out = subprocess.run(  # noqa: S603
+        [path, "--version"], capture_output=True, text=True, check=True
+    ).stdout
     found = re.search(r"(\d+)(?:\.\d+)?", out)
     if not found:
         raise ToolProblem(f"cannot read the version of {tool} from {out.strip()!r}")
-    return int(found.group(1))
+    return path, int(found.group(1))
 
 
 def server_major(connection: Connection) -> int:
     return int(connection.execute(text("SHOW server_version_num")).scalar_one()) // 10000
 
 
-def check_tool(tool: str, server: int) -> int:
-    major = tool_major(tool)
-    if major < server:
-        raise ToolProblem(
-            f"{tool} is version {major}, older than the PostgreSQL server ({server}); it "
-            f"cannot read this server reliably: install postgresql-client-{server} and put "
-            "its bin folder first on PATH"
-        )
-    return major
+def version_problem(tool: str, tool_major: int, server_major: int) -> str | None:
+    """Why this client cannot work with this server, or None: an older pg_dump refuses a
+    newer server, and an older pg_restore cannot read what a newer pg_dump wrote."""
+    if tool_major >= server_major:
+        return None
+    return (
+        f"{tool} is version {tool_major}, older than the PostgreSQL server ({server_major}); "
+        f"install postgresql-client-{server_major} and put its bin folder first on PATH"
+    )
+
+
+def check_tool(tool: str, server: int) -> str:
+    """The tool's full path, once it is known to suit the server."""
+    path, major = tool_major(tool)
+    problem = version_problem(tool, major, server)
+    if problem:
+        raise ToolProblem(problem)
+    return path
 
 
 def dump(
@@ -81,7 +92,7 @@ def dump(
         with engine.connect() as connection:
             server = server_major(connection)
             connection.rollback()
-        check_tool("pg_dump", server)
+        pg_dump = check_tool("pg_dump", server)
         snapshot_reader = engine.connect().execution_options(
             isolation_level="REPEATABLE READ", postgresql_readonly=True
         )
@@ -89,9 +100,9 @@ def dump(
             snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
             seen = read_in_snapshot(connection)
             uri, env = libpq_target(database_url)
-            run = subprocess.run(
+            run = subprocess.run(  # noqa: S603 (our argument list, no shell)
                 [
-                    "pg_dump",
+                    pg_dump,
                     "--format=custom",
                     f"--snapshot={snapshot}",
                     f"--file={dest}",
@@ -113,15 +124,15 @@ def restore(database_url: str, dump_file: Path) -> None:
     engine = create_engine(database_url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
-            check_tool("pg_restore", server_major(connection))
+            pg_restore = check_tool("pg_restore", server_major(connection))
     finally:
         engine.dispose()
     uri, env = libpq_target(database_url)
     # A portal still connected holds locks that the DROPs would wait on for ever.
     env["PGOPTIONS"] = f"-c lock_timeout={LOCK_TIMEOUT_MS}"
-    run = subprocess.run(
+    run = subprocess.run(  # noqa: S603 (our argument list, no shell)
         [
-            "pg_restore",
+            pg_restore,
             "--clean",
             "--if-exists",
             "--no-owner",
@@ -141,6 +152,4 @@ def restore(database_url: str, dump_file: Path) -> None:
             if "lock timeout" in run.stderr
             else ""
         )
-        raise ToolProblem(
-            f"pg_restore failed; nothing was changed{hint}: {run.stderr.strip()}"
-        )
+        raise ToolProblem(f"pg_restore failed; nothing was changed{hint}: {run.stderr.strip()}")
