@@ -19,7 +19,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from portal import create_app
@@ -51,28 +51,53 @@ def tools(test_environ):
                 )
 
 
-@pytest.fixture
-def target_url(test_environ, tmp_path, tools):
-    """An empty database of the run's engine for the restore: a file, or `<db>_restore`."""
+def _scratch_databases(test_environ, tmp_path):
+    """Make empty databases of the run's engine: files, or `<db>_restore<suffix>` on the
+    PostgreSQL server of the run (dropped again at the end)."""
     url = test_environ["DATABASE_URL"]
-    if not _is_postgres(url):
-        yield f"sqlite:///{tmp_path / 'restored' / 'aduan.sqlite3'}"
-        return
+    made: list[str] = []
     base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"{base.database}_restore"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    admin = create_engine(base, isolation_level="AUTOCOMMIT") if _is_postgres(url) else None
+
+    def scratch(suffix: str = "") -> str:
+        if admin is None:
+            folder = tmp_path / f"restored{suffix}"
+            folder.mkdir(exist_ok=True)
+            return f"sqlite:///{folder / 'aduan.sqlite3'}"
+        name = f"{base.database}_restore{suffix}"
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        made.append(name)
+        return base.set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        if admin is None:
+            return
+        with admin.connect() as conn:
+            for name in made:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return scratch, drop
 
 
-def make_target(test_environ, tmp_path, url, **env):
+@pytest.fixture
+def scratch_url(test_environ, tmp_path, tools):
+    scratch, drop = _scratch_databases(test_environ, tmp_path)
+    yield scratch
+    drop()
+
+
+@pytest.fixture
+def target_url(scratch_url):
+    """An empty database of the run's engine for the restore: a file, or `<db>_restore`."""
+    return scratch_url()
+
+
+def make_target(test_environ, tmp_path, url, folder_name="restored", **env):
     """The app of a new host: its own database, instance folder and upload folder."""
-    folder = tmp_path / "restored"
+    folder = tmp_path / folder_name
     environ = {
         **test_environ,
         "DATABASE_URL": url,
@@ -414,3 +439,79 @@ def test_a_backup_taken_while_a_writer_inserts_is_consistent(
     for photo in photos:
         data = blob_path(target.config["UPLOAD_FOLDER"], photo.storage_key).read_bytes()
         assert hashlib.sha256(data).hexdigest() == photo.sha256
+
+
+def test_an_older_backup_is_brought_to_this_code_by_db_upgrade(
+    app, tmp_path, test_environ, scratch_url
+):
+    from flask_migrate import upgrade
+
+    old = make_target(test_environ, tmp_path, scratch_url("_src"), folder_name="old-host")
+    with old.app_context():
+        upgrade(revision="0011")
+        db.session.remove()
+        made = run_backup(old, tmp_path / "out")
+        db.engine.dispose()
+    assert json.loads((made / layout.MANIFEST).read_text())["revision"] == "0011"
+
+    target = make_target(test_environ, tmp_path, scratch_url())
+    result = run_restore(target, made)
+    assert result.exit_code == 0, result.output
+    assert "Database upgraded from migration 0011 to 0012" in result.output
+    with target.app_context():
+        revision = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        db.session.remove()
+    assert revision == "0012"
+
+
+def test_a_backup_of_a_newer_portal_is_refused(app, tmp_path, test_environ, target_url):
+    from portal.backup import manifest
+
+    made = run_backup(app, tmp_path / "out")
+    body = manifest.read(made)
+    manifest.write(made, {**body, "revision": "9999"})
+    target = make_target(test_environ, tmp_path, target_url)
+    result = run_restore(target, made, "--yes")
+    assert result.exit_code == 1
+    assert "migration 9999, which this code does not know" in result.stderr
+    assert "update this checkout first" in result.stderr
+    with target.app_context():
+        assert not inspect(db.engine).has_table("complaints")  # nothing restored
+        db.session.remove()
+
+
+def test_a_missing_pg_dump_is_named_and_sqlite_needs_no_tool(
+    app, tmp_path, test_environ, monkeypatch
+):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    out = tmp_path / "out"
+    result = app.test_cli_runner().invoke(args=["backup", "--output", str(out)])
+    if _is_postgres(test_environ["DATABASE_URL"]):
+        assert result.exit_code == 1
+        assert "pg_dump is not installed (or not on PATH)" in result.stderr
+        assert list(out.iterdir()) == []  # no half-written backup left behind
+    else:
+        assert result.exit_code == 0, result.output
+        assert next(p.name for p in out.iterdir()).startswith(layout.PREFIX)
+
+
+def test_a_routing_file_of_its_own_is_kept_and_given_back(
+    app, tmp_path, test_environ, target_url, monkeypatch
+):
+    from portal.config import PROJECT_ROOT
+
+    own = tmp_path / "rules" / "kalsel.yaml"
+    own.parent.mkdir()
+    own.write_bytes((PROJECT_ROOT / "routing_rules.yaml").read_bytes() + b"# edited here\n")
+    monkeypatch.setitem(app.config, "ROUTING_FILE", str(own))
+    made = run_backup(app, tmp_path / "out")
+    assert (made / layout.ROUTING_PART).read_bytes() == own.read_bytes()
+
+    here = tmp_path / "new-host-rules.yaml"
+    here.write_bytes((PROJECT_ROOT / "routing_rules.yaml").read_bytes())
+    target = make_target(test_environ, tmp_path, target_url, ROUTING_FILE=str(here))
+    result = run_restore(target, made)
+    assert result.exit_code == 0, result.output
+    assert f"ROUTING_FILE {here} differs from the backup's ({own})" in result.output
+    assert here.read_bytes() == (PROJECT_ROOT / "routing_rules.yaml").read_bytes()  # kept
+    assert (tmp_path / "new-host-rules.yaml.from-backup").read_bytes() == own.read_bytes()
