@@ -68,11 +68,13 @@ def make_backup(
     work = output / (name + layout.PARTIAL_SUFFIX)
     if work.exists():
         shutil.rmtree(work)
-    work.mkdir()
+    work.mkdir(mode=0o700)  # citizens' reports and contact details: the owner only
     try:
         body = _write_parts(settings, work, now)
         if archive:
             packed = output / (final.name + layout.PARTIAL_SUFFIX)
+            packed.unlink(missing_ok=True)
+            packed.touch(mode=0o600)
             with tarfile.open(packed, "w:gz", compresslevel=6) as tar:
                 tar.add(work, arcname=name)
             packed.replace(final)

@@ -188,6 +188,7 @@ def test_backup_and_restore_give_back_every_case_event_and_photo(
     assert len(before["cases"]) == 5 and len(before["photos"]) == 3
 
     made = run_backup(app, tmp_path / "out")
+    assert made.stat().st_mode & 0o077 == 0  # personal data: readable by the owner only
     body = json.loads((made / layout.MANIFEST).read_text())
     assert body["tables"]["complaints"] == 5 and body["tables"]["complaint_photos"] == 3
     assert body["photos"]["rows"] == 3 and body["photos"]["rows_without_file"] == 0
@@ -264,6 +265,7 @@ def test_the_archive_form_restores_too(
     before = snapshot(app.config["UPLOAD_FOLDER"])
     made = run_backup(app, tmp_path / "out", "--archive")
     assert made.name.endswith(".tar.gz") and made.is_file()
+    assert made.stat().st_mode & 0o077 == 0
     target = make_target(test_environ, tmp_path, target_url)
     result = run_restore(target, made)
     assert result.exit_code == 0, result.output
