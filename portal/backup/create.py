@@ -73,9 +73,10 @@ def make_backup(
         body = _write_parts(settings, work, now)
         if archive:
             packed = output / (final.name + layout.PARTIAL_SUFFIX)
+            # Level 1: the photos are JPEGs, which no level shrinks; the database still does.
             packed.unlink(missing_ok=True)
             packed.touch(mode=0o600)
-            with tarfile.open(packed, "w:gz", compresslevel=6) as tar:
+            with tarfile.open(packed, "w:gz", compresslevel=1) as tar:
                 tar.add(work, arcname=name)
             packed.replace(final)
             shutil.rmtree(work)
