@@ -60,6 +60,11 @@ def engine_of(database_url: str) -> str:
 def make_backup(
     settings: BackupSettings, output: Path, now: datetime, *, archive: bool = False
 ) -> BackupResult:
+    if output.resolve().is_relative_to(settings.upload_folder.resolve()):
+        raise ValueError(
+            f"{output} is inside UPLOAD_FOLDER ({settings.upload_folder}): every backup "
+            "would hold the ones before it; write backups somewhere else"
+        )
     output.mkdir(parents=True, exist_ok=True)
     name = backup_name(now)
     final = output / (name + (".tar.gz" if archive else ""))

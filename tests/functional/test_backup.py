@@ -517,3 +517,11 @@ def test_a_routing_file_of_its_own_is_kept_and_given_back(
     assert f"ROUTING_FILE {here} differs from the backup's ({own})" in result.output
     assert here.read_bytes() == (PROJECT_ROOT / "routing_rules.yaml").read_bytes()  # kept
     assert (tmp_path / "new-host-rules.yaml.from-backup").read_bytes() == own.read_bytes()
+
+
+def test_backups_are_not_written_into_the_upload_folder(app):
+    inside = Path(app.config["UPLOAD_FOLDER"]) / "backups"
+    result = app.test_cli_runner().invoke(args=["backup", "--output", str(inside)])
+    assert result.exit_code == 1
+    assert "is inside UPLOAD_FOLDER" in result.stderr
+    assert not inside.exists()
