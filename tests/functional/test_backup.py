@@ -267,6 +267,15 @@ def test_the_archive_form_restores_too(
     assert made.name.endswith(".tar.gz") and made.is_file()
     assert made.stat().st_mode & 0o077 == 0
     target = make_target(test_environ, tmp_path, target_url)
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(made.read_bytes()[: made.stat().st_size // 2])
+    refused = run_restore(target, cut)
+    assert refused.exit_code == 1
+    assert "is not a readable backup archive" in refused.stderr
+    with target.app_context():
+        assert not inspect(db.engine).has_table("complaints")
+        db.session.remove()
+
     result = run_restore(target, made)
     assert result.exit_code == 0, result.output
     with target.app_context():
