@@ -16,7 +16,13 @@ from portal.backup import fingerprints
 from portal.backup.create import BackupSettings, make_backup, prune
 from portal.backup.manifest import DamagedBackup
 from portal.backup.postgres_db import ToolProblem
-from portal.backup.restore import RestoreRefused, RestoreResult, RestoreTarget, restore_backup
+from portal.backup.restore import (
+    PhotosNotWritten,
+    RestoreRefused,
+    RestoreResult,
+    RestoreTarget,
+    restore_backup,
+)
 from portal.backup.sqlite_db import DatabaseInUse
 from portal.config import PROJECT_ROOT
 from portal.extensions import db
@@ -139,7 +145,7 @@ def restore_cmd(source: Path, yes: bool, no_upgrade: bool) -> None:
         result = restore_backup(source, target, confirmed=yes)
     except DamagedBackup as exc:
         _fail(f"damaged backup, refused; nothing was changed: {exc}")
-    except (RestoreRefused, DatabaseInUse, ToolProblem) as exc:
+    except (RestoreRefused, DatabaseInUse, ToolProblem, PhotosNotWritten) as exc:
         _fail(str(exc))
     db.engine.dispose()
     _summary(result)

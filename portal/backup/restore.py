@@ -31,6 +31,10 @@ class RestoreRefused(RuntimeError):
     """The restore would do harm (cases would be replaced, the code is too old, ...)."""
 
 
+class PhotosNotWritten(RuntimeError):
+    """The database is restored but the photos could not all be written."""
+
+
 @dataclass(frozen=True)
 class RestoreTarget:
     """Plain values from the app's config (cli.py builds it)."""
@@ -108,7 +112,14 @@ def restore_backup(source: Path, target: RestoreTarget, *, confirmed: bool) -> R
             sqlite_db.restore_into(part, sqlite_db.sqlite_path(target.database_url))
         else:
             postgres_db.restore(target.database_url, part)
-        written, same = uploads.unpack(folder / layout.UPLOADS_PART, target.upload_folder)
+        try:
+            written, same = uploads.unpack(folder / layout.UPLOADS_PART, target.upload_folder)
+        except OSError as exc:
+            raise PhotosNotWritten(
+                f"the database was restored, but writing the photos into "
+                f"{target.upload_folder} failed ({exc}); fix that (free space, permissions) "
+                "and run the same restore again with --yes"
+            ) from exc
         routing_note = _routing_file(folder, body, target.routing_file)
     contents = _contents_now(target.database_url)
     missing = sum(
