@@ -83,6 +83,9 @@ bench-dashboard: install  # PostgreSQL: aduan_bench_dash_<cases>, every case in 
 bench-headers: install  # the security-header hook and the password policy, next to the same page without them
 	$(BIN)/python bench/headers.py
 
+bench-backup: install  # backup and restore of 5,000 cases with a 300 KB photo each (SQLite; see bench/backup.py for PostgreSQL)
+	$(BIN)/python bench/backup.py --cases 5000 --photo-kb 300
+
 bench-abuse: install  # the abuse-list check at intake, against an empty list and a bare SELECT
 	$(BIN)/python bench/abuse_screen.py
 

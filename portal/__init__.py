@@ -193,6 +193,7 @@ def configure_outbox(app: Flask) -> None:
 
 def configure_cli(app: Flask) -> None:
     from portal.accounts.cli import users_cli
+    from portal.backup.cli import backup_cmd, restore_cmd
     from portal.cases.cli import sla_cli
     from portal.complaints.cli import complaints_cli
     from portal.dashboard.cli import stats_cli
@@ -203,7 +204,7 @@ def configure_cli(app: Flask) -> None:
     from portal.routing.cli import routing_cli
 
     groups = (routing_cli, qr_cli, users_cli, complaints_cli, sla_cli, outbox_cli, national_cli)
-    for group in (*groups, stats_cli, demo_cli):
+    for group in (*groups, stats_cli, demo_cli, backup_cmd, restore_cmd):
         app.cli.add_command(group)
 
 
