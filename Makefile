@@ -7,7 +7,7 @@ MO     := translations/en/LC_MESSAGES/messages.mo
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage translations extract-messages clean
+.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-backup bench-tick bench-revive bench-photo-writes translations extract-messages clean
 
 install: $(STAMP) $(MO)
 
@@ -57,7 +57,7 @@ db-check: install
 
 # Each benchmark prints a table next to the bare stack measured in the same run;
 # add --record (BENCH_ARGS=--record) to append it to bench/RESULTS.md.
-bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage
+bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-tick bench-revive bench-photo-writes
 
 bench-submit: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
@@ -88,6 +88,15 @@ bench-backup: install  # backup and restore of 5,000 cases with a 300 KB photo e
 
 bench-abuse: install  # the abuse-list check at intake, against an empty list and a bare SELECT
 	$(BIN)/python bench/abuse_screen.py
+
+bench-tick: install  # the longest wait of a citizen's report while sla tick marks 10,000 cases (SQLite), next to no tick
+	$(BIN)/python bench/sla_tick_wait.py
+
+bench-revive: install  # bulk re-send of 10,000 dead e-mails by filter (BENCH_REVIVE_DATABASE_URL for PostgreSQL)
+	$(BIN)/python bench/bulk_revive.py $(if $(BENCH_REVIVE_DATABASE_URL),--db $(BENCH_REVIVE_DATABASE_URL))
+
+bench-photo-writes: install  # one photo written, fsync'd and renamed into place, next to a plain write
+	$(BIN)/python bench/photo_writes.py
 
 bench-outage: install  # submissions while a private PostgreSQL stops for a minute and returns, next to bare Flask
 	$(BIN)/python bench/outage.py $(BENCH_ARGS)
