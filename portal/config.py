@@ -223,6 +223,9 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # No MAIL_SERVER: the outbox worker writes .eml files to instance/mail/ instead.
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         "MAIL_PORT": _whole(env, "MAIL_PORT", 25, minimum=1, maximum=65535),
+        # Seconds one SMTP connect, command or reply may take before the batch counts as
+        # "mail server unreachable" (Flask-Mail sets no timeout: a silent server hung the worker).
+        "MAIL_TIMEOUT": _number(env, "MAIL_TIMEOUT", 30, minimum=0, above=True),
         "MAIL_USE_TLS": _bool(env.get("MAIL_USE_TLS")),
         "MAIL_USE_SSL": _bool(env.get("MAIL_USE_SSL")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME") or None,

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal.complaints.models import Complaint
-from portal.complaints.orphans import DEFAULT_AGE, MIN_AGE, sweep_uploads
+from portal.complaints.orphans import DEFAULT_AGE, MIN_AGE, WrongDatabase, sweep_uploads
 from portal.complaints.serialize import complaint_summary
 from portal.extensions import db
 from portal.routing.active import get_router
@@ -57,7 +57,10 @@ def list_cmd(region: str, as_json: bool, limit: int) -> None:
 def sweep_uploads_cmd(hours: float, dry_run: bool) -> None:
     """Remove leftover .part files and photo files no report references (run from cron)."""
     folder = current_app.config["UPLOAD_FOLDER"]
-    removed = sweep_uploads(folder, older_than=timedelta(hours=hours), dry_run=dry_run)
+    try:
+        removed = sweep_uploads(folder, older_than=timedelta(hours=hours), dry_run=dry_run)
+    except WrongDatabase as exc:
+        raise click.ClickException(str(exc)) from exc
     verb = "would remove" if dry_run else "removed"
     for item in removed:
         click.echo(f"{verb} {item.path} ({item.reason})")

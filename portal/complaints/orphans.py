@@ -1,11 +1,12 @@
 """Photo files that no row holds: settling a commit whose outcome is unknown, and the sweep.
 
 When the connection drops during COMMIT the report may or may not be stored, so its photo
-files may be needed. They are deleted only once the database says no row holds them: at
-once if it answers, else on this process's next submission (`settle_pending`), else by the
-sweep (`sweep_uploads`, run from cron), which only touches files older than a safe age, so
-a report being committed right now never loses its photos. A file a row references is
-never removed.
+files may be needed. "No row yet" right after the drop is no proof: the server may still be
+finishing that COMMIT (a synchronous standby, a proxy that cut the link), so the files are
+only remembered, and deleted after SETTLE_AFTER, on a later submission of this process
+(`PENDING.settle`), once the database says no row holds them; whatever a process forgets
+(it restarted) is left to the sweep (`sweep_uploads`, run from cron), which only touches
+files older than a safe age. A file a row references is never removed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from portal.extensions import db
 DEFAULT_AGE = timedelta(hours=24)
 MIN_AGE = timedelta(hours=1)
 MAX_PENDING = 10_000  # keys kept in memory for settling; the sweep covers any beyond
+# Long past any COMMIT still in flight on the server when its client lost the connection.
+SETTLE_AFTER = timedelta(minutes=10)
 _BATCH = 500
 _KEY = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{1,5}$")  # what storage.new_key draws
 
@@ -65,52 +68,51 @@ def settle(upload_dir: str, keys: Sequence[str]) -> bool:
 
 @dataclass
 class PendingBlobs:
-    """Photo keys of in-doubt commits in this process, settled on the next submission."""
+    """Photo keys of in-doubt commits in this process, settled on a later submission once
+    they are SETTLE_AFTER old."""
 
-    _items: dict[str, str] = field(default_factory=dict)  # key -> upload folder
+    _items: dict[str, tuple[str, float]] = field(default_factory=dict)  # key -> folder, when
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, upload_dir: str, keys: Iterable[str]) -> None:
+    def add(self, upload_dir: str, keys: Iterable[str], *, at: float | None = None) -> None:
+        when = time.monotonic() if at is None else at
         with self._lock:
             for key in keys:
                 if len(self._items) >= MAX_PENDING:
                     break  # left to the sweep
-                self._items[key] = upload_dir
+                self._items.setdefault(key, (upload_dir, when))
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def settle(self) -> None:
-        """Try once; what stays undecided stays pending (and the sweep is the backstop)."""
+    def settle(self, now: float | None = None) -> None:
+        """Decide the keys old enough; what stays undecided (the database does not answer)
+        stays pending, and the sweep is the backstop."""
         if not self._items:  # the common case costs one length check
             return
+        cutoff = (time.monotonic() if now is None else now) - SETTLE_AFTER.total_seconds()
         with self._lock:
-            items, self._items = self._items, {}
-        undecided: dict[str, str] = {}
+            ripe = {k: v for k, v in self._items.items() if v[1] <= cutoff}
+            for key in ripe:
+                del self._items[key]
         by_folder: dict[str, list[str]] = {}
-        for key, folder in items.items():
+        for key, (folder, _when) in ripe.items():
             by_folder.setdefault(folder, []).append(key)
         for folder, keys in by_folder.items():
             if not settle(folder, keys):
-                undecided.update(dict.fromkeys(keys, folder))
-        if undecided:
-            self.add_many(undecided)
-
-    def add_many(self, items: dict[str, str]) -> None:
-        with self._lock:
-            for key, folder in items.items():
-                if len(self._items) < MAX_PENDING:
-                    self._items.setdefault(key, folder)
+                with self._lock:
+                    for key in keys:
+                        if len(self._items) < MAX_PENDING:
+                            self._items.setdefault(key, ripe[key])
 
 
 PENDING = PendingBlobs()
 
 
 def after_unknown_commit(upload_dir: str, keys: Sequence[str]) -> None:
-    """The commit's outcome is unknown: keep the files a row holds, delete the rest once
-    the database can tell, and until then remember them for the next submission."""
-    if not settle(upload_dir, keys):
-        PENDING.add(upload_dir, keys)
+    """The commit's outcome is unknown: remember the files; they are deleted later, only if
+    no row holds them by then (see the module's docstring)."""
+    PENDING.add(upload_dir, keys)
 
 
 @dataclass(frozen=True)
@@ -153,12 +155,27 @@ def sweep_uploads(
             else:
                 photos[key] = path
     held = held_keys(photos)
+    if photos and not held and not _any_photo_row():
+        raise WrongDatabase(
+            f"the database holds no photo at all, yet {upload_dir} has {len(photos)} photo "
+            "file(s): is DATABASE_URL the portal's (cron and timers need its settings too)? "
+            "Nothing was removed."
+        )
     removed = [Swept(p, "part") for p in parts]
     removed += [Swept(p, "unreferenced") for k, p in photos.items() if k not in held]
     if not dry_run:
         for item in removed:
             item.path.unlink(missing_ok=True)
     return removed
+
+
+class WrongDatabase(RuntimeError):
+    """The sweep looks at a database that cannot be the one these photos belong to."""
+
+
+def _any_photo_row() -> bool:
+    with db.engine.connect() as conn:
+        return conn.execute(select(Photo.id).limit(1)).first() is not None
 
 
 def _older(path: Path, cutoff: float) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 
 from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import deadlines_for, local_date
@@ -222,13 +222,10 @@ def _replay(first: Complaint, token: str, same_content: str) -> Receipt:
 
 
 def _settle_in_doubt(upload_dir: str, keys: list[str]) -> None:
-    """COMMIT failed and may have gone through: keep the files only if a row holds them."""
-    if not keys:
-        return
-    try:
+    """COMMIT failed and may yet go through: the files wait (orphans.PENDING), never deleted
+    now, since a row that is not visible yet may still be committed."""
+    if keys:
         orphans.after_unknown_commit(upload_dir, keys)
-    except SQLAlchemyError:  # never hide the commit's own error behind this one
-        orphans.PENDING.add(upload_dir, keys)
 
 
 def _delete_all(upload_dir: str, keys: list[str]) -> None:

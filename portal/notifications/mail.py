@@ -38,16 +38,38 @@ class Transport(Protocol):
     def send(self, message: Message) -> None: ...
 
 
+class TimedConnection(Connection):
+    """Flask-Mail's connection with a socket timeout (it has none): a server that accepts
+    the connection and then goes silent must fail the batch as unreachable, not hold the
+    worker, and the lease its keeper keeps renewing, for ever."""
+
+    def __init__(self, mail_state, timeout: float):
+        super().__init__(mail_state)
+        self.timeout = timeout
+
+    def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
+        state = self.mail
+        kind = smtplib.SMTP_SSL if state.use_ssl else smtplib.SMTP
+        host = kind(state.server, state.port, timeout=self.timeout)
+        host.set_debuglevel(int(state.debug))
+        if state.use_tls:
+            host.starttls()
+        if state.username and state.password:
+            host.login(state.username, state.password)
+        return host
+
+
 class SmtpTransport:
     """One SMTP connection for a batch; Flask-Mail builds and sends each message."""
 
     def __init__(self, app: Flask):
         # Settings read now, not at start-up, so tests and `outbox send` see the live config.
         self.state = mail.init_mail(app.config, app.debug, app.testing)
+        self.timeout = float(app.config.get("MAIL_TIMEOUT", 30))
         self.connection: Connection | None = None
 
     def __enter__(self) -> SmtpTransport:
-        self.connection = Connection(self.state).__enter__()
+        self.connection = TimedConnection(self.state, self.timeout).__enter__()
         return self
 
     def __exit__(self, *exc) -> None:

@@ -188,6 +188,34 @@ def test_server_down_then_up_delivers_everything_once(app, smtp):
     assert set(smtp.inbox.ids().values()) == {1}
 
 
+def test_a_silent_mail_server_is_unreachable_not_a_hang(app):
+    """A server that accepts the connection and never speaks (a dead relay behind a load
+    balancer) fails the batch after MAIL_TIMEOUT; without the timeout the worker, and the
+    lease its keeper renews, would wait for ever."""
+    add_messages(3)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes the handshake; nobody ever answers
+    saved = {k: app.config.get(k) for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_TIMEOUT")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=silent.getsockname()[1], MAIL_TIMEOUT=0.5)
+    outcome: dict = {}
+
+    def deliver() -> None:
+        with app.app_context():
+            outcome["result"] = deliver_batch(EmailChannel())
+
+    worker = threading.Thread(target=deliver, daemon=True)
+    try:
+        worker.start()
+        worker.join(timeout=60)  # a bound for a broken build, not a speed check
+        assert not worker.is_alive(), "the worker hung on a silent mail server"
+    finally:
+        app.config.update(saved)
+        silent.close()
+    assert outcome["result"].retried == 3 and outcome["result"].sent == 0
+    assert [(r.status, r.attempts) for r in rows()] == [(PENDING, 1)] + [(PENDING, 0)] * 2
+
+
 def test_backoff_doubles_then_stops_at_an_hour():
     assert [backoff(n).total_seconds() for n in (1, 2, 3, 7, 8, 11)] == [
         60,

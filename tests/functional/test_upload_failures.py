@@ -188,6 +188,11 @@ def _commit_then_boom(conn):
     _boom()
 
 
+def _settle_later() -> None:
+    """What a submission does SETTLE_AFTER after an in-doubt commit."""
+    orphans.PENDING.settle(now=time.monotonic() + orphans.SETTLE_AFTER.total_seconds() + 1)
+
+
 def _post_expecting_db_error(client, h, url, hidden=None, photos=2):
     """The database error reaches the error pages (500 here; 503 once the outage page is
     in place), never a success."""
@@ -210,7 +215,10 @@ def test_commit_lost_before_it_reached_the_database_leaves_no_file(
     finally:
         event.remove(db.engine, "commit", _boom)
     assert count(Complaint) == 0
-    assert files(uploads) == []  # settled at once: the database answered "no row"
+    # Not deleted at once: a row not visible yet may still be committed by the server.
+    assert len(files(uploads)) == 2 and len(orphans.PENDING) == 2
+    _settle_later()  # the next submission, SETTLE_AFTER later: no row holds them
+    assert files(uploads) == [] and len(orphans.PENDING) == 0
     # The same form sent again is filed once, with its photos.
     h.receipt(send(client, h, url, hidden=hidden, photos=2))
     assert count(Complaint) == 1 and count(Photo) == 2 and len(files(uploads)) == 2
@@ -267,9 +275,12 @@ def test_connection_cut_during_commit(app, h, ulin_payload, proxy, test_environ,
     proxy.arm(cut)
     _post_expecting_db_error(client, h, url, hidden)
     assert proxy.fired.is_set()
-    if cut == "before":  # the server aborted: no row, and no file (settled at once)
+    assert len(files(folder)) == 2  # undecided at first, whatever the server did
+    with web.app_context():
+        _settle_later()
+    if cut == "before":  # the server aborted: no row, and the files go once settled
         assert count(Complaint) == 0 and files(folder) == []
-    else:  # the row exists: its files stay, and the sweep leaves them
+    else:  # the row exists: its files stay, settled or swept
         assert count(Complaint) == 1 and count(Photo) == 2
         kept = files(folder)
         assert len(kept) == 2
@@ -297,9 +308,15 @@ def test_database_away_after_the_cut_settles_on_the_next_submission(
     assert proxy.fired.is_set()
     assert len(files(folder)) == 2  # undecided: kept, remembered
     assert len(orphans.PENDING) == 2
+    with web.app_context():
+        _settle_later()  # due, but the database does not answer: still kept, still pending
+    assert len(files(folder)) == 2 and len(orphans.PENDING) == 2
     proxy.refuse = False
-    # The next submission (another citizen, no photo) settles them first.
+    # The next submission (another citizen, no photo) right away leaves them: too young.
     h.receipt(send(client, h, url))
+    assert len(files(folder)) == 2 and len(orphans.PENDING) == 2
+    with web.app_context():
+        _settle_later()  # a submission SETTLE_AFTER later decides them
     assert files(folder) == [] and len(orphans.PENDING) == 0
     assert count(Complaint) == 1
     with web.app_context():
@@ -353,6 +370,19 @@ def test_sweep_removes_only_old_unreferenced_files(client, h, app, ulin_payload,
     done = runner.invoke(args=["complaints", "sweep-uploads", "--older-than", "2"])
     assert "2 file(s) removed" in done.output
     assert set(files(uploads)) == {referenced, foreign}
+
+
+def test_sweep_against_a_database_without_photos_removes_nothing(app, uploads):
+    """Cron without the portal's settings opens an empty default database: every photo
+    would look unreferenced. The sweep refuses instead."""
+    photo = uploads / "ab" / ("ab" + "5" * 30 + ".jpg")
+    photo.parent.mkdir(parents=True, exist_ok=True)
+    photo.write_bytes(b"\xff\xd8\xff a citizen's photo")
+    _age([photo], hours=30)
+    result = app.test_cli_runner().invoke(args=["complaints", "sweep-uploads"])
+    assert result.exit_code == 1
+    assert "the database holds no photo at all" in result.output
+    assert "Nothing was removed" in result.output and photo.exists()
 
 
 # --- the staff side -----------------------------------------------------------------------

@@ -265,6 +265,8 @@ def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
             ),
             [],
         ),
+        "availability.healthz": _getting(path_segment(["healthz"]).map(lambda n: f"/{n}"), []),
+        "availability.readyz": _getting(path_segment(["readyz"]).map(lambda n: f"/{n}"), []),
         "i18n.switch_language": _getting(
             path_segment(["en", "id", "EN", "fr"]).map(lambda lang: f"/bahasa/{lang}"), ["next"]
         ),
@@ -305,6 +307,8 @@ def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
 
 ENDPOINTS = (
     "accounts.login",
+    "availability.healthz",
+    "availability.readyz",
     "citizen.from_qr",
     "citizen.from_short_code",
     "citizen.index",
@@ -328,6 +332,7 @@ BUDGET = {
     "public_stats.public_region": 120,
 }
 DEFAULT_BUDGET = 120
+BUDGET.update({"availability.healthz": 30, "availability.readyz": 30})  # no input to vary
 
 
 def budget(endpoint: str) -> int:
