@@ -39,7 +39,7 @@ from portal.staff.revive_filters import (
     read_filter,
     region_names,
     regions_for,
-    revive_matching,
+    revive_typed,
 )
 from portal.staff.scoping import admin_region
 
@@ -97,16 +97,11 @@ def retry_item(mirror_id: int):
 def retry_matching():
     """Re-send every failed item the filter matches (within the admin's region); each case's
     later items follow by themselves once its failed item is delivered."""
-    channel = MirrorChannel()
-    region = admin_region(current_user)
-    typed = {name: (request.form.get(name) or "").strip() for name in FIELDS}
+    typed, revived = revive_typed(MirrorChannel(), current_user, request.form)
     back = url_for(".index", **{k: v for k, v in typed.items() if v})
-    try:
-        wanted = read_filter(typed, regions_for(current_user, channel))
-    except FilterError as exc:
-        flash(message_for(exc))
+    if isinstance(revived, str):  # a bad filter: its message, nothing changed
+        flash(revived)
         return redirect(back, code=303)
-    revived = revive_matching(channel, wanted, region)
     flash(
         ngettext(
             "%(num)s data dijadwalkan untuk dikirim ulang ke SP4N-LAPOR!.",

@@ -25,7 +25,7 @@ from portal.staff.revive_filters import (
     read_filter,
     region_names,
     regions_for,
-    revive_matching,
+    revive_typed,
 )
 from portal.staff.scoping import admin_region
 
@@ -88,16 +88,11 @@ def resend_message(message_id: int):
 @login_required
 def resend_matching():
     """Re-send every dead message the filter matches (within the admin's region)."""
-    channel = EmailChannel()
-    scope = admin_region(current_user)
-    typed = {name: (request.form.get(name) or "").strip() for name in FIELDS}
+    typed, revived = revive_typed(EmailChannel(), current_user, request.form)
     back = url_for(".dead_messages", **{k: v for k, v in typed.items() if v})
-    try:
-        wanted = read_filter(typed, regions_for(current_user, channel))
-    except FilterError as exc:
-        flash(message_for(exc))
+    if isinstance(revived, str):  # a bad filter: its message, nothing changed
+        flash(revived)
         return redirect(back, code=303)
-    revived = revive_matching(channel, wanted, scope)
     flash(
         ngettext(
             "%(num)s surel dijadwalkan untuk dikirim ulang.",

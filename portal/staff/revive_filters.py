@@ -97,3 +97,17 @@ def revive_matching(
     """Revive every given-up row the filter matches within the admin's region (each keeps
     its Message-ID or idempotency key); returns how many."""
     return revive(channel, *scoped_conditions(channel, wanted, scope_region), now=now)
+
+
+def revive_typed(
+    channel: Channel, user: User, form: Mapping[str, str | None]
+) -> tuple[dict[str, str], int | str]:
+    """A bulk form as typed on a staff page: (the typed values, to show them again, and
+    how many rows were revived within the admin's region, or the message of a bad filter,
+    with nothing changed)."""
+    typed = {name: (form.get(name) or "").strip() for name in FIELDS}
+    try:
+        wanted = read_filter(typed, regions_for(user, channel))
+    except FilterError as exc:
+        return typed, message_for(exc)
+    return typed, revive_matching(channel, wanted, admin_region(user))
