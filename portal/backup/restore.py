@@ -11,13 +11,13 @@ from __future__ import annotations
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 from sqlalchemy.pool import NullPool
 
 from portal.backup import fingerprints, layout, manifest, postgres_db, sqlite_db, uploads
@@ -25,6 +25,8 @@ from portal.backup.contents import Contents, cases_in, read_contents
 from portal.backup.create import engine_of
 from portal.backup.manifest import DamagedBackup
 from portal.complaints.storage import blob_path
+
+T = TypeVar("T")
 
 
 class RestoreRefused(RuntimeError):
@@ -100,7 +102,7 @@ def check(folder: Path, target: RestoreTarget) -> dict[str, Any]:
 def restore_backup(source: Path, target: RestoreTarget, *, confirmed: bool) -> RestoreResult:
     with opened(source) as folder:
         body = check(folder, target)
-        existing = _cases_now(target.database_url)
+        existing = _read_now(target.database_url, cases_in)
         if existing and not confirmed:
             raise RestoreRefused(
                 f"the target database already holds {existing} case(s): restoring replaces "
@@ -121,7 +123,7 @@ def restore_backup(source: Path, target: RestoreTarget, *, confirmed: bool) -> R
                 "and run the same restore again with --yes"
             ) from exc
         routing_note = _routing_file(folder, body, target.routing_file)
-    contents = _contents_now(target.database_url)
+    contents = _read_now(target.database_url, read_contents)
     missing = sum(
         1 for key in contents.photo_keys if not blob_path(target.upload_folder, key).is_file()
     )
@@ -159,19 +161,11 @@ def _routing_file(folder: Path, body: dict[str, Any], routing_file: Path) -> str
     )
 
 
-def _cases_now(database_url: str) -> int:
+def _read_now(database_url: str, read: Callable[[Connection], T]) -> T:
+    """`read` on a connection of its own to the target (not the app's pool)."""
     engine = create_engine(database_url, poolclass=NullPool)
     try:
         with engine.connect() as connection:
-            return cases_in(connection)
-    finally:
-        engine.dispose()
-
-
-def _contents_now(database_url: str) -> Contents:
-    engine = create_engine(database_url, poolclass=NullPool)
-    try:
-        with engine.connect() as connection:
-            return read_contents(connection)
+            return read(connection)
     finally:
         engine.dispose()

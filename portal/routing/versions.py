@@ -71,6 +71,19 @@ def history(limit: int = 200) -> list[RoutingVersion]:
     return list(db.session.execute(stmt).scalars())
 
 
+def _first_version(text: str, filename: str) -> dict[str, object]:
+    """The columns of version 1, imported from the routing file."""
+    return {
+        "id": 1,
+        "parent_id": None,
+        "text": text,
+        "content_hash": content_hash(text),
+        "author": filename[-254:],
+        "source": SOURCE_FILE,
+        "comment": "Imported from the routing file",
+    }
+
+
 def seed_from_file(text: str, filename: str) -> None:
     """Store the routing file as version 1 if the database has no version yet.
 
@@ -79,17 +92,7 @@ def seed_from_file(text: str, filename: str) -> None:
     """
     if newest_id(db.session.connection()) is not None:
         return
-    db.session.add(
-        RoutingVersion(
-            id=1,
-            parent_id=None,
-            text=text,
-            content_hash=content_hash(text),
-            author=filename[-254:],
-            source=SOURCE_FILE,
-            comment="Imported from the routing file",
-        )
-    )
+    db.session.add(RoutingVersion(**_first_version(text, filename)))
     try:
         db.session.commit()
     except IntegrityError:
@@ -106,17 +109,7 @@ def seed_on(engine: Engine, text: str, filename: str) -> None:
         if newest_id(connection) is not None:
             return
         try:
-            connection.execute(
-                insert(RoutingVersion).values(
-                    id=1,
-                    parent_id=None,
-                    text=text,
-                    content_hash=content_hash(text),
-                    author=filename[-254:],
-                    source=SOURCE_FILE,
-                    comment="Imported from the routing file",
-                )
-            )
+            connection.execute(insert(RoutingVersion).values(**_first_version(text, filename)))
             connection.commit()
         except IntegrityError:  # another process seeded it first
             connection.rollback()
