@@ -89,8 +89,10 @@ def _import_models() -> None:
     """Register every table with the metadata (Alembic autogenerate reads it)."""
     import portal.abuse.models
     import portal.accounts.models
+    import portal.chat.models
     import portal.complaints.models
     import portal.dashboard.models
+    import portal.messaging.models
     import portal.national.models
     import portal.notifications.models
     import portal.posters.models

@@ -245,6 +245,7 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         ),
         **national,
         **ratelimits,
+        **_phone_settings(env, instance_path, production),
     }
 
 
@@ -265,6 +266,67 @@ def _ratelimit_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": storage,
         "RATELIMIT_KEY_PREFIX": (env.get("RATELIMIT_KEY_PREFIX") or "").strip() or "aduan",
         "RATELIMITS": limits,
+    }
+
+
+WHATSAPP_API_DEFAULT = "https://graph.facebook.com/v21.0"
+
+
+def _phone_settings(env: Mapping[str, str], instance_path: Path, production: bool) -> dict:
+    """WhatsApp (Cloud API) and SMS (an HTTP gateway), out and in. Without a token or a
+    gateway URL the worker writes each message as a file under instance/messages/, as it
+    writes e-mails when no MAIL_SERVER is set; the webhooks then refuse every request
+    unless their secrets are set (a forged message must not file a report)."""
+    api_url = (env.get("WHATSAPP_API_URL") or WHATSAPP_API_DEFAULT).strip().rstrip("/")
+    if not api_url.lower().startswith(("https://", "http://")):
+        raise ConfigError(f"WHATSAPP_API_URL must be an http(s) URL, not {api_url!r}")
+    token = (env.get("WHATSAPP_TOKEN") or "").strip()
+    number_id = (env.get("WHATSAPP_PHONE_NUMBER_ID") or "").strip()
+    if token and not number_id:
+        raise ConfigError(
+            "WHATSAPP_TOKEN needs WHATSAPP_PHONE_NUMBER_ID (the sender's id in the WhatsApp "
+            "Manager, not the phone number itself)"
+        )
+    app_secret = env.get("WHATSAPP_APP_SECRET") or ""
+    if production and token and not app_secret:
+        raise ConfigError(
+            "APP_ENV=production with WHATSAPP_TOKEN needs WHATSAPP_APP_SECRET: without it "
+            "the portal cannot tell Meta's webhooks from forged ones"
+        )
+    sms_url = (env.get("SMS_GATEWAY_URL") or "").strip()
+    if sms_url and not sms_url.lower().startswith(("https://", "http://")):
+        raise ConfigError(f"SMS_GATEWAY_URL must be an http(s) URL, not {sms_url!r}")
+    sms_body = env.get("SMS_GATEWAY_BODY") or ""
+    if sms_url and "{to}" not in sms_url + sms_body:
+        raise ConfigError(
+            "SMS_GATEWAY_URL (or SMS_GATEWAY_BODY) needs the {to} and {text} placeholders, "
+            "e.g. https://sms.example.go.id/send?to={to}&msg={text}"
+        )
+    return {
+        "WHATSAPP_API_URL": api_url,
+        "WHATSAPP_TOKEN": token,
+        "WHATSAPP_PHONE_NUMBER_ID": number_id,
+        "WHATSAPP_APP_SECRET": app_secret,
+        "WHATSAPP_VERIFY_TOKEN": env.get("WHATSAPP_VERIFY_TOKEN") or "",
+        # The approved template for notices outside the 24-hour window, and its language
+        # codes per portal locale (as approved in the WhatsApp Manager).
+        "WHATSAPP_TEMPLATE": (env.get("WHATSAPP_TEMPLATE") or "aduan_pembaruan").strip(),
+        "WHATSAPP_TEMPLATE_LANGUAGES": {
+            "id": (env.get("WHATSAPP_TEMPLATE_LANGUAGE_ID") or "id").strip(),
+            "en": (env.get("WHATSAPP_TEMPLATE_LANGUAGE_EN") or "en").strip(),
+        },
+        "WHATSAPP_TIMEOUT": _number(env, "WHATSAPP_TIMEOUT", 10, minimum=0, above=True),
+        "SMS_GATEWAY_URL": sms_url,
+        # Optional: a POST body template (form-encoded) with {to} and {text}; without it the
+        # gateway is called with GET on SMS_GATEWAY_URL.
+        "SMS_GATEWAY_BODY": sms_body,
+        "SMS_GATEWAY_TOKEN": env.get("SMS_GATEWAY_TOKEN") or "",
+        "SMS_WEBHOOK_SECRET": env.get("SMS_WEBHOOK_SECRET") or "",
+        "SMS_TIMEOUT": _number(env, "SMS_TIMEOUT", 10, minimum=0, above=True),
+        "PHONE_MESSAGE_DIR": env.get("PHONE_MESSAGE_DIR", str(instance_path / "messages")),
+        # A conversation with no message from the citizen for this long ends, nothing filed.
+        "CHAT_TIMEOUT_MINUTES": _whole(env, "CHAT_TIMEOUT_MINUTES", 60, minimum=1),
+        **_give_up_settings(env, "PHONE"),
     }
 
 

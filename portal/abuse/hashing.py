@@ -14,6 +14,8 @@ import hmac
 import ipaddress
 import re
 
+from portal.phone_numbers import InvalidNumber, msisdn
+
 PHONE = "phone"
 EMAIL = "email"
 ADDRESS = "address"
@@ -34,18 +36,12 @@ def derive_key(secret_key: str) -> bytes:
 
 
 def normalize_phone(text: str) -> str:
-    """Indonesian numbers as 62… digits: 0812-3456-7890, +62 812 3456 7890, 62812…,
-    0062 812… and 812… (the 0 left off) are one number."""
-    digits = re.sub(r"\D", "", text or "")
-    if digits.startswith("00"):
-        digits = digits[2:]
-    if digits.startswith("0"):
-        digits = "62" + digits[1:]
-    elif digits.startswith("8") and 9 <= len(digits) <= 12:
-        digits = "62" + digits
-    if not 6 <= len(digits) <= 16:
-        raise InvalidValue("phone")
-    return digits
+    """Indonesian numbers as 62… digits (portal.phone_numbers.msisdn), one entry for every
+    way the same number is typed."""
+    try:
+        return msisdn(text)
+    except InvalidNumber:
+        raise InvalidValue("phone") from None
 
 
 def normalize_email(text: str) -> str:

@@ -54,6 +54,11 @@ class Complaint(db.Model):
     reporter_name: Mapped[str | None] = mapped_column(String(120))
     reporter_phone: Mapped[str | None] = mapped_column(String(32))
     reporter_email: Mapped[str | None] = mapped_column(String(254))
+    # reporter_phone in one canonical form (portal.phone_numbers.msisdn), so a WhatsApp or
+    # SMS message finds the sender's cases whichever way the number was typed.
+    reporter_msisdn: Mapped[str | None] = mapped_column(String(16), index=True)
+    # How the citizen asked to be told: email | whatsapp | sms (None: nobody to tell).
+    notify_via: Mapped[str | None] = mapped_column(String(10))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(5), default="id")

@@ -26,6 +26,7 @@ NAME_MAX = 120
 EMAIL_MAX = 254
 SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # what secrets.token_urlsafe draws
 MAX_PHOTOS = 3
+NOTIFY_VIA = ("email", "whatsapp", "sms")
 # Indonesian mobile and landline numbers as people write them: 0812 3456 7890, +62-812…
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 \-]{6,18}[0-9]$")
 # An incident date before this is a typo (or a script), not a case anyone can follow up.
@@ -83,6 +84,9 @@ class NewReport:
     anonymous: bool = False
     confidential: bool = False
     locale: str = "id"
+    # How the citizen is told of progress: email, whatsapp or sms (NOTIFY_VIA); None when
+    # they left no way (an Anonim report without contact details).
+    notify_via: str | None = None
 
     def problems(
         self,
@@ -159,6 +163,18 @@ class NewReport:
                 check(
                     "reporter_phone",
                     Problem(N_("Isi nomor HP atau e-mail agar petugas dapat menghubungi Anda.")),
+                )
+        if self.notify_via is not None:
+            if self.notify_via not in NOTIFY_VIA:
+                check("notify_via", Problem(N_("Pilih cara pemberitahuan.")))
+            elif self.notify_via == "email" and not self.reporter_email:
+                check(
+                    "notify_via", Problem(N_("Isi alamat e-mail untuk diberi tahu lewat e-mail."))
+                )
+            elif self.notify_via != "email" and not self.reporter_phone:
+                check(
+                    "notify_via",
+                    Problem(N_("Isi nomor HP untuk diberi tahu lewat WhatsApp atau SMS.")),
                 )
         if photo_count > MAX_PHOTOS:
             check("photos", Problem(N_("Paling banyak %(max)s foto."), {"max": MAX_PHOTOS}))

@@ -29,6 +29,7 @@ from portal.complaints.tracking_codes import new_tracking_code
 from portal.extensions import db
 from portal.intake.report import InvalidReport, NewReport
 from portal.notifications.hooks import on_quarantined, on_submitted
+from portal.phone_numbers import msisdn_or_none
 from portal.routing.loader import Router
 from portal.timeutil import utcnow
 
@@ -55,6 +56,8 @@ def report_content(service_point: tuple[str, str, str], report: NewReport) -> di
     fields = asdict(report)
     fields.pop("submission_key")
     fields.pop("locale")
+    if fields.get("notify_via") is None:
+        fields.pop("notify_via", None)  # digests of reports filed before the choice existed
     return {"service_point": "/".join(service_point), **fields}
 
 
@@ -151,6 +154,8 @@ def submit_report(
                 location=report.location,
                 reporter_name=None if report.anonymous else report.reporter_name,
                 reporter_phone=report.reporter_phone,
+                reporter_msisdn=msisdn_or_none(report.reporter_phone),
+                notify_via=report.notify_via,
                 reporter_email=report.reporter_email,
                 anonymous=report.anonymous,
                 confidential=report.confidential,

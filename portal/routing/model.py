@@ -82,6 +82,10 @@ class Region:
     contacts: tuple[Contact, ...] = ()
     logo: str | None = None  # image for posters, relative to the routing file (as written)
     logo_line: int | None = field(default=None, compare=False)  # where `logo:` is written
+    # The numbers citizens message, as printed on posters ("0811-5000-1708"); a region
+    # without one has that channel off (no chat intake there, no messages sent from it).
+    whatsapp: str | None = None
+    sms: str | None = None
 
 
 @dataclass(frozen=True)

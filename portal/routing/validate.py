@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from portal.phone_numbers import PHONE_TEXT, InvalidNumber, msisdn
 from portal.routing.engine import PointKey, RoutingData, Rule
 from portal.routing.model import (
     CLASSIFICATIONS,
@@ -71,7 +72,18 @@ EMAIL_RE = re.compile(
 )
 
 TOP_KEYS = ("version", "defaults", "categories", "holidays", "regions")
-REGION_KEYS = ("id", "name", "prefix", "timezone", "clocks", "holidays", "contacts", "logo")
+REGION_KEYS = (
+    "id",
+    "name",
+    "prefix",
+    "timezone",
+    "clocks",
+    "holidays",
+    "contacts",
+    "logo",
+    "whatsapp",
+    "sms",
+)
 REGION_KEYS += ("agencies", "rules")
 AGENCY_KEYS = ("id", "name", "aliases", "contacts", "clocks", "units")
 UNIT_KEYS = ("id", "name", "aliases", "contacts", "clocks", "services")
@@ -175,6 +187,24 @@ class _Checker:
         for key in required:
             if key not in m:
                 self.error(line_of(m), f"missing required key '{key}' in {what}")
+
+    def phone_number(self, m: dict, key: str, what: str) -> str | None:
+        """A number citizens message (`whatsapp:`, `sms:`), kept as written for posters."""
+        value = self.text(m, key, what)
+        if value is None:
+            return None
+        try:
+            msisdn(value)
+        except InvalidNumber:
+            value = None
+        if value is None or not PHONE_TEXT.match(value):
+            self.error(
+                key_line(m, key),
+                f"'{key}' of {what} is not a phone number (write it as on the poster, "
+                "e.g. '0811-5000-1708' or '+62 811 5000 1708')",
+            )
+            return None
+        return value
 
     def text(self, m: dict, key: str, what: str) -> str | None:
         if key not in m:
@@ -422,6 +452,8 @@ class _FileChecker(_Checker):
             if problem:
                 self.error(key_line(m, "logo"), f"logo of {what} {problem}")
                 logo = None
+        whatsapp = self.phone_number(m, "whatsapp", what)
+        sms = self.phone_number(m, "sms", what)
         agencies = [
             self._agency(aline, a, rid or "?")
             for aline, a in self.entries(m, "agencies", what, "agency")
@@ -442,6 +474,8 @@ class _FileChecker(_Checker):
             contacts=contacts,
             logo=logo,
             logo_line=key_line(m, "logo") if logo is not None else None,
+            whatsapp=whatsapp,
+            sms=sms,
         )
 
     def _agency(self, line: int, m: dict, region_id: str) -> Agency | None:

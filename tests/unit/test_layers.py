@@ -44,6 +44,7 @@ PURE_DOMAIN: tuple[str, ...] = (
     "portal/intake/report.py",
     "portal/plain_text.py",
     "portal/abuse/hashing.py",
+    "portal/phone_numbers.py",
 )
 FORBIDDEN_IN_PURE = ("flask", "flask_*", "portal.extensions")
 FORBIDDEN_IN_QR = ("portal", "flask", "flask_*")

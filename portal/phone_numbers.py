@@ -1,0 +1,51 @@
+"""Phone numbers as one canonical form (62… digits, the WhatsApp `wa_id` and E.164 without
+the plus). Pure: the routing file, the abuse list, the outbox and the chat intake all
+compare numbers this way, so 0812-3456-7890 typed on the web form and a WhatsApp message
+from +62 812 3456 7890 are the same citizen.
+"""
+
+from __future__ import annotations
+
+import re
+
+PHONE_TEXT = re.compile(r"^\+?[0-9][0-9 ().\-]{5,22}[0-9]$")
+
+
+class InvalidNumber(ValueError):
+    """Not a phone number (no digits, too short or too long)."""
+
+
+def msisdn(text: str) -> str:
+    """Indonesian numbers as 62… digits: 0812-3456-7890, +62 812 3456 7890, 62812…,
+    0062 812… and 812… (the 0 left off) are one number. Foreign numbers keep their
+    country code (+60 12… stays 6012…)."""
+    digits = re.sub(r"\D", "", text or "")
+    if digits.startswith("00"):
+        digits = digits[2:]
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    elif digits.startswith("8") and 9 <= len(digits) <= 12:
+        digits = "62" + digits
+    if not 6 <= len(digits) <= 16:
+        raise InvalidNumber(text)
+    return digits
+
+
+def msisdn_or_none(text: str | None) -> str | None:
+    """The canonical number, or None for an empty or unusable one."""
+    if not text:
+        return None
+    try:
+        return msisdn(text)
+    except InvalidNumber:
+        return None
+
+
+def masked(number: str | None) -> str:
+    """For logs and staff who may not see the number: country code and last 3 digits."""
+    if not number:
+        return ""
+    digits = re.sub(r"\D", "", number)
+    if len(digits) < 6:
+        return "…"
+    return f"{digits[:2]}…{digits[-3:]}"
