@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, Optional
 
 from portal.complaints.labels import CLASSIFICATION_LABELS
 from portal.intake.report import NewReport, Problem
+from portal.messaging.choice import EMAIL, SMS, WHATSAPP, default_notify_via
 
 
 class ComplaintForm(FlaskForm):
@@ -47,6 +48,11 @@ class ComplaintForm(FlaskForm):
     reporter_name = StringField(_l("Nama"))
     reporter_phone = StringField(_l("Nomor HP/WhatsApp"))
     reporter_email = StringField(_l("E-mail"))
+    # How to be told of progress; "" (the first choice) lets the portal pick from what was
+    # filled in (portal/messaging/choice.py). WhatsApp and SMS only where the region has them.
+    notify_via = RadioField(
+        _l("Beri tahu saya lewat"), choices=[], default="", validate_choice=False
+    )
     # The honeypot: hidden from sight by the stylesheet (class "hp"), labelled "leave empty"
     # for screen readers, skipped by the keyboard. People leave it empty; form-filling
     # scripts fill every text box. Works without JavaScript.
@@ -59,9 +65,43 @@ class ComplaintForm(FlaskForm):
         validators=[DataRequired(message=_l("Centang persetujuan untuk mengirim laporan."))],
     )
 
-    # Set by the view before validating: the routing file's categories and the region's date.
+    # Set by the view before validating: the routing file's categories, the region's date
+    # and which phone media the region has on.
     category_ids: frozenset[str] = frozenset()
     today: date | None = None
+    region_whatsapp: bool = False
+    region_sms: bool = False
+
+    def set_notify_options(self, *, whatsapp: bool, sms: bool) -> None:
+        """Offer WhatsApp and SMS only where the form's region sends them."""
+        self.region_whatsapp, self.region_sms = whatsapp, sms
+        phone = WHATSAPP if whatsapp else SMS
+        auto = (
+            _l("Otomatis (e-mail bila diisi, selain itu WhatsApp)")
+            if phone == WHATSAPP
+            else _l("Otomatis (e-mail bila diisi, selain itu SMS)")
+        )
+        choices = [SelectChoice("", auto), SelectChoice(EMAIL, _l("E-mail"))]
+        if whatsapp:
+            choices.append(SelectChoice(WHATSAPP, "WhatsApp"))
+        if sms:
+            choices.append(SelectChoice(SMS, "SMS"))
+        self.notify_via.choices = choices
+
+    def offers_phone(self) -> bool:
+        return self.region_whatsapp or self.region_sms
+
+    def chosen_notify_via(self) -> str | None:
+        """What the citizen picked, or the default from what they filled in."""
+        chosen = (self.notify_via.data or "").strip()
+        if chosen:
+            return chosen
+        return default_notify_via(
+            email=bool((self.reporter_email.data or "").strip()),
+            phone=bool((self.reporter_phone.data or "").strip()),
+            region_whatsapp=self.region_whatsapp,
+            region_sms=self.region_sms,
+        )
 
     def set_categories(self, categories: list[tuple[str, str]]) -> None:
         self.category_ids = frozenset(value for value, _label in categories)
@@ -77,6 +117,9 @@ class ComplaintForm(FlaskForm):
             categories=self.category_ids,
             photo_count=len(self.chosen_photos()),
         )
+        offered = {c.value for c in self.notify_via.choices} or {EMAIL}
+        if (self.notify_via.data or "") not in offered | {""}:  # a medium the region has off
+            problems.setdefault("notify_via", Problem("Pilih cara pemberitahuan."))
         self.show_problems(problems)
         return ok and not problems
 
@@ -109,6 +152,7 @@ class ComplaintForm(FlaskForm):
             anonymous=bool(self.anonymous.data),
             confidential=bool(self.confidential.data),
             locale=locale,
+            notify_via=self.chosen_notify_via(),
         )
 
     def trap_filled(self) -> bool:

@@ -184,12 +184,15 @@ def configure_outbox(app: Flask) -> None:
     """The delivery channels `outbox work` runs, each round, when enabled, and the deadline
     tick it can run between rounds."""
     from portal.cases.sla import tick_active_routing
+    from portal.messaging.delivery import SmsChannel, WhatsAppChannel
     from portal.national.delivery import MirrorChannel
     from portal.notifications.delivery import EmailChannel
     from portal.outbox.registry import register, register_tick
 
     register(app, EmailChannel())
     register(app, MirrorChannel())
+    register(app, WhatsAppChannel())
+    register(app, SmsChannel())
     register_tick(app, tick_active_routing)
 
 
@@ -200,13 +203,14 @@ def configure_cli(app: Flask) -> None:
     from portal.complaints.cli import complaints_cli
     from portal.dashboard.cli import stats_cli
     from portal.demo.cli import demo_cli
+    from portal.messaging.cli import phone_cli
     from portal.national.cli import national_cli
     from portal.notifications.cli import outbox_cli
     from portal.posters.cli import qr_cli
     from portal.routing.cli import routing_cli
 
     groups = (routing_cli, qr_cli, users_cli, complaints_cli, sla_cli, outbox_cli, national_cli)
-    for group in (*groups, stats_cli, demo_cli, backup_cmd, restore_cmd):
+    for group in (*groups, phone_cli, stats_cli, demo_cli, backup_cmd, restore_cmd):
         app.cli.add_command(group)
 
 

@@ -43,6 +43,7 @@ KEPT_FIELDS = (
     "reporter_name",
     "reporter_phone",
     "reporter_email",
+    "notify_via",
     "consent",
 )
 

@@ -114,6 +114,7 @@ def _report(point: ServicePoint):
         )
     form = ComplaintForm()
     form.set_categories([(c.id, c.name) for c in router.categories])
+    _offer_notify(form, point)
     form.today = local_date(utcnow(), point.region.timezone)
     if request.method == "GET":
         return _form_page(point, generate_csrf(), secrets.token_urlsafe(24), form)
@@ -217,6 +218,7 @@ def _form_page(
     if form is None:
         form = ComplaintForm(formdata=None)
         form.set_categories([(c.id, c.name) for c in get_router().categories])
+        _offer_notify(form, point)
     form.submission_key.data = submission_key
     return render_template(
         "citizen/report_form.html",
@@ -229,6 +231,11 @@ def _form_page(
         conflict=conflict,
         offer_without_photos=offer_without_photos,
     )
+
+
+def _offer_notify(form: ComplaintForm, point: ServicePoint) -> None:
+    """WhatsApp and SMS are offered where the poster's region sends them."""
+    form.set_notify_options(whatsapp=bool(point.region.whatsapp), sms=bool(point.region.sms))
 
 
 def screen_sender(region_id: str, form) -> str | None:

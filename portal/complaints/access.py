@@ -55,6 +55,12 @@ def access_token_for(secret: str, digest: str) -> str:
     return base64.urlsafe_b64encode(mac.digest()[:18]).decode().rstrip("=")
 
 
+def private_link_of(base_url: str, secret: str, tracking_code: str, digest: str) -> str:
+    """The citizen's private link, built when a message is rendered (e-mail, WhatsApp,
+    SMS), so no outbox row ever stores its secret."""
+    return f"{base_url}/lacak/{tracking_code}?t={access_token_for(secret, digest)}"
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -13,6 +13,8 @@ from flask import current_app
 
 from portal.accounts import roles
 from portal.complaints.models import Complaint, Event
+from portal.messaging.choice import EMAIL, SMS, WHATSAPP, medium_for
+from portal.messaging.outbox import add_phone_message
 from portal.notifications.outbox import add_message
 from portal.notifications.recipients import (
     Recipient,
@@ -86,10 +88,30 @@ def notify_staff(
         )
 
 
+def citizen_medium(complaint: Complaint) -> str | None:
+    """email | whatsapp | sms: how this case's reporter is told (complaint.notify_via, held
+    to the media the case's region has on; portal/messaging/choice.py), or None."""
+    region = get_router().region(complaint.region_id) if complaint.region_id else None
+    return medium_for(
+        complaint.notify_via,
+        email=bool(complaint.reporter_email),
+        phone=bool(complaint.reporter_msisdn),
+        region_whatsapp=bool(region is not None and region.whatsapp),
+        region_sms=bool(region is not None and region.sms),
+    )
+
+
 def notify_citizen(complaint: Complaint, kind: str, event: Event | None) -> None:
-    """The reporter's own copy; the private link is added when the mail is rendered."""
+    """The reporter's own copy, by e-mail or to their own number (never a staff member's);
+    the private link is added when the message is rendered."""
     template = CITIZEN_TEMPLATES.get(kind)
-    if template is None or not complaint.reporter_email:
+    if template is None:
+        return
+    medium = citizen_medium(complaint)
+    if medium in (WHATSAPP, SMS):
+        notify_citizen_by_phone(complaint, medium, template, event)
+        return
+    if medium != EMAIL or not complaint.reporter_email:
         return
     context = {
         "tracking_code": complaint.tracking_code,
@@ -101,6 +123,30 @@ def notify_citizen(complaint: Complaint, kind: str, event: Event | None) -> None
         template,
         complaint.reporter_email,
         context,
+        locale=complaint.locale or "id",
+        complaint=complaint,
+        complaint_id=complaint.id,
+        region_id=complaint.region_id,
+    )
+
+
+def notify_citizen_by_phone(
+    complaint: Complaint, medium: str, kind: str, event: Event | None
+) -> None:
+    """A phone row: what the worker needs to render the notice, and no more. The title of
+    a Rahasia report is left out of the row itself, the description always."""
+    context = {
+        "tracking_code": complaint.tracking_code,
+        "title": None if complaint.confidential else complaint.title,
+        "confidential": bool(complaint.confidential),
+        "note": event.note if event is not None else None,
+        "feedback_due": complaint.feedback_due.isoformat() if complaint.feedback_due else None,
+    }
+    add_phone_message(
+        medium,
+        complaint.reporter_msisdn,
+        kind,
+        context=context,
         locale=complaint.locale or "id",
         complaint=complaint,
         complaint_id=complaint.id,

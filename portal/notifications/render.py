@@ -13,7 +13,7 @@ from typing import Any
 from flask import current_app, g, render_template
 from flask_babel import force_locale
 
-from portal.complaints.access import access_token_for
+from portal.complaints.access import private_link_of
 from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
@@ -31,9 +31,13 @@ class Rendered:
 
 
 def private_link(complaint: Complaint) -> str:
-    token = access_token_for(current_app.config["SECRET_KEY"], complaint.submission_digest)
-    base = current_app.config["PUBLIC_BASE_URL"]
-    return f"{base}/lacak/{complaint.tracking_code}?t={token}"
+    config = current_app.config
+    return private_link_of(
+        config["PUBLIC_BASE_URL"],
+        config["SECRET_KEY"],
+        complaint.tracking_code,
+        complaint.submission_digest,
+    )
 
 
 def context_for(row: OutboxMessage) -> dict[str, Any]:

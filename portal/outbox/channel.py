@@ -42,7 +42,10 @@ class Channel(ABC):
     name: ClassVar[str]  # registry key and log prefix: "email", "national"
     model: ClassVar[type]  # the outbox table (DeliveryState columns)
     give_up_state: ClassVar[str]  # stored when a row is given up: "dead", "failed"
-    order_key: ClassVar[str | None] = None  # rows sharing this column's value go in id order
+    # Rows sharing this column's value (or these columns' values) go in id order; an
+    # earlier row holds a later one back until it is sent, or in an `order_passable` state.
+    order_key: ClassVar[str | tuple[str, ...] | None] = None
+    order_passable: ClassVar[tuple[str, ...]] = ()
 
     def enabled(self) -> bool:
         """Whether `outbox work` delivers this channel under the app's config."""

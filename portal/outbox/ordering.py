@@ -13,17 +13,19 @@ from sqlalchemy.orm import aliased
 from portal.outbox.states import SENT
 
 
-def waits_for_earlier(model: type, key: str, *, passable: tuple[str, ...] = ()) -> ColumnElement:
+def waits_for_earlier(
+    model: type, key: str | tuple[str, ...], *, passable: tuple[str, ...] = ()
+) -> ColumnElement:
     """SQL condition: a row of `model` with a lower id and the same `key` is still unsent.
 
-    passable: further states of an earlier row that do not hold a later one back, for a
-    caller that takes a key's rows together in id order (the mirror's export writes every
-    pending item of a case into one file). A row whose key is NULL is never held back.
+    `key` is one column or several (a phone message's medium and number). passable:
+    further states of an earlier row that do not hold a later one back: for a caller that
+    takes a key's rows together in id order (the mirror's export writes every pending item
+    of a case into one file), or a channel whose given-up rows must not hold a number's
+    later messages back for ever. A row whose key is NULL is never held back.
     """
     earlier = aliased(model)
+    keys = (key,) if isinstance(key, str) else key
+    same = [getattr(earlier, k) == getattr(model, k) for k in keys]
     blocking = [earlier.status != state for state in (SENT, *passable)]
-    return exists().where(
-        getattr(earlier, key) == getattr(model, key),
-        earlier.id < model.id,
-        *blocking,
-    )
+    return exists().where(*same, earlier.id < model.id, *blocking)

@@ -49,7 +49,8 @@ def claim(
     per-key order)."""
     extra = list(channel.claim_filters())
     if channel.order_key is not None:
-        extra.append(~waits_for_earlier(channel.model, channel.order_key))
+        order = waits_for_earlier(channel.model, channel.order_key, passable=channel.order_passable)
+        extra.append(~order)
     return claim_due(channel.model, claim_id, now, limit, *extra, lease=lease)
 
 

@@ -438,9 +438,9 @@ def test_the_real_outbox_tables_take_their_state_columns_as_the_migrations_made_
 
 def test_the_app_registers_email_and_the_mirror_and_the_mirror_only_runs_over_http(app):
     channels = registered(app)
-    assert [c.name for c in channels] == ["email", "national"]
-    assert [c.give_up_state for c in channels] == ["dead", "failed"]
-    email, mirror = channels
+    assert [c.name for c in channels] == ["email", "national", "whatsapp", "sms"]
+    assert [c.give_up_state for c in channels] == ["dead", "failed", "dead", "dead"]
+    email, mirror, *_phone = channels
     saved = app.config.get("NATIONAL_CONNECTOR")
     try:
         app.config["NATIONAL_CONNECTOR"] = "export"
@@ -451,7 +451,7 @@ def test_the_app_registers_email_and_the_mirror_and_the_mirror_only_runs_over_ht
         app.config["NATIONAL_CONNECTOR"] = saved
     with pytest.raises(ValueError, match="registered twice"):
         register(app, type(email)())
-    assert len(registered(app)) == 2
+    assert len(registered(app)) == 4
 
 
 # --- the worker loop ------------------------------------------------------------------------

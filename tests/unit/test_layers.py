@@ -45,6 +45,8 @@ PURE_DOMAIN: tuple[str, ...] = (
     "portal/plain_text.py",
     "portal/abuse/hashing.py",
     "portal/phone_numbers.py",
+    "portal/messaging/sms_parts.py",
+    "portal/messaging/choice.py",
 )
 FORBIDDEN_IN_PURE = ("flask", "flask_*", "portal.extensions")
 FORBIDDEN_IN_QR = ("portal", "flask", "flask_*")
@@ -54,6 +56,8 @@ FORBIDDEN_IN_QR = ("portal", "flask", "flask_*")
 FORMS_MAY_IMPORT: dict[str, str] = {
     "portal.intake.report": "the report form validates with NewReport.problems(), the "
     "rule every channel shares, and builds the NewReport",
+    "portal.messaging.choice": "the report form stores how the citizen is told, by the "
+    "default every channel shares when they did not choose",
     "portal.complaints.labels": "the status and classification labels the choices show",
     "portal.clocks.plausible": "the queue's date filters refuse years no case can have",
     "portal.staff.queue": "the filter form reads the URL into the queue's plain QueueFilters "
