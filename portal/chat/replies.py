@@ -42,9 +42,17 @@ PRIORITY = {
 OTHER_CASE = N_("Untuk laporan lain, tulis kode pelacakannya di awal pesan (mis. KSL-7K3Q9M).")
 
 
-def named_code(text: str) -> tuple[str | None, str]:
-    """The tracking code the message names (canonical) and the text without it."""
+def region_prefixes() -> frozenset[str]:
+    return frozenset(r.prefix.upper() for r in get_router().regions)
+
+
+def named_code(text: str, prefixes: frozenset[str] | None = None) -> tuple[str | None, str]:
+    """The tracking code the message names (canonical) and the text without it; only a
+    region's own prefix counts ("kode K7Q3MZ" is no tracking code)."""
+    prefixes = region_prefixes() if prefixes is None else prefixes
     for match in _CODE.finditer(text or ""):
+        if match.group(1).upper() not in prefixes:
+            continue
         code = normalize_tracking_code(match.group(1) + "-" + match.group(2))
         if code is not None:
             rest = (text[: match.start()] + text[match.end() :]).strip(" \t\r\n:,.-")

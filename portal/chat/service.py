@@ -32,6 +32,7 @@ from portal.abuse.services import screen
 from portal.chat import dialogue as d
 from portal.chat.media import MediaTemporarilyDown, MediaUnavailable
 from portal.chat.models import ChatConversation, ChatDraftPhoto, ChatInbound
+from portal.chat.replies import named_code
 from portal.clocks.deadlines import local_date
 from portal.complaints import channels
 from portal.complaints.access import access_token_for, submission_digest
@@ -273,7 +274,7 @@ def _facts(inbound: Inbound, state: d.State, conv, media, now):
             if found is not None:
                 point = point_facts(found, inbound.medium)
                 break
-        if point is None:
+        if point is None and named_code(text)[0] is None:  # a tracking code is no poster code
             unknown = d.looks_like_code(text)
     region = (state.data.get("point") or {}).get("region_id")
     zone = router.timezone_for(region) if region and router.region(region) else "Asia/Jakarta"

@@ -11,13 +11,11 @@ from portal.extensions import db
 from portal.messaging.models import PhoneMessage
 from portal.messaging.outbox import add_phone_message
 from tests import chat_peers as peers
-from tests.functional.chat_helpers import (  # noqa: F401 - fixtures
+from tests.functional.chat_helpers import (
     NUMBER,
     SETTINGS,
     Citizen,
     answers,
-    chat_app,
-    cloud,
     conversation,
     inbound_count,
     last,
