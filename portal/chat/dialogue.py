@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from portal.intake.report import MAX_PHOTOS, TITLE_MIN, NewReport, Problem
+from portal.intake.report import MAX_PHOTOS, SUBMISSION_KEY, TITLE_MIN, NewReport, Problem
 from qr.shortcode import ALPHABET, normalize
 
 
@@ -299,6 +299,10 @@ def _pick(message: Message, options: dict[str, tuple[str, ...]], numbers: tuple[
 
 
 # --- the answers -------------------------------------------------------------------------------
+
+
+def valid_key(key: str) -> bool:
+    return SUBMISSION_KEY.match(key or "") is not None
 
 
 def new_key() -> str:
