@@ -7,7 +7,8 @@ No session, no CSRF (providers hold no cookie; the signature is the proof), no p
 rate limit (every webhook comes from Meta's or the gateway's few addresses; the limit is
 per phone number, in the service). 401 for a missing or wrong signature and when no secret
 is configured, 400 for a body that is no webhook, 503 when the database or the media API
-is away (nothing stored: the provider delivers it again), else 200.
+is away, or when another message of the same number changed the conversation at the same
+moment (nothing stored: the provider delivers it again), else 200.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import logging
 
 from flask import Blueprint, Response, current_app, request
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.availability.outage import DATABASE_DOWN
 from portal.chat import parsing
@@ -99,7 +101,7 @@ def whatsapp_inbound():
             db.session.commit()
         for parsed in messages:
             _one("whatsapp", parsed, media)
-    except (TemporaryFailure, *DATABASE_DOWN) as exc:
+    except (TemporaryFailure, StaleDataError, *DATABASE_DOWN) as exc:
         db.session.rollback()
         log.warning("whatsapp webhook not handled now (%s); Meta will deliver it again", exc)
         return _plain("try again", 503, **{"Retry-After": "30"})
@@ -164,7 +166,7 @@ def sms_inbound():
         return _plain("bad body", 400)
     try:
         _one("sms", parsed, None)
-    except (TemporaryFailure, *DATABASE_DOWN) as exc:
+    except (TemporaryFailure, StaleDataError, *DATABASE_DOWN) as exc:
         db.session.rollback()
         log.warning("sms webhook not handled now (%s); the gateway should retry", exc)
         return _plain("try again", 503, **{"Retry-After": "30"})
