@@ -19,6 +19,7 @@ from datetime import datetime
 
 from portal.chat.dialogue import Message
 from portal.phone_numbers import msisdn_or_none
+from portal.plain_text import has_control
 
 MAX_TEXT = 6000  # characters of one message we read (the dialogue refuses past 5000)
 
@@ -49,9 +50,13 @@ class StatusReport:
     error: str | None
 
 
-def _str(value, name: str, limit: int = 256) -> str:
+def _str(value, name: str, limit: int = 256, *, multiline: bool = False) -> str:
+    """A string field; ids and numbers never hold control characters (a NUL cannot even be
+    stored in PostgreSQL), texts may hold line breaks (the dialogue refuses the rest)."""
     if not isinstance(value, str) or not value or len(value) > limit:
         raise BadBody(f"{name}: expected a string")
+    if not multiline and has_control(value, multiline=False):
+        raise BadBody(f"{name}: control characters")
     return value
 
 
@@ -100,7 +105,7 @@ def _profile_names(contacts) -> dict[str, str]:
         if isinstance(c, dict) and isinstance(c.get("wa_id"), str):
             profile = c.get("profile")
             name = profile.get("name") if isinstance(profile, dict) else None
-            if isinstance(name, str) and name.strip():
+            if isinstance(name, str) and name.strip() and not has_control(name):
                 names[c["wa_id"]] = " ".join(name.split())[:120]
     return names
 
@@ -119,7 +124,9 @@ def _message(msg, names: dict[str, str]) -> Parsed:
     if kind == "text":
         body = msg.get("text")
         text = body.get("body") if isinstance(body, dict) else None
-        message = Message(_str(text, "text.body", MAX_TEXT * 4)[:MAX_TEXT], "text", None, profile)
+        message = Message(
+            _str(text, "text.body", MAX_TEXT * 4, multiline=True)[:MAX_TEXT], "text", None, profile
+        )
     elif kind in ("image", "document", "sticker"):
         media = msg.get(kind)
         if not isinstance(media, dict):
@@ -185,7 +192,7 @@ def sms(fields: Mapping[str, str], now: datetime) -> Parsed:
     if len(text) > MAX_TEXT:
         raise BadBody("text: too long")
     given = _first(fields, SMS_ID)
-    if given is not None and len(given) <= 100:
+    if given is not None and len(given) <= 100 and not has_control(given, multiline=False):
         provider_id = "id:" + given.strip()
     else:
         at = _first(fields, SMS_TIME) or now.strftime("%Y-%m-%dT%H:%M")
