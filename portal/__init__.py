@@ -126,6 +126,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
     from portal.cases.routes import bp as cases_bp
     from portal.cases.template_routes import bp as response_templates_bp
+    from portal.chat.routes import bp as chat_bp
     from portal.citizen.conversation import bp as conversation_bp
     from portal.citizen.routes import bp as citizen_bp
     from portal.dashboard.routes import bp as dashboard_bp
@@ -154,6 +155,7 @@ def configure_blueprints(app: Flask) -> None:
         dashboard_bp,
         public_stats_bp,
         i18n_bp,
+        chat_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)
@@ -200,6 +202,7 @@ def configure_cli(app: Flask) -> None:
     from portal.accounts.cli import users_cli
     from portal.backup.cli import backup_cmd, restore_cmd
     from portal.cases.cli import sla_cli
+    from portal.chat.cli import chat_cli
     from portal.complaints.cli import complaints_cli
     from portal.dashboard.cli import stats_cli
     from portal.demo.cli import demo_cli
@@ -210,7 +213,7 @@ def configure_cli(app: Flask) -> None:
     from portal.routing.cli import routing_cli
 
     groups = (routing_cli, qr_cli, users_cli, complaints_cli, sla_cli, outbox_cli, national_cli)
-    for group in (*groups, phone_cli, stats_cli, demo_cli, backup_cmd, restore_cmd):
+    for group in (*groups, phone_cli, stats_cli, demo_cli, chat_cli, backup_cmd, restore_cmd):
         app.cli.add_command(group)
 
 

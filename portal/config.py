@@ -326,6 +326,9 @@ def _phone_settings(env: Mapping[str, str], instance_path: Path, production: boo
         "PHONE_MESSAGE_DIR": env.get("PHONE_MESSAGE_DIR", str(instance_path / "messages")),
         # A conversation with no message from the citizen for this long ends, nothing filed.
         "CHAT_TIMEOUT_MINUTES": _whole(env, "CHAT_TIMEOUT_MINUTES", 60, minimum=1),
+        # Messages one number may send in 10 minutes; beyond, one "too many" answer, then
+        # silence and nothing filed (webhooks all come from the provider's addresses).
+        "CHAT_FLOOD_LIMIT": _whole(env, "CHAT_FLOOD_LIMIT", 30, minimum=1),
         **_give_up_settings(env, "PHONE"),
     }
 

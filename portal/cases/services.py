@@ -335,6 +335,10 @@ def _reply(ctx: _Context):
     return _text(ctx), True
 
 
+def _message(ctx: _Context):
+    return _text(ctx), True
+
+
 def _rate(ctx: _Context):
     rating = ctx.data.rating
     if rating is None or not 1 <= rating <= 5:
@@ -406,6 +410,7 @@ HANDLERS: dict[str, Callable[[_Context], tuple[str | None, bool]]] = {
     "hold": _hold,
     "answer": _answer,
     "reply": _reply,
+    "message": _message,
     "rate": _rate,
     "reopen": _reopen,
     "close": _close,

@@ -9,6 +9,7 @@ rules live in exactly one table below (drawn in the README).
      │                   │                  │ │                      │   window over, sla tick)
      │        hold ◀─────┴──── on_hold ─────┘ └────── reopen ────────┘ (citizen, in window)
      │   (any open case)  answer (citizen) returns to the status it came from
+     │   message (citizen, by chat, on new/verified/in_progress): an event, no status change
      ├──reject_spam / reject_duplicate──▶ archived
      └──forward (not our authority)─────▶ forwarded
 
@@ -56,6 +57,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("note", set(s.ALL), None, HANDLERS),
         _t("answer", {s.ON_HOLD}, None, {CITIZEN}),  # returns to hold_return_status
         _t("reply", {s.RESPONDED}, None, {CITIZEN}),
+        # A citizen's word while staff work on the case (by chat: the web page offers no
+        # form for it): a public event, the status and the clocks unchanged.
+        _t("message", {s.NEW, s.QUARANTINED, s.VERIFIED, s.IN_PROGRESS}, None, {CITIZEN}),
         _t("rate", {s.RESPONDED, s.CLOSED}, None, {CITIZEN}),
         _t("reopen", {s.RESPONDED}, s.IN_PROGRESS, {CITIZEN}),
         _t("auto_close", {s.RESPONDED}, s.CLOSED, {SYSTEM}),

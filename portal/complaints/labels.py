@@ -54,6 +54,7 @@ EVENT_LABELS = {
     "answer": _l("Pelapor memberi keterangan tambahan"),
     "respond": _l("Tanggapan petugas"),
     "reply": _l("Balasan pelapor"),
+    "message": _l("Pesan pelapor"),
     "rate": _l("Pelapor memberi penilaian"),
     "reopen": _l("Pelapor membuka kembali laporan"),
     "close": _l("Laporan selesai"),

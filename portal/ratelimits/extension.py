@@ -51,6 +51,8 @@ LOOKUP_ENDPOINTS = (
     "citizen.from_short_code",
 )
 
+WEBHOOK_ENDPOINTS = ("chat.whatsapp_verify", "chat.whatsapp_inbound", "chat.sms_inbound")
+
 
 def limiter_of(app: Flask) -> Limiter | None:
     """The app's limiter, or None when RATELIMIT_ENABLED is off."""
@@ -116,6 +118,13 @@ def _attach(app: Flask, limiter: Limiter) -> None:
         limiter.limit(_spec("conversation_per_case"), key_func=_case_key),
     ]
     wrap["accounts.login"] = [limiter.limit(_spec("signin_per_address"), methods=["POST"])]
+    # The provider webhooks: every request comes from Meta's or the SMS gateway's few
+    # addresses, so a per-address limit would throttle all citizens at once (and Meta
+    # backs off a webhook that answers 429). Their limit is per phone number, in
+    # portal/chat/service.py (CHAT_FLOOD_LIMIT).
+    for endpoint in WEBHOOK_ENDPOINTS:
+        if endpoint in app.view_functions:
+            limiter.exempt(app.view_functions[endpoint])
     for endpoint, limits in wrap.items():
         view = app.view_functions[endpoint]
         for limit in limits:

@@ -24,3 +24,6 @@ def staff(app, router, h):
 def case(client, h, ulin_payload):
     """A fresh report from the RSUD Ulin – Poli Umum poster: (tracking code, private token)."""
     return h.receipt(h.post_report(client, f"/q/{ulin_payload}"))
+
+
+from tests.functional.chat_helpers import chat_app, cloud  # noqa: E402, F401 - chat fixtures

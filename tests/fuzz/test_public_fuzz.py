@@ -38,12 +38,15 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from portal.cases.services import ActionInput, Actor, perform
+from portal.chat.models import ChatConversation, ChatInbound
 from portal.complaints.models import Complaint, Event, Photo
 from portal.complaints.queries import by_tracking_code
 from portal.extensions import db
+from portal.messaging.models import PhoneMessage
 from portal.national.models import NationalMirrorItem
 from portal.notifications.models import OutboxMessage
 from qr.payload import ServiceRef, SigningKeys, encode
+from tests import chat_peers
 from tests.fuzz import stats
 from tests.fuzz.strategies import (
     CSRF,
@@ -66,12 +69,41 @@ from tests.fuzz.strategies import (
 SCALE = os.environ.get("FUZZ_SCALE") or ("full" if os.environ.get("TEST_DATABASE_URL") else "smoke")
 assert SCALE in {"full", "smoke"}, f"FUZZ_SCALE must be full or smoke, not {SCALE!r}"
 
-STORED = (Complaint, Photo, Event, OutboxMessage, NationalMirrorItem)
+STORED = (
+    Complaint,
+    Photo,
+    Event,
+    OutboxMessage,
+    NationalMirrorItem,
+    ChatInbound,
+    ChatConversation,
+    PhoneMessage,
+)
 RECEIPT = re.compile(r"^(https?://[^/]+)?/lacak/[A-Z]{2,4}-[A-Z0-9]{6}\?t=[A-Za-z0-9_-]+")
 COUNT_STORED = select(
     *(select(func.count()).select_from(model).scalar_subquery() for model in STORED)
 )
-COUNTED = ("complaints", "photos", "events", "outbox", "mirror", "uploaded files")
+COUNTED = (
+    "complaints",
+    "photos",
+    "events",
+    "outbox",
+    "mirror",
+    "chat inbound",
+    "chat conversations",
+    "phone outbox",
+    "uploaded files",
+)
+# The webhooks' secrets while the fuzz runs: a draft either signs its body (SIGN) or sends
+# the SMS secret (a valid header or field), or it does not and must be refused with nothing
+# stored.
+SIGN = "$sign"
+WEBHOOK_SETTINGS = {
+    "WHATSAPP_APP_SECRET": chat_peers.APP_SECRET,
+    "WHATSAPP_VERIFY_TOKEN": chat_peers.VERIFY_TOKEN,
+    "SMS_WEBHOOK_SECRET": chat_peers.SMS_SECRET,
+}
+WEBHOOKS = ("chat.whatsapp_inbound", "chat.sms_inbound")
 LOGIN_REQUIRED = login_required(lambda: None).__code__
 
 
@@ -204,6 +236,98 @@ def report_page(w: World, prefixes: list[str], segment) -> st.SearchStrategy[Dra
     return st.one_of(_getting(path, []), _posting(path, report_form(w), []))
 
 
+def _wa_message(w: World) -> st.SearchStrategy[dict]:
+    sender = st.one_of(st.just("6281234567890"), st.just("6281299990001"), values())
+    text = st.one_of(
+        st.sampled_from(w.short_codes), st.sampled_from(["BATAL", "YA", "1", "LEWATI"]), values()
+    )
+    return st.one_of(
+        st.builds(lambda s, t: chat_peers.inbound_message(s, "text", text=t), sender, text),
+        st.builds(
+            lambda s, m: chat_peers.inbound_message(s, "image", image={"id": m}),
+            sender,
+            values(),
+        ),
+        st.builds(
+            lambda s, r: chat_peers.inbound_message(s, "interactive", button_reply=(r, r)),
+            sender,
+            values(),
+        ),
+        st.builds(lambda s, v: {"from": s, "id": v, "type": v}, sender, values()),
+    )
+
+
+def whatsapp_webhook(w: World) -> st.SearchStrategy[Draft]:
+    """Meta-shaped bodies with random content, and raw junk; signed or not."""
+    shaped = st.builds(
+        lambda msgs: chat_peers.webhook_body(msgs), st.lists(_wa_message(w), max_size=3)
+    )
+    signature = st.sampled_from([SIGN, SIGN, SIGN, "", "sha256=" + "0" * 64, "sha256=zz"])
+    return st.one_of(
+        st.builds(
+            lambda body, sig: Draft(
+                "POST",
+                "/webhook/whatsapp",
+                raw_body=body,
+                content_type="application/json",
+                headers={"X-Hub-Signature-256": sig} if sig else {},
+            ),
+            shaped,
+            signature,
+        ),
+        st.builds(
+            lambda body, sig: Draft(
+                "POST",
+                "/webhook/whatsapp",
+                raw_body=body[0],
+                content_type=body[1],
+                headers={"X-Hub-Signature-256": sig} if sig else {},
+            ),
+            raw_bodies(),
+            signature,
+        ),
+    )
+
+
+def sms_webhook(w: World) -> st.SearchStrategy[Draft]:
+    secret = st.sampled_from([chat_peers.SMS_SECRET, chat_peers.SMS_SECRET, "", "salah"])
+    form = form_items(
+        {
+            "from": st.one_of(st.just("081234567890"), values()),
+            "text": st.one_of(
+                st.sampled_from(w.short_codes).map(lambda c: f"LAPOR {c} antrean lama sekali"),
+                values(long=True),
+            ),
+            "id": values(),
+            "secret": secret,
+            "timestamp": values(),
+        },
+        valid={"from": "081234567890", "text": "halo", "secret": chat_peers.SMS_SECRET},
+    )
+    structured = st.builds(
+        lambda items, header: Draft(
+            "POST",
+            "/webhook/sms",
+            form=items,
+            headers={"X-Webhook-Secret": header} if header else {},
+        ),
+        form,
+        st.one_of(st.none(), secret),
+    )
+    raw = st.builds(
+        lambda body, header: Draft(
+            "POST",
+            "/webhook/sms",
+            raw_body=body[0],
+            content_type=body[1],
+            headers={"X-Webhook-Secret": header} if header else {},
+        ),
+        raw_bodies(),
+        st.one_of(st.none(), secret),
+    )
+    return st.one_of(structured, structured, raw)
+
+
 def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
     code = st.one_of(st.just("$code"), st.just("$code"), path_segment(w.codes))
     period = ["periode", "dari", "sampai", "pilih"]
@@ -265,6 +389,11 @@ def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
             ),
             [],
         ),
+        "chat.whatsapp_verify": _getting(
+            st.just("/webhook/whatsapp"), ["hub.mode", "hub.verify_token", "hub.challenge"]
+        ),
+        "chat.whatsapp_inbound": whatsapp_webhook(w),
+        "chat.sms_inbound": sms_webhook(w),
         "availability.healthz": _getting(path_segment(["healthz"]).map(lambda n: f"/{n}"), []),
         "availability.readyz": _getting(path_segment(["readyz"]).map(lambda n: f"/{n}"), []),
         "i18n.switch_language": _getting(
@@ -309,6 +438,9 @@ ENDPOINTS = (
     "accounts.login",
     "availability.healthz",
     "availability.readyz",
+    "chat.sms_inbound",
+    "chat.whatsapp_inbound",
+    "chat.whatsapp_verify",
     "citizen.from_qr",
     "citizen.from_short_code",
     "citizen.index",
@@ -327,6 +459,8 @@ BUDGET = {
     "citizen.from_qr": 600,
     "citizen.from_short_code": 200,
     "conversation.act": 400,
+    "chat.whatsapp_inbound": 300,
+    "chat.sms_inbound": 200,
     "accounts.login": 250,
     "citizen.track_case": 200,
     "public_stats.public_region": 120,
@@ -417,6 +551,11 @@ class Fuzzer:
                 kwargs["data"] = data
                 if draft.multipart or has_file:
                     kwargs["content_type"] = "multipart/form-data"
+        headers = dict(draft.headers)
+        if headers.get("X-Hub-Signature-256") == SIGN:
+            headers["X-Hub-Signature-256"] = chat_peers.sign(draft.raw_body or b"")
+        if headers:
+            kwargs["headers"] = headers
         before = self.counts()
         self.app.config["WTF_CSRF_ENABLED"] = not draft.csrf_off
         started = time.perf_counter()
@@ -429,7 +568,7 @@ class Fuzzer:
         assert response.status_code < 500, (response.status_code, draft)
         after = self.counts()
         if after != before:
-            assert self._success(endpoint, draft, response), (
+            assert self._success(endpoint, draft, response, headers), (
                 "stored something from a refused request",
                 response.status_code,
                 dict(zip(COUNTED, after, strict=True)),
@@ -440,13 +579,27 @@ class Fuzzer:
                 self._hold()
 
     @staticmethod
-    def _success(endpoint: str, draft: Draft, response) -> bool:
+    def _success(endpoint: str, draft: Draft, response, headers: dict[str, str]) -> bool:
+        if endpoint in WEBHOOKS:
+            return response.status_code == 200 and _authentic(endpoint, draft, headers)
         if draft.method != "POST" or response.status_code != 303:
             return False
         location = response.headers.get("Location", "")
         if endpoint in {"citizen.from_qr", "citizen.from_short_code"}:
             return RECEIPT.match(location) is not None
         return endpoint == "conversation.act" and "/lacak/" in location
+
+
+def _authentic(endpoint: str, draft: Draft, headers: dict[str, str]) -> bool:
+    """The draft carried the right signature or secret (only then may a webhook store)."""
+    if endpoint == "chat.whatsapp_inbound":
+        given = headers.get("X-Hub-Signature-256", "")
+        return given == chat_peers.sign(draft.raw_body or b"")
+    if headers.get("X-Webhook-Secret") == chat_peers.SMS_SECRET:
+        return True
+    form = dict(draft.form or [])
+    secret_in_body = chat_peers.SMS_SECRET.encode() in (draft.raw_body or b"")
+    return form.get("secret") == chat_peers.SMS_SECRET or secret_in_body
 
 
 def _encode_query(data: MultiDict) -> str:
@@ -477,7 +630,10 @@ def fuzzer(app, router, h):
     )
     user.password_hash = h.cheap_hash("kata-sandi-fuzz-123")
     db.session.commit()
-    return Fuzzer(app, router, h, _world(app, router))
+    saved = {k: app.config.get(k) for k in WEBHOOK_SETTINGS}
+    app.config.update(WEBHOOK_SETTINGS)
+    yield Fuzzer(app, router, h, _world(app, router))
+    app.config.update(saved)
 
 
 def test_every_public_route_has_a_strategy(app, router):

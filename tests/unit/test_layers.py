@@ -47,6 +47,8 @@ PURE_DOMAIN: tuple[str, ...] = (
     "portal/phone_numbers.py",
     "portal/messaging/sms_parts.py",
     "portal/messaging/choice.py",
+    "portal/chat/dialogue.py",
+    "portal/chat/parsing.py",
 )
 FORBIDDEN_IN_PURE = ("flask", "flask_*", "portal.extensions")
 FORBIDDEN_IN_QR = ("portal", "flask", "flask_*")

@@ -27,6 +27,7 @@ SPEC = {
     "note": (set(s.ALL), HANDLERS),
     "answer": ({s.ON_HOLD}, {t.CITIZEN}),
     "reply": ({s.RESPONDED}, {t.CITIZEN}),
+    "message": ({s.NEW, s.QUARANTINED, s.VERIFIED, s.IN_PROGRESS}, {t.CITIZEN}),
     "rate": ({s.RESPONDED, s.CLOSED}, {t.CITIZEN}),
     "reopen": ({s.RESPONDED}, {t.CITIZEN}),
     "auto_close": ({s.RESPONDED}, {t.SYSTEM}),
