@@ -789,12 +789,13 @@ _STEPS = {
 
 def filed_says(data: dict[str, Any]) -> tuple[Say, ...]:
     """The short "sent" line; the receipt with the tracking code and the private link is
-    the notification that follows (portal.notifications), never repeated here."""
+    the notification written with the report (portal.notifications), never repeated here.
+    It says nothing of what comes when, since a report held back by the abuse list gets
+    no receipt until an admin releases it."""
     says = [
         Say(
             N_(
-                "Terima kasih, laporan Anda sudah terkirim ke %(unit)s. Tanda terima dengan "
-                "kode pelacakan menyusul dalam pesan berikutnya."
+                "Terima kasih, laporan Anda untuk %(unit)s sudah kami terima."
             ),
             {"unit": data["point"]["name"]},
         )
