@@ -196,7 +196,7 @@ def run(
     channels: Iterable[Channel],
     stop: threading.Event,
     *,
-    poll_seconds: float = 5.0,
+    poll_seconds: float = 1.0,
     tick_seconds: float = 0.0,
     tick: Callable[[], object] | None = None,
 ) -> dict[str, DeliveryResult]:
