@@ -464,7 +464,6 @@ class TentPanelLayout(PanelLayout):
             ),
         ]
 
-
     def _phone_patches(self, content: PosterContent) -> list[Patch]:
         lines = phone_lines(content)
         if not lines:
