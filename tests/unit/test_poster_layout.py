@@ -225,12 +225,15 @@ def test_phone_lines_overlap_no_other_element(size_id):
     )
     layers = page.layers[1:]
     phone = [
-        layer for layer in layers if any(layer.key == k or layer.key == ("turned", k)
-                                         for k in phone_patches(page))
+        layer
+        for layer in layers
+        if any(layer.key == k or layer.key == ("turned", k) for k in phone_patches(page))
     ]
     assert phone
+
     def rect(layer):
         return layer.x, layer.y, layer.x + layer.image.width, layer.y + layer.image.height
+
     for p in phone:
         px0, py0, px1, py1 = rect(p)
         for other in layers:
