@@ -99,3 +99,18 @@ def test_poster_of_a_region_without_phone_channels_scans(router, job, size_id):
     img = PosterRenderer(size_id).render(content).to_image()
     after = decoded_urls(damaged(img))
     assert after and set(after) == {content.qr_url}, f"{size_id}: {after}"
+
+
+def test_the_print_page_says_which_regions_posters_carry_the_numbers(app, router, h):
+    from portal.accounts.services import create_user
+
+    create_user(
+        router, email="super@example.org", role="super-admin", password="kata-sandi-uji-123"
+    )
+    staff = app.test_client()
+    assert h.login(staff, "super@example.org", "kata-sandi-uji-123").status_code == 302
+    html = staff.get("/staf/poster/").get_data(as_text=True)
+    assert 'id="phone-lines-kalsel"' in html
+    assert "Poster memuat nomor WhatsApp 0811-5000-1708 dan kode loket." in html
+    assert "Poster memuat cara lapor lewat SMS ke 0811-5000-1709." in html
+    assert 'id="phone-lines-hst"' not in html  # no numbers in Hulu Sungai Tengah
