@@ -405,3 +405,12 @@ def test_a_bad_filter_on_the_page_says_what_is_wrong_and_lists_nothing(staff):
     )
     assert "Tanggal akhir lebih awal dari tanggal mulai" in html
     assert 'class="card phone-dead"' not in html
+
+
+def test_a_resend_without_the_form_token_changes_nothing(staff):
+    row = dead_phone(phone_case())
+    admin = staff["regional-admin"]
+    assert admin.post(f"/staf/pesan/{row.id}/kirim-ulang").status_code == 400
+    assert admin.post("/staf/pesan/kirim-ulang-semua", data={"error": "x"}).status_code == 400
+    db.session.expire_all()
+    assert db.session.get(PhoneMessage, row.id).status == DEAD
