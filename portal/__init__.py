@@ -13,7 +13,7 @@ from flask import Flask
 from portal.accounts.throttle import configure_proxy_fix
 from portal.config import PROJECT_ROOT, instance_folder, load_config, uses_development_qr_key
 from portal.form_parts import PortalRequest
-from portal.logredact import RedactTokens
+from portal.logredact import RedactTokens, redacting_targets
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def configure_logging(app: Flask) -> None:
         )
     # The development server's access log (and anything the app logs) never shows a
     # private-link token; gunicorn's access log: gunicorn.conf.py.
-    for logger in (logging.getLogger("werkzeug"), app.logger):
+    for logger in (*redacting_targets(), app.logger):  # and phone numbers masked
         if not any(isinstance(f, RedactTokens) for f in logger.filters):
             logger.addFilter(RedactTokens())
     if uses_development_qr_key(app.config["QR_SIGNING_KEYS"]):
@@ -136,6 +136,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.notifications.routes import bp as notifications_bp
     from portal.posters.routes import bp as posters_bp
     from portal.routing_admin.routes import bp as routing_admin_bp
+    from portal.staff.phone_routes import bp as phone_messages_bp
     from portal.staff.routes import bp as staff_bp
     from portal.url_ids import RowIdConverter
 
@@ -149,6 +150,7 @@ def configure_blueprints(app: Flask) -> None:
         response_templates_bp,
         posters_bp,
         notifications_bp,
+        phone_messages_bp,
         national_bp,
         abuse_bp,
         routing_admin_bp,

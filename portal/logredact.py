@@ -6,12 +6,21 @@ operator, a log shipper, a leaked backup) could otherwise open every report in i
 inside another parameter (`next=%2Flacak%2F…%3Ft%3D…`). The werkzeug development server's
 log gets `RedactTokens` as a filter (portal/__init__.py); gunicorn's access log uses
 portal/gunicorn_logging.py (named by gunicorn.conf.py).
+
+Phone numbers are personal data too (a WhatsApp or SMS citizen is known by nothing else):
+every number in a log line (+62 812-3456-7890, 0812…, 62812…) is shown masked, country
+code and last three digits ("62…890", portal.phone_numbers.mask_numbers_in). Tracking
+codes, row ids, timestamps and provider message ids keep their digits. The filter also sits
+on the root logger's handlers, so what the portal's own modules log (portal.messaging.…,
+portal.chat.…, which do not pass through the app logger) is cleaned as well.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+
+from portal.phone_numbers import mask_numbers_in
 
 REDACTED = "[redacted]"
 # `t` as a query parameter (after ?, &, ; or at the start of a bare query string such as
@@ -23,8 +32,9 @@ _TOKEN = re.compile(
 
 
 def redact(text: str) -> str:
-    """`text` with every private-link token replaced by "[redacted]"."""
-    return _TOKEN.sub(lambda m: m.group("lead") + REDACTED, text)
+    """`text` with every private-link token replaced by "[redacted]" and every phone number
+    masked."""
+    return mask_numbers_in(_TOKEN.sub(lambda m: m.group("lead") + REDACTED, text))
 
 
 def redact_value(value: object) -> object:
@@ -32,7 +42,8 @@ def redact_value(value: object) -> object:
 
 
 class RedactTokens(logging.Filter):
-    """A logging filter: formats the record's message once, with tokens redacted."""
+    """A logging filter: formats the record's message once, with tokens redacted and phone
+    numbers masked."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
@@ -43,3 +54,13 @@ class RedactTokens(logging.Filter):
         if cleaned != message:
             record.msg, record.args = cleaned, ()
         return True
+
+
+def redacting_targets() -> list[logging.Filterer]:
+    """Where the filter goes: the development server's and the app's loggers, and the
+    handlers of the root logger (records of every portal.* module end there)."""
+    return [
+        logging.getLogger("werkzeug"),
+        logging.getLogger("portal"),
+        *logging.getLogger().handlers,
+    ]

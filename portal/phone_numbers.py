@@ -49,3 +49,27 @@ def masked(number: str | None) -> str:
     if len(digits) < 6:
         return "…"
     return f"{digits[:2]}…{digits[-3:]}"
+
+
+# A phone number inside free text (a log line, a provider's error): +62/62… or 08…, digit
+# groups joined by one space or dash (a group after a separator has 3+ digits, so "… 12
+# attempts" after a number stays), 9–15 digits in all. Not inside a word, a dotted number
+# (0.0812…) or a dashed one (dates 2026-08-14), so tracking codes, ids, timestamps and
+# message ids keep their digits. A percent-encoded plus (%2B62…, a gateway's query string
+# in an access log) counts as the number's start.
+PHONE_IN_TEXT = re.compile(
+    r"(?:(?<=%2[Bb])|(?<![\w+.\-]))(?:\+?62|0(?=8))(?:\d|[ \-](?=\d{3}))+(?![\w\-])"
+)
+
+
+def mask_numbers_in(text: str) -> str:
+    """`text` with every phone number in it replaced by masked() of its canonical form."""
+
+    def mask(match: re.Match[str]) -> str:
+        found = match.group(0)
+        digits = re.sub(r"\D", "", found)
+        if not 9 <= len(digits) <= 15:
+            return found
+        return masked(msisdn_or_none(found) or digits)
+
+    return PHONE_IN_TEXT.sub(mask, text)

@@ -41,6 +41,7 @@ from qr.poster_layouts import (
     TentPanelLayout,
     draw_fold,
     mm,
+    phone_lines,
 )
 
 # --- sizes ---------------------------------------------------------------------------------
@@ -175,6 +176,9 @@ class PosterContent:
     poster_id: str
     printed_on: date
     logo: Logo | None = None
+    # The region's numbers as printed (routing file `whatsapp:`/`sms:`), or None: no line.
+    whatsapp: str | None = None
+    sms: str | None = None
 
 
 # --- pages ---------------------------------------------------------------------------------
@@ -258,7 +262,8 @@ class PosterRenderer:
     def _template_key(self, content: PosterContent) -> Hashable:
         uses_logo = any(f.layout.uses_logo for f in self.faces)
         logo_key = content.logo.key if content.logo is not None and uses_logo else None
-        return ("template", self.size.id, logo_key, content.followup_days)
+        key = ("template", self.size.id, logo_key, content.followup_days)
+        return (*key, "phone") if phone_lines(content) else key
 
     def _template(self, key: Hashable, content: PosterContent) -> Image.Image:
         cached = self._templates.get(key)
@@ -266,12 +271,13 @@ class PosterRenderer:
             self._templates.move_to_end(key)
             return cached
         page = Image.new("RGB", (self.size.width_px, self.size.height_px), WHITE)
+        phone = bool(phone_lines(content))
         for face in self.faces:
             if face.layout.size_px == page.size and not face.upside_down:
-                face.layout.draw_static(page, content.logo, content.followup_days)
+                face.layout.draw_static(page, content.logo, content.followup_days, phone)
                 continue
             panel = Image.new("RGB", face.layout.size_px, WHITE)
-            face.layout.draw_static(panel, content.logo, content.followup_days)
+            face.layout.draw_static(panel, content.logo, content.followup_days, phone)
             if face.upside_down:
                 panel = panel.transpose(Image.Transpose.ROTATE_180)
             page.paste(panel, (face.x, face.y))

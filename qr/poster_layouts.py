@@ -63,6 +63,33 @@ MONTHS = (
 )
 
 
+def whatsapp_line(code: str, number: str) -> str:
+    """The chat alternative to the QR: the printed short code ("K7Q-3MZ") to send."""
+    return f"Scan QR, atau kirim kode {code} ke WhatsApp {number}"
+
+
+def sms_line(code: str, number: str) -> str:
+    """The one-message SMS report, `LAPOR <code> <text>`; the code without its hyphen, as
+    a phone keypad user types it."""
+    return f"SMS: LAPOR {code.replace('-', '')} <isi laporan> ke {number}"
+
+
+def phone_lines(content: PosterContent) -> tuple[str, ...]:
+    """What the poster says about WhatsApp and SMS: nothing when the region has neither
+    (those posters stay exactly as before)."""
+    lines = []
+    if content.whatsapp:
+        lines.append(whatsapp_line(content.short_code, content.whatsapp))
+    if content.sms:
+        lines.append(sms_line(content.short_code, content.sms))
+    return tuple(lines)
+
+
+def _phone_specs(lines: Sequence[str], max_size: int, min_size: int) -> list[TextSpec]:
+    # Two lines each at most: a long number wraps and shrinks but is never cut.
+    return [TextSpec(line, "bold", max_size, min_size, 2, NAVY) for line in lines]
+
+
 def promise(days: int) -> str:
     return f"Setiap pengaduan ditindaklanjuti paling lambat {days} hari kerja."
 
@@ -210,7 +237,10 @@ class PanelLayout:
     def size_px(self) -> tuple[int, int]:
         return mm(self.width_mm), mm(self.height_mm)
 
-    def draw_static(self, img: Image.Image, logo: Logo | None, days: int) -> None:
+    def draw_static(
+        self, img: Image.Image, logo: Logo | None, days: int, phone: bool = False
+    ) -> None:
+        """The shared template; `phone`: room is made for the WhatsApp/SMS lines."""
         raise NotImplementedError
 
     def patches(self, content: PosterContent) -> list[Patch]:
@@ -236,7 +266,14 @@ class PortraitLayout(PanelLayout):
     def names_box(self, has_logo: bool) -> Box:
         return self.box(56 if has_logo else 19, 16, 193, 52)
 
-    def draw_static(self, img: Image.Image, logo: Logo | None, days: int) -> None:
+    # Without phone lines: the QR down to 216 mm, then the browser hint and the short URL.
+    # With them, the QR gives up 10 mm and the lines sit between the short URL and steps.
+    def qr_bottom(self, phone: bool) -> float:
+        return 206 if phone else 216
+
+    def draw_static(
+        self, img: Image.Image, logo: Logo | None, days: int, phone: bool = False
+    ) -> None:
         d = ImageDraw.Draw(img)
         _rounded(d, self.box(12, 12, 198, 56), self.px(4), NAVY)
         if logo is not None:
@@ -258,9 +295,10 @@ class PortraitLayout(PanelLayout):
             gap=self.px(2),
             align="center",
         )
+        no_scan = self.qr_bottom(phone)
         _draw_text(
             d,
-            self.box(16, 216, 194, 222),
+            self.box(16, no_scan, 194, no_scan + 6),
             [TextSpec(NO_SCAN, "regular", self.fs(14), self.fs(10), 1, GREY)],
             align="center",
         )
@@ -295,10 +333,24 @@ class PortraitLayout(PanelLayout):
         )
 
     def patches(self, content: PosterContent) -> list[Patch]:
-        qr_box = self.box(58, 124, 152, 216)
-        qr = qr_image(content.qr_url, qr_box[2] - qr_box[0])
+        lines = phone_lines(content)
+        bottom = self.qr_bottom(bool(lines))
+        qr_box = self.box(58, 124, 152, bottom)
+        # (Without phone lines the QR keeps the size it always had, so those posters stay
+        # byte for byte what they were.)
+        qr = qr_image(content.qr_url, (qr_box[3] - qr_box[1]) if lines else (qr_box[2] - qr_box[0]))
         qr_x = (self.size_px[0] - qr.width) // 2
         qr_y = qr_box[1] + (qr_box[3] - qr_box[1] - qr.height) // 2
+        phone = []
+        if lines:
+            phone.append(
+                _text_patch(
+                    self.box(16, bottom + 18, 194, bottom + 31),
+                    _phone_specs(lines, self.fs(18), self.fs(10)),
+                    gap=self.px(1),
+                    align="center",
+                )
+            )
         return [
             _text_patch(
                 self.names_box(content.logo is not None),
@@ -316,10 +368,11 @@ class PortraitLayout(PanelLayout):
             ),
             Patch(qr_x, qr_y, qr),
             _text_patch(
-                self.box(16, 222, 194, 234),
+                self.box(16, bottom + 6, 194, bottom + (17 if lines else 18)),
                 [TextSpec(content.short_url, "bold", self.fs(30), self.fs(14), 1, NAVY)],
                 align="center",
             ),
+            *phone,
             _text_patch(
                 self.box(14, 281, 150, 285),
                 [TextSpec(_footer(content), "regular", self.fs(9), self.fs(7), 1, GREY)],
@@ -336,7 +389,13 @@ class TentPanelLayout(PanelLayout):
     def names_box(self, has_logo: bool) -> Box:
         return mm(26 if has_logo else 10), mm(8), mm(139), mm(23)
 
-    def draw_static(self, img: Image.Image, logo: Logo | None, days: int) -> None:
+    # With phone lines, they take the row of the three short steps: an A6 face has no room
+    # for both, and the lines say the same to a citizen who cannot or will not scan.
+    PHONE_BOX = (mm(7), mm(87.5), mm(142), mm(95))
+
+    def draw_static(
+        self, img: Image.Image, logo: Logo | None, days: int, phone: bool = False
+    ) -> None:
         d = ImageDraw.Draw(img)
         _rounded(d, (mm(6), mm(6), mm(142), mm(25)), mm(3), NAVY)
         if logo is not None:
@@ -365,7 +424,7 @@ class TentPanelLayout(PanelLayout):
         x = mm(7)
         radius = mm(1.9)
         step_font = font("regular", pt(8))
-        for i, text in enumerate(STEPS_SHORT):
+        for i, text in enumerate(() if phone else STEPS_SHORT):
             _number_disc(d, (x + radius, mm(91)), radius, i + 1)
             x += 2 * radius + mm(1.2)
             d.text((x, mm(91)), text, font=step_font, fill=INK, anchor="lm")
@@ -397,12 +456,19 @@ class TentPanelLayout(PanelLayout):
                 (mm(68), mm(67.5), mm(142), mm(73.5)),
                 [TextSpec(content.short_url, "bold", pt(14), pt(7), 1, NAVY)],
             ),
+            *self._phone_patches(content),
             _text_patch(
                 (mm(7), mm(95.5), mm(110), mm(99)),
                 [TextSpec(_footer(content), "regular", pt(7), pt(6), 1, GREY)],
                 valign="bottom",
             ),
         ]
+
+    def _phone_patches(self, content: PosterContent) -> list[Patch]:
+        lines = phone_lines(content)
+        if not lines:
+            return []
+        return [_text_patch(self.PHONE_BOX, _phone_specs(lines, pt(8), pt(5.5)), gap=mm(0.3))]
 
 
 class StickerLayout(PanelLayout):
@@ -412,7 +478,9 @@ class StickerLayout(PanelLayout):
     width_mm, height_mm = 100, 100
     uses_logo = False
 
-    def draw_static(self, img: Image.Image, logo: Logo | None, days: int) -> None:
+    def draw_static(
+        self, img: Image.Image, logo: Logo | None, days: int, phone: bool = False
+    ) -> None:
         d = ImageDraw.Draw(img)
         _draw_text(
             d,
@@ -427,14 +495,28 @@ class StickerLayout(PanelLayout):
     def patches(self, content: PosterContent) -> list[Patch]:
         # The QR sits at the top of its box and the names take whatever it leaves, so a
         # short URL (smaller QR version) gives long names more room.
-        qr = qr_image(content.qr_url, mm(54))
+        # With phone lines the QR gives up 8 mm and the lines sit above the short URL.
+        lines = phone_lines(content)
+        qr = qr_image(content.qr_url, mm(46 if lines else 54))
         qr_x = (self.size_px[0] - qr.width) // 2
         qr_y = mm(18.5)
         where = f"{content.unit_name} · {content.agency_name}"
+        names_bottom = mm(79.5 if lines else 86)
+        phone = []
+        if lines:
+            phone.append(
+                _text_patch(
+                    (mm(6), mm(79.8), mm(94), mm(85.8)),
+                    _phone_specs(lines, pt(7), pt(4.5)),
+                    gap=mm(0.2),
+                    align="center",
+                )
+            )
         return [
             Patch(qr_x, qr_y, qr),
+            *phone,
             _text_patch(
-                (mm(6), qr_y + qr.height, mm(94), mm(86)),
+                (mm(6), qr_y + qr.height, mm(94), names_bottom),
                 [
                     TextSpec(content.service_name, "bold", pt(12), pt(8), 2, INK),
                     TextSpec(where, "regular", pt(8), pt(6), 3, GREY),

@@ -19,7 +19,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from forms.case_actions import BulkSpamForm, CaseActionForm
+from portal.accounts import roles
 from portal.cases import bulk, page, transitions
+from portal.cases.citizen_messages import citizen_messages
 from portal.cases.duplicates import similar_open_cases
 from portal.cases.missing_photo import missing_photo
 from portal.cases.services import (
@@ -69,6 +71,7 @@ def _render(
     status: int = 200,
 ):
     router = get_router()
+    show_reporter = may_see_reporter(current_user, complaint)
     return render_template(
         "staff/case.html",
         complaint=complaint,
@@ -76,7 +79,9 @@ def _render(
         error=error,
         failed_action=failed_action,
         names=place_names(router, complaint),
-        show_reporter=may_see_reporter(current_user, complaint),
+        show_reporter=show_reporter,
+        citizen_messages=citizen_messages(complaint, show_reporter),
+        may_resend=current_user.role in (roles.SUPER_ADMIN, roles.REGIONAL_ADMIN),
         deadlines=page.deadlines(complaint, router),
         actions=page.offered_actions(complaint, current_user.role),
         dispose_targets=page.dispose_targets(complaint, router),

@@ -1,6 +1,7 @@
 """Labels people read: statuses (as staff know them from SP4N-LAPOR!), kinds, channels
 and timeline events, in the reader's language."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from portal.complaints.channels import API, COUNTER, SMS, WEB, WHATSAPP
@@ -68,6 +69,31 @@ EVENT_LABELS = {
 }
 
 
+# The messages to the citizen listed on the staff case page: by which channel, what they
+# were (the e-mail template or the phone message's kind) and what became of them.
+MESSAGE_CHANNEL_LABELS = {
+    "email": _l("E-mail"),
+    WHATSAPP: _l("WhatsApp"),
+    SMS: _l("SMS"),
+}
+MESSAGE_KIND_LABELS = {
+    "receipt": _l("Tanda terima laporan"),
+    "verified": _l("Laporan diverifikasi"),
+    "on_hold": _l("Pertanyaan petugas"),
+    "responded": _l("Tanggapan petugas"),
+    "closed": _l("Laporan selesai"),
+    "chat": _l("Jawaban percakapan"),
+}
+DELIVERY_STATE_LABELS = {
+    "waiting": _l("menunggu"),
+    "sent": _l("terkirim"),
+    "delivered": _l("diterima"),
+    "read": _l("dibaca"),
+    "failed": _l("gagal"),
+    "not_sent": _l("tidak dikirim (tidak diperlukan lagi)"),
+}
+
+
 def label(status: str) -> str:
     return str(LABELS.get(status, status))
 
@@ -89,6 +115,24 @@ def event_label(kind: str) -> str:
     return str(EVENT_LABELS.get(kind, kind))
 
 
+def message_channel_label(value: str) -> str:
+    return str(MESSAGE_CHANNEL_LABELS.get(value, value))
+
+
+def message_kind_label(value: str) -> str:
+    return str(MESSAGE_KIND_LABELS.get(value, value))
+
+
+def delivery_state_label(key: str, reason: str | None = None) -> str:
+    """ "menunggu", "terkirim", … or "gagal: <reason>" in the reader's language."""
+    word = str(DELIVERY_STATE_LABELS.get(key, key))
+    if reason and key == "failed":
+        return _("gagal: %(reason)s", reason=reason)
+    if reason and key == "waiting":
+        return _("menunggu (dicoba lagi; terakhir: %(reason)s)", reason=reason)
+    return word
+
+
 def template_helpers() -> dict:
     return {
         "status_label": label,
@@ -96,4 +140,7 @@ def template_helpers() -> dict:
         "classification_label": classification_label,
         "channel_label": channel_label,
         "event_label": event_label,
+        "message_channel_label": message_channel_label,
+        "message_kind_label": message_kind_label,
+        "delivery_state_label": delivery_state_label,
     }

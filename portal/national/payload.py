@@ -4,11 +4,11 @@ This runs inside every submission and every case action, so it reads only the co
 object already loaded, its events already in the session, and the routing names the
 router keeps in memory: no query of its own.
 
-Never in the payload: the reporter's name, phone number or e-mail address. An Anonim
-report must stay anonymous outside the portal too, and LAPOR! has no need of them: the
-national admin reaches the citizen through the portal, by the tracking code (the citizen
-follows up with their private link). The flags `anonim` and `rahasia` always travel, so
-LAPOR! applies the same protection on its side.
+Never in the payload: the reporter's name, phone number (as typed or canonical) or e-mail
+address. An Anonim report must stay anonymous outside the portal too, and LAPOR! has no
+need of them: the national admin reaches the citizen through the portal, by the tracking
+code (the citizen follows up with their private link). The flags `anonim` and `rahasia`
+always travel, so LAPOR! applies the same protection on its side.
 """
 
 from __future__ import annotations
@@ -59,7 +59,12 @@ FIELDS = (
     "versi",
 )
 # Never sent, whatever is added to the payload later (checked by build_payload).
-REPORTER_FIELDS = ("reporter_name", "reporter_phone", "reporter_email")
+REPORTER_FIELDS = (
+    "reporter_name",
+    "reporter_phone",
+    "reporter_msisdn",  # the same number, canonical (WhatsApp/SMS reporters)
+    "reporter_email",
+)
 
 
 def _iso(value: date | datetime | None) -> str | None:

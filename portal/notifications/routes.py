@@ -81,6 +81,8 @@ def resend_message(message_id: int):
         abort(404)
     if resend(row.id):
         flash(_("Surel dijadwalkan untuk dikirim ulang."))
+    if request.form.get("back") == "case" and row.complaint is not None:  # from the case page
+        return redirect(url_for("cases.case", code=row.complaint.tracking_code), code=303)
     return redirect(url_for(".dead_messages"), code=303)
 
 

@@ -87,6 +87,8 @@ def poster_content(job: PosterJob, point: ServicePoint, page: int, today: date) 
         poster_id=job.poster_id(page),
         printed_on=today,
         logo=job.logos.images.get(point.region.id),
+        whatsapp=point.region.whatsapp,
+        sms=point.region.sms,
     )
 
 

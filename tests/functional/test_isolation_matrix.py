@@ -97,6 +97,17 @@ def new_dead_message() -> int:
     return message.id
 
 
+def new_dead_phone_message() -> int:
+    """A WhatsApp message to a Kalimantan Selatan reporter that the provider refused."""
+    from portal.messaging.models import DEAD
+    from portal.messaging.outbox import add_phone_message
+
+    row = add_phone_message("whatsapp", "6281234567890", "receipt", region_id="kalsel")
+    row.status, row.attempts, row.last_error = DEAD, 3, "template_missing"
+    db.session.commit()
+    return row.id
+
+
 def new_failed_mirror_item() -> int:
     """An SP4N-LAPOR! mirror item of a Kalimantan Selatan case that LAPOR! refused."""
     from portal.national.mirror_rows import mirror_submitted
@@ -186,6 +197,10 @@ SUBJECTS = {
     # Undeliverable e-mails of the region: its admins re-send them.
     "message_id": Subject(
         new_dead_message, MISSING_ID, frozenset({"super-admin", "regional-admin"})
+    ),
+    # Undeliverable WhatsApp/SMS messages of the region: its admins re-send them too.
+    "phone_message_id": Subject(
+        new_dead_phone_message, MISSING_ID, frozenset({"super-admin", "regional-admin"})
     ),
     # The region's SP4N-LAPOR! mirror items: its admins send failed ones again.
     "mirror_id": Subject(

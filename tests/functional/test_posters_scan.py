@@ -18,8 +18,9 @@ from qr.poster import SIZES, PosterRenderer
 from qr.render import qr_url
 from tests.components import zxing
 
-POINT = ("rsud-ulin", "poli-umum", "pendaftaran")
+POINT = ("rsud-ulin", "poli-umum", "pendaftaran")  # Kalimantan Selatan: WhatsApp and SMS
 SERVICE_NAME = "Pendaftaran Pasien"
+NO_PHONE_POINT = ("rsud-damanhuri", "igd", "pendaftaran-igd")  # Hulu Sungai Tengah: neither
 
 
 def damaged(img: Image.Image) -> Image.Image:
@@ -51,6 +52,8 @@ def job(app, router, qr_keys):
 def test_poster_qr_scans_after_damage_and_opens_the_form(client, router, job, size_id):
     point = router.find_service_point(*POINT)
     content = poster_content(job, point, 1, date(2026, 11, 22))
+    # The poster of a region with WhatsApp/SMS (smaller QR, room for the lines) scans too.
+    assert (content.whatsapp, content.sms) == ("0811-5000-1708", "0811-5000-1709")
     img = PosterRenderer(size_id).render(content).to_image()
     faces = 2 if size_id == "a6-tent" else 1
 
@@ -86,3 +89,28 @@ def test_promise_follows_the_routing_file_clocks(router, job):
     # The IGD of RSUD Ulin promises complaints within 7 working days (unit clock override).
     igd = router.find_service_point("rsud-ulin", "igd", "pendaftaran-igd")
     assert poster_content(job, igd, 1, date(2026, 11, 22)).followup_days == 7
+
+
+@pytest.mark.parametrize("size_id", list(SIZES))
+def test_poster_of_a_region_without_phone_channels_scans(router, job, size_id):
+    point = router.find_service_point(*NO_PHONE_POINT)
+    content = poster_content(job, point, 1, date(2026, 11, 22))
+    assert content.whatsapp is None and content.sms is None
+    img = PosterRenderer(size_id).render(content).to_image()
+    after = decoded_urls(damaged(img))
+    assert after and set(after) == {content.qr_url}, f"{size_id}: {after}"
+
+
+def test_the_print_page_says_which_regions_posters_carry_the_numbers(app, router, h):
+    from portal.accounts.services import create_user
+
+    create_user(
+        router, email="super@example.org", role="super-admin", password="kata-sandi-uji-123"
+    )
+    staff = app.test_client()
+    assert h.login(staff, "super@example.org", "kata-sandi-uji-123").status_code == 302
+    html = staff.get("/staf/poster/").get_data(as_text=True)
+    assert 'id="phone-lines-kalsel"' in html
+    assert "Poster memuat nomor WhatsApp 0811-5000-1708 dan kode loket." in html
+    assert "Poster memuat cara lapor lewat SMS ke 0811-5000-1709." in html
+    assert 'id="phone-lines-hst"' not in html  # no numbers in Hulu Sungai Tengah

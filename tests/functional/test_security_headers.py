@@ -52,6 +52,7 @@ def arguments(app, case_code: str, token: str, payload: str) -> dict[str, object
         "photo_id": 1,
         "template_id": 1,
         "message_id": 1,
+        "phone_message_id": 1,
         "mirror_id": 1,
         "abuse_entry_id": 1,
     }

@@ -49,6 +49,7 @@ PURE_DOMAIN: tuple[str, ...] = (
     "portal/messaging/choice.py",
     "portal/chat/dialogue.py",
     "portal/chat/parsing.py",
+    "portal/cases/message_state.py",
 )
 FORBIDDEN_IN_PURE = ("flask", "flask_*", "portal.extensions")
 FORBIDDEN_IN_QR = ("portal", "flask", "flask_*")

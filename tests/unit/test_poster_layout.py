@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from qr.poster import SIZES, PosterContent, PosterRenderer, load_logo
-from qr.poster_layouts import NAVY, WHITE, PortraitLayout, mm
+from qr.poster_layouts import NAVY, WHITE, PortraitLayout, mm, phone_lines
 from qr.textfit import ELLIPSIS, TextSpec, fit_stack, font
 
 LONG_UNIT = (
@@ -18,6 +18,12 @@ LONG_UNIT = (
 )
 LONG_AGENCY = "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Provinsi Kalimantan Selatan"
 LONG_SERVICE = "Pengambilan Dokumen Perizinan Berusaha Berbasis Risiko dan Konsultasi Teknis"
+
+# Numbers as a regional admin might write them in the routing file, the longest plausible.
+WHATSAPP = "0811-5000-1708"
+SMS = "0811-5000-1709"
+LONG_WHATSAPP = "+62 811 5000 1708 / +62 811 5000 1799"
+LONG_SMS = "+62 (0511) 3300-1709 ext. 12345"
 
 # Outer margins each layout promises to keep blank, in mm (printers cannot print there).
 MARGINS = {"a4": 12, "a5": 12 * 148 / 210, "a6-tent": 6, "sticker": 5}
@@ -56,10 +62,25 @@ def test_page_has_the_physical_size_at_300_dpi(size_id):
     assert img.mode == "RGB"
 
 
+PHONES = {
+    "none": {},
+    "whatsapp": {"whatsapp": WHATSAPP},
+    "sms-only": {"sms": SMS},
+    "both": {"whatsapp": WHATSAPP, "sms": SMS},
+    "both-long": {"whatsapp": LONG_WHATSAPP, "sms": LONG_SMS},
+}
+
+
+@pytest.mark.parametrize("phones", list(PHONES))
 @pytest.mark.parametrize("size_id", list(SIZES))
-def test_long_names_never_leave_the_margins(size_id):
+def test_long_names_never_leave_the_margins(size_id, phones):
     page = PosterRenderer(size_id).render(
-        content(agency_name=LONG_AGENCY, unit_name=LONG_UNIT, service_name=LONG_SERVICE)
+        content(
+            agency_name=LONG_AGENCY,
+            unit_name=LONG_UNIT,
+            service_name=LONG_SERVICE,
+            **PHONES[phones],
+        )
     )
     img = page.to_image()
     w, h = img.size
@@ -158,3 +179,81 @@ def test_tent_faces_are_printed_both_ways_up():
     assert lower.getpixel((mm(70), mm(15))) == NAVY
     assert upper.getpixel((mm(70), mm(15))) == NAVY
     assert img.getpixel((img.width // 2, mm(3))) == WHITE
+
+
+def phone_patches(page) -> list[tuple]:
+    """The text patches of a page that print the WhatsApp/SMS lines, by their keys."""
+    found = []
+    for layer in page.layers:
+        key = layer.key[1] if layer.key and layer.key[0] == "turned" else layer.key
+        if key and key[0] == "text" and any(s.text.startswith(("Scan QR", "SMS:")) for s in key[2]):
+            found.append(key)
+    return found
+
+
+def test_phone_lines_say_the_code_and_the_numbers_as_written():
+    c = content(whatsapp=WHATSAPP, sms=SMS)
+    assert phone_lines(c) == (
+        "Scan QR, atau kirim kode K7Q-3MZ ke WhatsApp 0811-5000-1708",
+        "SMS: LAPOR K7Q3MZ <isi laporan> ke 0811-5000-1709",
+    )
+    assert phone_lines(content(sms=SMS)) == ("SMS: LAPOR K7Q3MZ <isi laporan> ke 0811-5000-1709",)
+    assert phone_lines(content()) == ()
+
+
+@pytest.mark.parametrize("phones", ["whatsapp", "both", "both-long"])
+@pytest.mark.parametrize("size_id", list(SIZES))
+def test_phone_lines_are_printed_whole_inside_their_box(size_id, phones):
+    c = content(agency_name=LONG_AGENCY, unit_name=LONG_UNIT, **PHONES[phones])
+    page = PosterRenderer(size_id).render(c)
+    keys = phone_patches(page)
+    assert len(keys) == (2 if size_id == "a6-tent" else 1)  # the tent has two faces
+    for _, box, specs, _bg, gap, _align, _valign in keys:
+        assert tuple(s.text for s in specs) == phone_lines(c)
+        fitted = fit_stack(specs, box[2] - box[0], box[3] - box[1], gap)
+        # Never cut: the number and the code are what the citizen types.
+        assert not any(f.truncated for f in fitted), [f.lines for f in fitted]
+        assert sum(f.height for f in fitted) + gap * (len(fitted) - 1) <= box[3] - box[1]
+        assert all(f.font.getlength(line) <= box[2] - box[0] for f in fitted for line in f.lines)
+        assert min(f.size for f in fitted) >= min(s.min_size for s in specs)
+
+
+@pytest.mark.parametrize("size_id", list(SIZES))
+def test_phone_lines_overlap_no_other_element(size_id):
+    page = PosterRenderer(size_id).render(
+        content(agency_name=LONG_AGENCY, unit_name=LONG_UNIT, whatsapp=LONG_WHATSAPP, sms=LONG_SMS)
+    )
+    layers = page.layers[1:]
+    phone = [
+        layer
+        for layer in layers
+        if any(layer.key == k or layer.key == ("turned", k) for k in phone_patches(page))
+    ]
+    assert phone
+
+    def rect(layer):
+        return layer.x, layer.y, layer.x + layer.image.width, layer.y + layer.image.height
+
+    for p in phone:
+        px0, py0, px1, py1 = rect(p)
+        for other in layers:
+            if other in phone:
+                continue
+            ox0, oy0, ox1, oy1 = rect(other)
+            assert px1 <= ox0 or ox1 <= px0 or py1 <= oy0 or oy1 <= py0, (size_id, rect(other))
+        # and the template under the lines is blank paper: nothing static is printed over
+        template = page.layers[0].image
+        assert blank(template, rect(p)), f"{size_id}: the phone lines cover the template"
+
+
+@pytest.mark.parametrize("size_id", list(SIZES))
+def test_posters_without_phone_lines_keep_their_template_and_patches(size_id):
+    plain = PosterRenderer(size_id).render(content())
+    assert plain.layers[0].key == ("template", size_id, None, 14)
+    assert phone_patches(plain) == []
+    # and a region with a number gets its own template (a mixed batch keeps both apart)
+    renderer = PosterRenderer(size_id)
+    with_phone = renderer.render(content(whatsapp=WHATSAPP))
+    again = renderer.render(content())
+    assert with_phone.layers[0].key != again.layers[0].key == plain.layers[0].key
+    assert again.to_image().tobytes() == plain.to_image().tobytes()
