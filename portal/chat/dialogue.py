@@ -787,19 +787,20 @@ _STEPS = {
 }
 
 
-def filed_says(data: dict[str, Any]) -> tuple[Say, ...]:
-    """The short "sent" line; the receipt with the tracking code and the private link is
-    the notification written with the report (portal.notifications), never repeated here.
-    It says nothing of what comes when, since a report held back by the abuse list gets
-    no receipt until an admin releases it."""
-    says = [
-        Say(
-            N_(
-                "Terima kasih, laporan Anda untuk %(unit)s sudah kami terima."
-            ),
-            {"unit": data["point"]["name"]},
+def filed_says(data: dict[str, Any], *, receipt_follows: bool = False) -> tuple[Say, ...]:
+    """The short "sent" line, only when no receipt was written with the report (a report
+    held back by the abuse list gets none until an admin releases it): the receipt, with
+    the tracking code and the private link (portal.notifications), already thanks the
+    citizen and goes out first, so the line after it would only repeat it (and cost an SMS).
+    It says nothing of what comes when."""
+    says = []
+    if not receipt_follows:
+        says.append(
+            Say(
+                N_("Terima kasih, laporan Anda untuk %(unit)s sudah kami terima."),
+                {"unit": data["point"]["name"]},
+            )
         )
-    ]
     if data.get("one_shot"):
         says.append(
             Say(
