@@ -87,7 +87,9 @@ SKIP_WORDS = frozenset(
 ENGLISH_SWITCH = frozenset({"en", "english", "inggris", "bahasa inggris"})
 INDONESIAN_SWITCH = frozenset({"id", "indonesia", "bahasa indonesia", "bahasa", "indonesian"})
 # Polite words around a language switch ("English please", "pakai bahasa Indonesia saja").
-SWITCH_FILLERS = frozenset({"please", "pls", "plz", "in", "tolong", "pakai", "mohon", "saja", "aja"})
+SWITCH_FILLERS = frozenset(
+    {"please", "pls", "plz", "in", "tolong", "pakai", "mohon", "saja", "aja"}
+)
 ENGLISH_WORDS = frozenset(
     {"hello", "hi", "hey", "help", "report", "complaint", "start", "menu", "good morning"}
 )

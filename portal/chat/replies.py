@@ -41,9 +41,7 @@ PRIORITY = {
 }
 # Cases a message without a tracking code could have been meant for (OTHER_CASE is said
 # only when the number has another one besides the case it went to).
-OPEN_STATUSES = frozenset(
-    (s.NEW, s.QUARANTINED, s.VERIFIED, s.IN_PROGRESS, s.ON_HOLD, s.RESPONDED)
-)
+OPEN_STATUSES = frozenset((s.NEW, s.QUARANTINED, s.VERIFIED, s.IN_PROGRESS, s.ON_HOLD, s.RESPONDED))
 OTHER_CASE = N_("Untuk laporan lain, tulis kode pelacakannya di awal pesan (mis. KSL-7K3Q9M).")
 
 
