@@ -81,9 +81,15 @@ IDENTITY_WORDS = {
 
 CANCEL_WORDS = frozenset({"batal", "cancel", "batalkan", "stop"})
 YES_WORDS = frozenset({"ya", "yes", "y", "iya", "kirim", "send", "ok", "oke"})
-SKIP_WORDS = frozenset({"lewati", "selesai", "skip", "done", "lanjut", "tidak", "no"})
+SKIP_WORDS = frozenset(
+    {"lewati", "selesai", "skip", "done", "lanjut", "tidak", "no", "sudah", "cukup"}
+)
 ENGLISH_SWITCH = frozenset({"en", "english", "inggris", "bahasa inggris"})
 INDONESIAN_SWITCH = frozenset({"id", "indonesia", "bahasa indonesia", "bahasa", "indonesian"})
+# Polite words around a language switch ("English please", "pakai bahasa Indonesia saja").
+SWITCH_FILLERS = frozenset(
+    {"please", "pls", "plz", "in", "tolong", "pakai", "mohon", "saja", "aja"}
+)
 ENGLISH_WORDS = frozenset(
     {"hello", "hi", "hey", "help", "report", "complaint", "start", "menu", "good morning"}
 )
@@ -234,7 +240,7 @@ def is_cancel(text: str) -> bool:
 
 
 def language_switch(text: str) -> str | None:
-    words = _words(text)
+    words = " ".join(w for w in _words(text).split() if w not in SWITCH_FILLERS)
     if words in ENGLISH_SWITCH:
         return "en"
     if words in INDONESIAN_SWITCH:
@@ -381,7 +387,7 @@ def unknown_code_says(typed: str) -> tuple[Say, ...]:
     return (
         Say(
             N_(
-                "Kode %(code)s tidak kami kenal. Kode layanan terdiri dari 6 huruf/angka "
+                "Kode %(code)s tidak kami kenali. Kode layanan terdiri dari 6 huruf/angka "
                 "(mis. K7Q-3MZ) dan tertera di poster, di bawah kode QR. Periksa huruf dan "
                 "angkanya, atau laporkan lewat situs web portal."
             ),
@@ -419,6 +425,8 @@ PHOTO_PROMPT = N_(
     "Kirim foto pendukung bila ada (paling banyak %(max)s), atau balas LEWATI untuk lanjut."
 )
 SKIP_CHOICE = (("LEWATI", N_("Lewati")),)
+# The lead of a step's question asked again (the question itself ends "Balas 1, 2 atau 3.").
+NOT_UNDERSTOOD = N_("Maaf, jawaban itu belum kami pahami.")
 DONE_CHOICE = (("SELESAI", N_("Selesai")),)
 
 
@@ -622,7 +630,7 @@ def _idle(state: State, message: Message, facts: Facts) -> Outcome:
 def _kind(state: State, message: Message, facts: Facts) -> Outcome:
     picked = _pick(message, {n: KIND_WORDS[k] for n, k in KINDS}, tuple(n for n, _k in KINDS))
     if picked is None:
-        return Outcome(state, (Say(N_("Balas 1, 2 atau 3.")), kind_prompt()))
+        return Outcome(state, (Say(NOT_UNDERSTOOD), kind_prompt()))
     data = {**state.data, "kind": dict(KINDS)[picked]}
     return Outcome(State(TEXT, data, state.locale), (Say(TEXT_PROMPT),))
 
@@ -663,8 +671,19 @@ def _photo(state: State, message: Message, facts: Facts) -> Outcome:
             KEEP_PHOTO,
         )
     words = _words(message.choice or message.text)
-    if words in SKIP_WORDS:
+    if words in SKIP_WORDS or (facts.photo_count and words in YES_WORDS):
         return _to_identity(state)
+    if facts.photo_count:  # "LEWATI" would read as dropping the photos already kept
+        return Outcome(
+            state,
+            (
+                Say(
+                    N_("Foto %(n)s tersimpan. Kirim foto lain, atau balas SELESAI untuk lanjut."),
+                    {"n": facts.photo_count},
+                    DONE_CHOICE,
+                ),
+            ),
+        )
     return Outcome(
         state,
         (
@@ -705,7 +724,7 @@ def _to_identity(state: State, *first: Say, effect: str | None = None) -> Outcom
 def _identity(state: State, message: Message, facts: Facts) -> Outcome:
     picked = _pick(message, IDENTITY_WORDS, tuple(IDENTITIES))
     if picked is None:
-        return Outcome(state, (Say(N_("Balas 1, 2, 3 atau 4.")), identity_prompt()))
+        return Outcome(state, (Say(NOT_UNDERSTOOD), identity_prompt()))
     data = {**state.data, "identity": picked}
     _anon, _conf, asks_name = IDENTITIES[picked]
     if asks_name:
@@ -787,19 +806,20 @@ _STEPS = {
 }
 
 
-def filed_says(data: dict[str, Any]) -> tuple[Say, ...]:
-    """The short "sent" line; the receipt with the tracking code and the private link is
-    the notification written with the report (portal.notifications), never repeated here.
-    It says nothing of what comes when, since a report held back by the abuse list gets
-    no receipt until an admin releases it."""
-    says = [
-        Say(
-            N_(
-                "Terima kasih, laporan Anda untuk %(unit)s sudah kami terima."
-            ),
-            {"unit": data["point"]["name"]},
+def filed_says(data: dict[str, Any], *, receipt_follows: bool = False) -> tuple[Say, ...]:
+    """The short "sent" line, only when no receipt was written with the report (a report
+    held back by the abuse list gets none until an admin releases it): the receipt, with
+    the tracking code and the private link (portal.notifications), already thanks the
+    citizen and goes out first, so the line after it would only repeat it (and cost an SMS).
+    It says nothing of what comes when."""
+    says = []
+    if not receipt_follows:
+        says.append(
+            Say(
+                N_("Terima kasih, laporan Anda untuk %(unit)s sudah kami terima."),
+                {"unit": data["point"]["name"]},
+            )
         )
-    ]
     if data.get("one_shot"):
         says.append(
             Say(

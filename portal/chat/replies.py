@@ -39,6 +39,9 @@ PRIORITY = {
     s.IN_PROGRESS: 2,
     s.CLOSED: 3,
 }
+# Cases a message without a tracking code could have been meant for (OTHER_CASE is said
+# only when the number has another one besides the case it went to).
+OPEN_STATUSES = frozenset((s.NEW, s.QUARANTINED, s.VERIFIED, s.IN_PROGRESS, s.ON_HOLD, s.RESPONDED))
 OTHER_CASE = N_("Untuk laporan lain, tulis kode pelacakannya di awal pesan (mis. KSL-7K3Q9M).")
 
 
@@ -114,7 +117,8 @@ def to_case(inbound, state: d.State, effect: str, now) -> tuple[d.State, list[d.
                     {"code": cases[0].tracking_code},
                 )
             ]
-    return _act(case, rest, state, now)
+    others = code is None and any(c.id != case.id and c.status in OPEN_STATUSES for c in cases)
+    return _act(case, rest, state, now, others=others)
 
 
 def _status_say(case: Complaint) -> d.Say:
@@ -127,7 +131,10 @@ def _status_say(case: Complaint) -> d.Say:
     )
 
 
-def _act(case: Complaint, text: str, state: d.State, now) -> tuple[d.State, list[d.Say]]:
+def _act(
+    case: Complaint, text: str, state: d.State, now, *, others: bool = True
+) -> tuple[d.State, list[d.Say]]:
+    """`others`: the number has another open case, so the hint to name a code is useful."""
     rating = d.rating_of(text)
     status = case.status
     if status == s.ON_HOLD:
@@ -202,7 +209,7 @@ def _act(case: Complaint, text: str, state: d.State, now) -> tuple[d.State, list
                 d.SKIP_CHOICE,
             )
         ]
-    return state, [d.Say(done, code), d.Say(OTHER_CASE)]
+    return state, [d.Say(done, code), *([d.Say(OTHER_CASE)] if others else [])]
 
 
 def _comment(inbound, state: d.State, now) -> tuple[d.State, list[d.Say]]:

@@ -41,6 +41,7 @@ from portal.complaints.storage import StorageFailure
 from portal.extensions import db
 from portal.intake.report import MAX_PHOTOS, InvalidReport
 from portal.intake.submission import Receipt, SubmissionConflict, submit_report
+from portal.messaging.models import PhoneMessage
 from portal.messaging.outbox import CHAT, add_phone_message
 from portal.phone_numbers import masked
 from portal.routing.active import get_router
@@ -400,7 +401,7 @@ def _file(inbound, conv, state: d.State, says, now, handled: Handled) -> Handled
         handled.receipt = Receipt(receipt.tracking_code, receipt.access_token, receipt.duplicate)
         filed = by_tracking_code(receipt.tracking_code)
         complaint_id = filed.id if filed is not None else None
-        says.extend(d.filed_says(data))
+        says.extend(d.filed_says(data, receipt_follows=_receipt_written(filed, inbound)))
         state = d.State(d.IDLE, {}, locale)
     else:
         says.append(failure)
@@ -413,6 +414,20 @@ def _file(inbound, conv, state: d.State, says, now, handled: Handled) -> Handled
     _write(conv, says, locale, region_id, now, handled)
     db.session.commit()
     return handled
+
+
+def _receipt_written(filed, inbound: Inbound) -> bool:
+    """Whether the report's receipt went into the outbox for this very chat (same medium,
+    same number): then it, not a second "thank you", answers the YA."""
+    if filed is None:
+        return False
+    stmt = select(PhoneMessage.id).where(
+        PhoneMessage.complaint_id == filed.id,
+        PhoneMessage.kind == "receipt",
+        PhoneMessage.medium == inbound.medium,
+        PhoneMessage.recipient == inbound.msisdn,
+    )
+    return db.session.execute(stmt.limit(1)).first() is not None
 
 
 def _reclaim(inbound: Inbound, now: datetime, complaint_id: int | None) -> None:

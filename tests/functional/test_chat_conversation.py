@@ -15,6 +15,7 @@ from portal.chat.models import ChatDraftPhoto
 from portal.complaints.models import Complaint
 from portal.complaints.storage import blob_path
 from portal.extensions import db
+from portal.messaging.models import PhoneMessage
 from tests import photo_samples
 from tests.functional.chat_helpers import (
     NUMBER,
@@ -36,6 +37,13 @@ def citizen(chat_app):
 def complaints() -> list[Complaint]:
     db.session.expire_all()
     return list(db.session.execute(select(Complaint)).scalars())
+
+
+def phone_rows() -> list[PhoneMessage]:
+    """Everything written to the phone outbox for the citizen, oldest first."""
+    db.session.expire_all()
+    stmt = select(PhoneMessage).where(PhoneMessage.recipient == NUMBER).order_by(PhoneMessage.id)
+    return list(db.session.execute(stmt).scalars())
 
 
 def draft_photos() -> int:
@@ -62,6 +70,7 @@ def test_the_whole_conversation_files_a_routed_whatsapp_case(citizen, router, cl
     assert "Siti Aminah" in last()  # the WhatsApp profile name is offered
     citizen.picks("YA")
     summary = last()
+    summary_id = phone_rows()[-1].id
     assert "Periksa laporan" in summary and "Antrean pendaftaran sangat lama" in summary
     assert complaints() == []
     citizen.says("YA")
@@ -76,8 +85,11 @@ def test_the_whole_conversation_files_a_routed_whatsapp_case(citizen, router, cl
     stored = blob_path(chat_app.config["UPLOAD_FOLDER"], photo.storage_key).read_bytes()
     photo_samples.assert_clean_jpeg(stored)  # re-encoded, EXIF/GPS/XMP/comments dropped
     assert b"SECRET-COMMENT" not in stored
-    done = last()
-    assert "terkirim" in done and "/lacak/" not in done and case.tracking_code not in done
+    # The YA is answered by the receipt alone (tracking code, private link): no second
+    # "thank you" after it, out of order and repeating it.
+    after_ya = [(m.kind, m.complaint_id) for m in phone_rows() if m.id > summary_id]
+    assert after_ya == [("receipt", case.id)]
+    assert last() == summary
     assert conversation().step == "idle" and draft_photos() == 0
     # A replayed "YA" (a new message id: the citizen pressed it again) files nothing twice.
     citizen.says("YA")
@@ -168,7 +180,12 @@ def test_sms_one_shot_files_an_anonymous_complaint(citizen, router):
     assert case.channel == "sms" and case.notify_via == "sms" and case.anonymous
     assert case.classification == "complaint" and case.reporter_msisdn == NUMBER
     got = answers(medium="sms")
-    assert any("Anonim" in a for a in got) and any("terkirim" in a for a in got)
+    # The receipt (code and link) answers; the chat adds only why it is Anonim, not a
+    # second "thank you" that would cost one more SMS.
+    assert [a for a in got if "Anonim" in a] == got and len(got) == 1
+    receipts = [m for m in phone_rows() if m.kind == "receipt"]
+    assert [(m.medium, m.complaint_id) for m in receipts] == [("sms", case.id)]
+    assert receipts[0].id < phone_rows()[-1].id  # the receipt first, then the Anonim note
 
 
 def test_sms_one_shot_bad_code_and_too_short(citizen, router):

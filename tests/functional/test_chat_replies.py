@@ -53,8 +53,20 @@ def test_answer_to_a_hold_by_chat_lands_as_the_citizens_answer(filed, router):
     assert c.status == "verified"  # back where it came from
     answer = [e for e in c.events if e.kind == "answer"][-1]
     assert answer.note == "Nomor antrean saya A-17." and answer.actor_user_id is None
-    told = " ".join(answers(medium="sms")[-2:])
-    assert c.tracking_code in told and "KSL-7K3Q9M" in told  # which case, how to name another
+    told = answers(medium="sms")[-1]
+    assert c.tracking_code in told  # which case it went to
+    # One case only: no hint on naming "another" report (an SMS that says nothing new).
+    assert not any("KSL-7K3Q9M" in a for a in answers(medium="sms"))
+
+
+def test_the_hint_to_name_a_code_comes_only_with_a_second_open_case(filed, router):
+    filed.sms(f"LAPOR {ulin_code(router)} Toilet di lantai dua rusak dan bau sejak kemarin.")
+    filed.sms("Tambahan: kejadiannya hari Senin pagi.")
+    newest = db.session.execute(
+        select(Complaint).order_by(Complaint.id.desc()).limit(1)
+    ).scalar_one()
+    told = answers(medium="sms")[-2:]
+    assert newest.tracking_code in told[0] and "KSL-7K3Q9M" in told[1]
 
 
 def test_reply_to_a_response_and_a_rating_with_a_comment(filed, router):

@@ -163,3 +163,53 @@ def test_sms_parser_aliases_and_derived_ids():
     assert parsing.sms({"from": "081234567890", "text": "a", "id": "9"}, now).provider_id == "id:9"
     with pytest.raises(parsing.BadBody):
         parsing.sms({"from": "abc", "text": "a"}, now)
+
+
+def test_an_answer_not_understood_is_not_answered_with_the_prompts_last_line_twice():
+    facts = d.Facts(point=POINT, today=FACTS.today, msisdn=FACTS.msisdn)
+    kind = say(d.State(), CODE, facts).state
+    for state, text in ((kind, "saya mau mengadu"), (d.State(d.IDENTITY, kind.data), "entah")):
+        out = say(state, text, facts)
+        lead, question = out.says
+        assert out.state.step == state.step and lead.message == d.NOT_UNDERSTOOD
+        assert not question.message.endswith(lead.message)
+
+
+def test_after_a_photo_ok_means_done_and_the_reminder_does_not_say_skip():
+    state = d.State(d.PHOTO, {"point": {"name": "Poli Umum"}}, "id")
+    one = d.Facts(today=FACTS.today, photo_count=1)
+    reminder = say(state, "mantap", one).says[0]
+    assert "SELESAI" in reminder.message and "LEWATI" not in reminder.message
+    assert reminder.params == {"n": 1}
+    for word in ("ok", "iya", "sudah", "cukup"):
+        assert say(state, word, one).state.step == d.IDENTITY
+    assert say(state, "ok", FACTS).state.step == d.PHOTO  # no photo yet: "ok" is no answer
+    assert say(state, "sudah", FACTS).state.step == d.IDENTITY
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("English please", "en"), ("in English pls", "en"), ("pakai bahasa Indonesia saja", "id")],
+)
+def test_a_language_switch_said_politely(text, lang):
+    assert d.language_switch(text) == lang
+    assert d.language_switch("tolong") is None and d.language_switch("please") is None
+
+
+def test_unknown_code_answer_is_correct_indonesian():
+    [answer] = d.unknown_code_says("ABC-123")
+    assert answer.message.startswith("Kode %(code)s tidak kami kenali.")
+
+
+def test_english_chat_labels_match_the_lists_they_answer():
+    """The summary's "Kind:" and "Identity:" use the words the numbered lists offered."""
+    from babel.messages.pofile import read_po
+
+    from tests.unit.test_translations import CATALOG
+
+    with CATALOG.open("rb") as f:
+        en = {m.id: m.string for m in read_po(f) if isinstance(m.id, str)}
+    kinds = en[d.kind_prompt().message]
+    identities = en[d.identity_prompt().message]
+    assert f"2. {en[d.KIND_LABELS['aspiration']]}\n" in kinds
+    assert f"4. {en[d.IDENTITY_LABELS['4']]}: " in identities
