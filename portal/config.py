@@ -60,6 +60,24 @@ def _local_or_plain_url(url: str) -> str | None:
     return None
 
 
+def _plain_http_off_site(url: str) -> bool:
+    """An http:// URL to a host beyond this machine and its private network: what a
+    production gateway must not be (the citizens' numbers and texts, and its token, would
+    cross the internet in clear). A gateway box on the office LAN (Gammu and a modem at
+    192.168.x.x) or on this host may speak plain HTTP."""
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return False
+    host = (parts.hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return True
+    return not (address.is_loopback or address.is_private)
+
+
 class ConfigError(RuntimeError):
     """A setting is missing or unsafe; the message tells the operator which and why."""
 
@@ -296,6 +314,13 @@ def _phone_settings(env: Mapping[str, str], instance_path: Path, production: boo
     sms_url = (env.get("SMS_GATEWAY_URL") or "").strip()
     if sms_url and not sms_url.lower().startswith(("https://", "http://")):
         raise ConfigError(f"SMS_GATEWAY_URL must be an http(s) URL, not {sms_url!r}")
+    for name, url in (("WHATSAPP_API_URL", api_url), ("SMS_GATEWAY_URL", sms_url)):
+        if production and url and _plain_http_off_site(url.replace("{", "").replace("}", "")):
+            raise ConfigError(
+                f"APP_ENV=production needs an https:// {name} (plain http is allowed only to "
+                f"this host or the office network): citizens' numbers and texts, and the "
+                f"token, must not cross the internet in clear ({url.split('?')[0]!r})"
+            )
     sms_body = env.get("SMS_GATEWAY_BODY") or ""
     if sms_url and "{to}" not in sms_url + sms_body:
         raise ConfigError(

@@ -65,8 +65,9 @@ def seed_history(router: Router, region_id: str) -> int:
                 classification=rng.choice(("complaint", "complaint", "information", "aspiration")),
                 title=rng.choice(TITLES),
                 description="Laporan contoh untuk dasbor demo.",
-                reporter_name="Warga Demo",
-                reporter_phone="0812 0000 0000",
+                # No contact: months of handled history must not fill the demo's message
+                # folders with notices to a made-up number (the fresh demo reports do that).
+                anonymous=True,
                 confidential=rng.random() < 0.1,
             ),
             [],

@@ -107,10 +107,18 @@ class PhoneChannel(Channel):
         except Exception as exc:  # a broken translation or context: this row only
             db.session.rollback()
             return outcomes.give_up(f"{row.kind}: {type(exc).__name__}: {exc}")
-        return self.send(row, text, connection)
+        outcome = self.send(row, text, connection)
+        if outcome.kind == "sent":
+            # A re-sent row starts its delivery report afresh: the provider's "failed" for
+            # the earlier attempt must not outrank "delivered" for this one.
+            outcome = outcomes.sent(**{**FRESH_REPORT, **outcome.values})
+        return outcome
 
     def send(self, row: PhoneMessage, text: PhoneText, connection: Any) -> outcomes.Outcome:
         raise NotImplementedError
+
+
+FRESH_REPORT = {"delivery_status": None, "delivery_error": None, "delivery_updated_at": None}
 
 
 class WhatsAppChannel(PhoneChannel):

@@ -187,6 +187,32 @@ def test_a_refused_template_is_dead_with_the_reason_and_nothing_else_is_lost(
     assert [r.status for r in phone_rows(recipient=NUMBER)] == ["sent", "sent"]
 
 
+def test_a_message_sent_again_reports_its_own_delivery(app, cloud):
+    """The provider said the first try never arrived; after a re-send its delivery report
+    is the new one's, not the old "failed" that would otherwise outrank "delivered"."""
+    from portal.messaging.receipts import record_status
+
+    wrote_us(NUMBER, timedelta(hours=1))
+    add_phone_message("whatsapp", NUMBER, "chat", body="Halo, ada yang bisa dibantu?")
+    db.session.commit()
+    deliver()
+    (row,) = phone_rows()
+    first = row.remote_ref
+    record_status("whatsapp", first, "failed", "131026 Message undeliverable")
+    db.session.execute(
+        PhoneMessage.__table__.update().where(PhoneMessage.id == row.id).values(status="dead")
+    )
+    db.session.commit()
+    assert resend(row.id)
+    deliver()
+    (row,) = phone_rows()
+    assert row.status == "sent" and row.remote_ref != first and row.delivery_status is None
+    assert record_status("whatsapp", row.remote_ref, "delivered") == 1
+    db.session.commit()
+    assert phone_rows()[0].delivery_status == "delivered"
+    assert record_status("whatsapp", first, "read") == 0  # the old try's late report: no row
+
+
 @pytest.mark.parametrize("failure", ["drop", "server_error", "rate_limited", "bad_token"])
 def test_trouble_at_the_provider_is_retried_and_nothing_is_lost(
     app, client, h, ulin_payload, cloud, failure, caplog
