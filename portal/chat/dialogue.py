@@ -794,9 +794,7 @@ def filed_says(data: dict[str, Any]) -> tuple[Say, ...]:
     no receipt until an admin releases it."""
     says = [
         Say(
-            N_(
-                "Terima kasih, laporan Anda untuk %(unit)s sudah kami terima."
-            ),
+            N_("Terima kasih, laporan Anda untuk %(unit)s sudah kami terima."),
             {"unit": data["point"]["name"]},
         )
     ]

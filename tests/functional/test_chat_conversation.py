@@ -77,7 +77,7 @@ def test_the_whole_conversation_files_a_routed_whatsapp_case(citizen, router, cl
     photo_samples.assert_clean_jpeg(stored)  # re-encoded, EXIF/GPS/XMP/comments dropped
     assert b"SECRET-COMMENT" not in stored
     done = last()
-    assert "terkirim" in done and "/lacak/" not in done and case.tracking_code not in done
+    assert "sudah kami terima" in done and "/lacak/" not in done and case.tracking_code not in done
     assert conversation().step == "idle" and draft_photos() == 0
     # A replayed "YA" (a new message id: the citizen pressed it again) files nothing twice.
     citizen.says("YA")
@@ -168,7 +168,7 @@ def test_sms_one_shot_files_an_anonymous_complaint(citizen, router):
     assert case.channel == "sms" and case.notify_via == "sms" and case.anonymous
     assert case.classification == "complaint" and case.reporter_msisdn == NUMBER
     got = answers(medium="sms")
-    assert any("Anonim" in a for a in got) and any("terkirim" in a for a in got)
+    assert any("Anonim" in a for a in got) and any("sudah kami terima" in a for a in got)
 
 
 def test_sms_one_shot_bad_code_and_too_short(citizen, router):
