@@ -79,3 +79,23 @@ def test_a_foreign_reporter_filing_by_whatsapp_is_told_on_their_own_number(chat_
     assert case.reporter_msisdn == JAPAN
     rows = db.session.execute(select(PhoneMessage)).scalars().all()
     assert rows and {r.recipient for r in rows} == {JAPAN}
+
+
+def _at_name_step(citizen: Citizen, router) -> None:
+    citizen.says(ulin_code(router))
+    citizen.picks("1")
+    citizen.says(REPORT_TEXT)
+    citizen.picks("LEWATI")
+    citizen.picks("1", "Biasa", kind="list_reply")
+    assert conversation().step == "name"
+
+
+def test_a_name_with_a_nul_is_refused_at_its_step_not_a_500_on_postgresql(chat_app, router):
+    citizen = Citizen(chat_app.test_client())
+    _at_name_step(citizen, router)
+    response = citizen.says("Bu\x00di Santoso")
+    assert response.status_code == 200
+    assert conversation().step == "name"  # asked again; nothing with a NUL stored
+    bodies = [m.body or "" for m in db.session.execute(select(PhoneMessage)).scalars()]
+    assert not any("\x00" in b for b in bodies)
+    assert "nama" in bodies[-1].lower()
