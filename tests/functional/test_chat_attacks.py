@@ -4,6 +4,7 @@ download holding the database, and what the media URL may point at."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from portal.cases.services import ActionInput, Actor, perform
@@ -11,7 +12,14 @@ from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.messaging.models import PhoneMessage
 from portal.phone_numbers import msisdn
-from tests.functional.chat_helpers import REPORT_TEXT, Citizen, conversation, ulin_code
+from tests import photo_samples
+from tests.functional.chat_helpers import (
+    REPORT_TEXT,
+    Citizen,
+    conversation,
+    inbound_count,
+    ulin_code,
+)
 
 ADMIN = Actor("regional-admin")
 # A Japanese mobile (+81 90-1234-5678): WhatsApp's wa_id is 819012345678, twelve digits
@@ -99,3 +107,26 @@ def test_a_name_with_a_nul_is_refused_at_its_step_not_a_500_on_postgresql(chat_a
     bodies = [m.body or "" for m in db.session.execute(select(PhoneMessage)).scalars()]
     assert not any("\x00" in b for b in bodies)
     assert "nama" in bodies[-1].lower()
+
+
+def _at_photo_step(citizen: Citizen, router) -> None:
+    citizen.says(ulin_code(router))
+    citizen.picks("1")
+    citizen.says(REPORT_TEXT)
+    assert conversation(citizen.number).step == "photo"
+
+
+@pytest.mark.parametrize("how", ["cut", "trickle"])
+def test_a_photo_download_cut_short_or_trickling_is_a_503_and_nothing_is_stored(
+    chat_app, router, cloud, how
+):
+    chat_app.config["WHATSAPP_TIMEOUT"] = 0.5  # per read; the whole download: 3 times that
+    citizen = Citizen(chat_app.test_client())
+    _at_photo_step(citizen, router)
+    media = cloud.add_media(photo_samples.jpeg_with_every_metadata(size=(400, 300)))
+    cloud.download = how
+    before = inbound_count()
+    response = citizen.sends_photo(media)
+    cloud.release.set()  # a trickle still going stops here
+    assert response.status_code == 503  # Meta delivers it again
+    assert inbound_count() == before and conversation().photos == []
