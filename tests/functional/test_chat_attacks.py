@@ -4,14 +4,20 @@ download holding the database, and what the media URL may point at."""
 
 from __future__ import annotations
 
+import threading
+import urllib.error
+import urllib.request
+
 import pytest
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from portal.cases.services import ActionInput, Actor, perform
 from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.messaging.models import PhoneMessage
 from portal.phone_numbers import msisdn
+from tests import chat_peers as peers
 from tests import photo_samples
 from tests.functional.chat_helpers import (
     REPORT_TEXT,
@@ -130,3 +136,49 @@ def test_a_photo_download_cut_short_or_trickling_is_a_503_and_nothing_is_stored(
     cloud.release.set()  # a trickle still going stops here
     assert response.status_code == 503  # Meta delivers it again
     assert inbound_count() == before and conversation().photos == []
+
+
+def _post(url: str, body: bytes) -> int:
+    request = urllib.request.Request(  # noqa: S310 - the local test server
+        url + "/webhook/whatsapp",
+        data=body,
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": peers.sign(body)},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - local
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_a_slow_photo_download_holds_no_database_lock_over_other_citizens(chat_app, router, cloud):
+    """While one citizen's photo is still coming from Meta's CDN, another citizen's
+    message is handled at once (SQLite: the download held the write lock, and every
+    other webhook and web form waited out the busy timeout, then got a 503)."""
+    first = Citizen(chat_app.test_client())
+    _at_photo_step(first, router)
+    db.session.rollback()
+    media = cloud.add_media(photo_samples.jpeg_with_every_metadata(size=(120, 90)))
+    cloud.download = "hold"
+    server = make_server("127.0.0.1", 0, chat_app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    photo = peers.inbound_message(
+        first.number, "image", image={"id": media, "mime_type": "image/jpeg"}
+    )
+    results: dict[str, int] = {}
+    held = threading.Thread(
+        target=lambda: results.setdefault("photo", _post(url, peers.webhook_body([photo])))
+    )
+    held.start()
+    try:
+        assert cloud.download_started.wait(30)
+        other = peers.inbound_message("6285700001111", "text", text=ulin_code(router))
+        results["other"] = _post(url, peers.webhook_body([other]))
+    finally:
+        cloud.download_gate.set()
+        held.join(60)
+        server.shutdown()
+    assert results == {"other": 200, "photo": 200}
+    assert conversation("6285700001111").step == "kind"
+    assert len(conversation(first.number).photos) == 1
