@@ -18,13 +18,16 @@ class InvalidNumber(ValueError):
 def msisdn(text: str) -> str:
     """Indonesian numbers as 62… digits: 0812-3456-7890, +62 812 3456 7890, 62812…,
     0062 812… and 812… (the 0 left off) are one number. Foreign numbers keep their
-    country code (+60 12… stays 6012…)."""
+    country code (+60 12… stays 6012…); a number written with "+" or "00" is read as
+    international as it stands, so +81 90… (Japan) or +82 10… (Korea) never becomes an
+    Indonesian 0819…/0821… number with the 0 left off."""
+    international = (text or "").lstrip().startswith("+")
     digits = re.sub(r"\D", "", text or "")
     if digits.startswith("00"):
-        digits = digits[2:]
-    if digits.startswith("0"):
+        digits, international = digits[2:], True
+    if digits.startswith("0"):  # no country code starts with 0: "+0812…" is still local
         digits = "62" + digits[1:]
-    elif digits.startswith("8") and 9 <= len(digits) <= 12:
+    elif digits.startswith("8") and 9 <= len(digits) <= 12 and not international:
         digits = "62" + digits
     if not 6 <= len(digits) <= 16:
         raise InvalidNumber(text)

@@ -196,6 +196,12 @@ class CloudApi(_Scripted):
     attempts: int = 0
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # id -> (bytes, mime)
     media_requests: int = 0
+    # The media download itself: "hold" waits for `download_gate` (a slow CDN; set
+    # `download_started` when it begins), "trickle" sends one byte every 0.1 s for up to
+    # 10 s then hangs up, "cut" sends half the file and hangs up.
+    download: str | None = None
+    download_gate: threading.Event = field(default_factory=threading.Event)
+    download_started: threading.Event = field(default_factory=threading.Event)
 
     @property
     def url(self) -> str:
@@ -232,6 +238,8 @@ class CloudApi(_Scripted):
                     if media_id not in server.media:
                         return self._answer(404, b"not found", "text/plain")
                     data, mime = server.media[media_id]
+                    if server.download is not None:
+                        return self._slow_download(data, mime)
                     return self._answer(200, data, mime)
                 media_id = path.rsplit("/", 1)[-1]
                 with server.lock:
@@ -285,6 +293,27 @@ class CloudApi(_Scripted):
                         "messages": [{"id": wamid}],
                     },
                 )
+
+            def _slow_download(self, data: bytes, mime: str):
+                server.download_started.set()
+                if server.download == "hold":
+                    server.download_gate.wait(30)
+                    return self._answer(200, data, mime)
+                self.send_response(200)
+                self.send_header("Content-Type", mime)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if server.download == "cut":
+                    self.wfile.write(data[: len(data) // 2])
+                else:  # trickle
+                    for i in range(min(len(data), 100)):
+                        if server.release.wait(0.1):
+                            break
+                        self.wfile.write(data[i : i + 1])
+                        self.wfile.flush()
+                self.close_connection = True
+                self.connection.close()
+                return None
 
             def _error(self, name: str):
                 code, status, message = ERRORS[name]

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from portal.intake.report import MAX_PHOTOS, SUBMISSION_KEY, TITLE_MIN, NewReport, Problem
+from portal.plain_text import has_control
 from qr.shortcode import ALPHABET, normalize
 
 
@@ -743,6 +744,10 @@ def _name(state: State, message: Message, facts: Facts) -> Outcome:
         text = profile
     if message.kind == "image" or len(text) < 2 or len(text) > NAME_MAX_CHAT:
         return Outcome(state, (Say(N_("Tulis nama Anda (2 sampai 120 karakter).")),))
+    if has_control(text):  # a NUL would not even be stored (PostgreSQL), nobody types one
+        return Outcome(
+            state, (Say(N_("Nama memuat karakter tak terlihat. Ketik ulang nama Anda.")),)
+        )
     data = {**state.data, "name": text[:NAME_MAX_CHAT]}
     return Outcome(State(CONFIRM, data, state.locale), (summary(data, facts.photo_count),))
 

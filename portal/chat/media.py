@@ -5,17 +5,22 @@ while reading, so a 100 MB video costs no more than PHOTO_MAX_BYTES + 1 bytes.
 
 A refusal by the API (4xx: an unknown or expired media id) is the citizen's to resend
 (`MediaUnavailable`); the network or the API failing (5xx, timeout) is temporary
-(`MediaTemporarilyDown`): the webhook answers 503 and Meta delivers it again.
+(`MediaTemporarilyDown`): the webhook answers 503 and Meta delivers it again. So is a
+download cut short or slower than 3 x WHATSAPP_TIMEOUT in all.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
 from portal.complaints.photos import PhotoRejected
+
+DEADLINE = 3  # a whole request (API answer or file) within 3 x WHATSAPP_TIMEOUT
 
 
 class MediaUnavailable(Exception):
@@ -73,13 +78,34 @@ class CloudMedia:
         )
         try:
             with _opener.open(request, timeout=self.timeout) as response:
-                return response.read(limit)
+                return _read(response, limit, time.monotonic() + DEADLINE * self.timeout)
         except urllib.error.HTTPError as exc:
             if exc.code >= 500 or exc.code == 429:
                 raise MediaTemporarilyDown(f"media API answered {exc.code}") from exc
             raise MediaUnavailable(f"media API answered {exc.code}") from exc
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as exc:
             raise MediaTemporarilyDown(f"media API unreachable: {exc}") from exc
+
+
+def _read(response, limit: int, deadline: float) -> bytes:
+    """At most `limit` bytes, all of them by `deadline`: the socket timeout bounds each
+    read only, and a connection dripping a byte at a time would hold the webhook (and
+    its worker) for as long as it liked. A body shorter than its Content-Length is a
+    download cut short (temporary), not a broken photo of the citizen's."""
+    chunks, size = [], 0
+    while size < limit:
+        if time.monotonic() > deadline:
+            raise MediaTemporarilyDown("media download too slow")
+        chunk = response.read1(min(64 * 1024, limit - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    data = b"".join(chunks)
+    expected = response.headers.get("Content-Length")
+    if size < limit and expected and expected.isdigit() and size < int(expected):
+        raise MediaTemporarilyDown(f"media download cut short ({size} of {expected} bytes)")
+    return data
 
 
 def _json(raw: bytes) -> dict:

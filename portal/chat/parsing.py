@@ -114,7 +114,9 @@ def _message(msg, names: dict[str, str]) -> Parsed:
     if not isinstance(msg, dict):
         raise BadBody("message: expected an object")
     sender = _str(msg.get("from"), "from", 32)
-    number = msisdn_or_none(sender)
+    # The wa_id is the full international number without its "+" (819012345678 is a
+    # Japanese phone, not an Indonesian 0819… without its 0).
+    number = msisdn_or_none("+" + sender) if sender.isdigit() else None
     if number is None:
         raise BadBody("from: not a phone number")
     wamid = _str(msg.get("id"), "id", 128)

@@ -131,6 +131,7 @@ def handle_message(
     now = now or utcnow()
     handled = Handled()
     get_router()  # loaded (and, the first time, recorded) before this transaction writes
+    fetched = _prefetch(inbound, media, now)
     if not _claim(inbound, now):
         handled.duplicate = True
         return handled
@@ -160,7 +161,7 @@ def handle_message(
         state, told = d.timed_out(state)
         says.extend(told)
         conv.photos.clear()
-    facts, processed = _facts(inbound, state, conv, media, now)
+    facts, processed = _facts(inbound, state, conv, media, now, fetched)
     outcome = d.advance(state, inbound.message, facts)
     says.extend(outcome.says)
     state = outcome.state
@@ -188,6 +189,34 @@ def handle_message(
     _write(conv, says, state.locale, _region_of(conv), now, handled)
     db.session.commit()
     return handled
+
+
+def _prefetch(inbound: Inbound, media, now: datetime):
+    """The photo, downloaded and re-encoded before this message writes anything: the
+    download may take seconds, and on SQLite a flushed row holds the one write lock
+    over every other citizen's webhook and web form for as long. Only when the message
+    would be taken as a photo (a new message, not flooded, the draft at its photo step);
+    None otherwise (then `_facts` decides again, and fetches inline if that changed)."""
+    if inbound.message.kind != "image" or not inbound.media_id or media is None:
+        return None
+    seen = select(ChatInbound.id).where(
+        ChatInbound.medium == inbound.medium,
+        ChatInbound.provider_id == inbound.provider_id[:128],
+    )
+    stmt = select(ChatConversation).where(
+        ChatConversation.medium == inbound.medium, ChatConversation.msisdn == inbound.msisdn
+    )
+    conv = db.session.execute(stmt).scalar_one_or_none()
+    wanted = (
+        conv is not None
+        and conv.step == d.PHOTO
+        and len(conv.photos) < MAX_PHOTOS
+        and _still_fresh(conv, now)
+        and db.session.execute(seen).first() is None
+        and _recent_count(inbound.msisdn, now) < current_app.config["CHAT_FLOOD_LIMIT"]
+    )
+    db.session.commit()  # nothing written: ends the read before the download
+    return _photo(inbound, media) if wanted else None
 
 
 def _claim(inbound: Inbound, now: datetime) -> bool:
@@ -265,7 +294,7 @@ def point_facts(point: ServicePoint, medium: str) -> d.Point:
     )
 
 
-def _facts(inbound: Inbound, state: d.State, conv, media, now):
+def _facts(inbound: Inbound, state: d.State, conv, media, now, fetched=None):
     router = get_router()
     text = inbound.message.text or ""
     point = unknown = None
@@ -287,7 +316,7 @@ def _facts(inbound: Inbound, state: d.State, conv, media, now):
         and count < MAX_PHOTOS
         and _still_fresh(conv, now)
     ):
-        photo, processed = _photo(inbound, media)
+        photo, processed = fetched or _photo(inbound, media)
     facts = d.Facts(
         point=point,
         unknown_code=unknown,
