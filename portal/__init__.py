@@ -187,7 +187,7 @@ def configure_availability(app: Flask) -> None:
 def configure_outbox(app: Flask) -> None:
     """The delivery channels `outbox work` runs, each round, when enabled, and the deadline
     tick it can run between rounds."""
-    from portal.cases.sla import tick_active_routing
+    from portal.chat.sweep import tick_and_sweep
     from portal.messaging.delivery import SmsChannel, WhatsAppChannel
     from portal.national.delivery import MirrorChannel
     from portal.notifications.delivery import EmailChannel
@@ -197,7 +197,7 @@ def configure_outbox(app: Flask) -> None:
     register(app, MirrorChannel())
     register(app, WhatsAppChannel())
     register(app, SmsChannel())
-    register_tick(app, tick_active_routing)
+    register_tick(app, tick_and_sweep)
 
 
 def configure_cli(app: Flask) -> None:

@@ -23,6 +23,15 @@ from portal.timeutil import utcnow
 chat_cli = AppGroup("chat", help="Try the WhatsApp/SMS conversation from the shell.")
 
 
+@chat_cli.command("sweep")
+def sweep_cmd() -> None:
+    """Forget the drafts (text, photos) of conversations abandoned halfway (run from cron
+    next to `sla tick`; `outbox work --tick-every` does it by itself)."""
+    from portal.chat.sweep import sweep_abandoned
+
+    click.echo(f"{sweep_abandoned()} abandoned conversation(s) cleared")
+
+
 @chat_cli.command("say")
 @click.option("--via", "medium", type=click.Choice(["whatsapp", "sms"]), default="whatsapp")
 @click.option("--from", "sender", required=True, help="The citizen's number, e.g. 0812 3456 7890.")

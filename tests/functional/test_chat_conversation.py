@@ -109,6 +109,33 @@ def test_timeout_starts_over_and_says_the_draft_was_not_sent(citizen, router, cl
     assert conversation().step == "idle" and draft_photos() == 0 and complaints() == []
 
 
+def test_an_abandoned_draft_is_forgotten_by_the_sweep_before_anyone_writes(
+    citizen, router, cloud, chat_app
+):
+    """The worker's tick (and `chat sweep`) drops the text and photos of a report left
+    halfway; a conversation still running is left alone; the citizen's next message is
+    still told that the unfinished report was not sent."""
+    from portal.chat.sweep import sweep_abandoned
+    from portal.outbox.registry import registered_tick
+
+    citizen.says(ulin_code(router))
+    citizen.picks("1")
+    citizen.says(REPORT_TEXT)
+    citizen.sends_photo(cloud.add_media(photo_samples.encode(Image.new("RGB", (40, 30)), "PNG")))
+    other = Citizen(citizen.client, number="6281299990000")
+    other.says(ulin_code(router))  # just started: not abandoned
+    assert sweep_abandoned() == 0 and draft_photos() == 1
+    age_conversation(chat_app.config["CHAT_TIMEOUT_MINUTES"] + 1)
+    registered_tick(chat_app)()  # what `outbox work --tick-every` runs
+    conv = conversation()
+    assert draft_photos() == 0 and REPORT_TEXT[:20] not in conv.data_json
+    assert conversation("6281299990000").data_json != "{}"
+    result = chat_app.test_cli_runner().invoke(args=["chat", "sweep"])
+    assert result.exit_code == 0 and "0 abandoned" in result.output
+    citizen.says("YA")
+    assert any("tidak dikirim" in a for a in answers()[-3:]) and complaints() == []
+
+
 def test_batal_at_any_step_starts_over(citizen, router):
     citizen.says(ulin_code(router))
     citizen.picks("2")
