@@ -3,10 +3,12 @@ citizen who posts signed WhatsApp webhooks or SMS gateway calls."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from werkzeug.serving import make_server
 
 from portal.chat.models import ChatConversation, ChatInbound
 from portal.extensions import db
@@ -41,6 +43,17 @@ def chat_app(app, cloud):
     app.config.update(SETTINGS, WHATSAPP_API_URL=cloud.url)
     yield app
     app.config.update(saved)
+
+
+@pytest.fixture
+def portal_url(chat_app):
+    """The portal served on a real socket (werkzeug in a thread), for webhooks over HTTP."""
+    server = make_server("127.0.0.1", 0, chat_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
 
 
 class Citizen:

@@ -26,4 +26,4 @@ def case(client, h, ulin_payload):
     return h.receipt(h.post_report(client, f"/q/{ulin_payload}"))
 
 
-from tests.functional.chat_helpers import chat_app, cloud  # noqa: E402, F401 - chat fixtures
+from tests.functional.chat_helpers import chat_app, cloud, portal_url  # noqa: E402, F401 - chat fixtures

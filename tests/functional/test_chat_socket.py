@@ -4,12 +4,9 @@ the staff question answered and the response rated by chat. And `flask chat say`
 
 from __future__ import annotations
 
-import threading
 import urllib.request
 
-import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal.cases.services import ActionInput, Actor, perform
 from portal.complaints.models import Complaint
@@ -19,16 +16,6 @@ from tests import photo_samples
 from tests.functional.chat_helpers import NUMBER, REPORT_TEXT, answers, ulin_code
 
 ADMIN = Actor("regional-admin")
-
-
-@pytest.fixture
-def portal_url(chat_app):
-    server = make_server("127.0.0.1", 0, chat_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 def post(url: str, message: dict) -> int:

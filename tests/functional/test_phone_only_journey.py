@@ -10,13 +10,10 @@ phone shows. Staff act through the case services, as their pages do.
 from __future__ import annotations
 
 import re
-import threading
 import urllib.request
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from portal.cases.services import ActionInput, Actor, perform
 from portal.complaints.models import Complaint
@@ -32,16 +29,6 @@ ADMIN = Actor("regional-admin")
 QUESTION = "Pukul berapa Anda datang ke loket?"
 RESPONSE = "Mulai Senin loket pendaftaran tambahan dibuka pukul 07.00."
 LINK = re.compile(r"/lacak/([A-Z]+-[A-Z0-9]+)\?t=([A-Za-z0-9_\-]+)")
-
-
-@pytest.fixture
-def portal_url(chat_app):
-    server = make_server("127.0.0.1", 0, chat_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 class Phone:
