@@ -132,11 +132,11 @@ def configure_blueprints(app: Flask) -> None:
     from portal.dashboard.routes import bp as dashboard_bp
     from portal.dashboard.routes import public_bp as public_stats_bp
     from portal.i18n import bp as i18n_bp
+    from portal.messaging.failed_routes import bp as phone_messages_bp
     from portal.national.routes import bp as national_bp
     from portal.notifications.routes import bp as notifications_bp
     from portal.posters.routes import bp as posters_bp
     from portal.routing_admin.routes import bp as routing_admin_bp
-    from portal.staff.phone_routes import bp as phone_messages_bp
     from portal.staff.routes import bp as staff_bp
     from portal.url_ids import RowIdConverter
 

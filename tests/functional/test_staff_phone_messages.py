@@ -19,12 +19,12 @@ from sqlalchemy import select
 from portal.accounts.services import create_user
 from portal.complaints.labels import channel_label, delivery_state_label, message_channel_label
 from portal.extensions import db
+from portal.messaging.failed import revive_phone
 from portal.messaging.models import DEAD, PhoneMessage
 from portal.messaging.outbox import add_phone_message
 from portal.notifications.models import OutboxMessage
 from portal.notifications.outbox import add_message
 from portal.outbox.states import PENDING, SENT, STALE
-from portal.staff.phone_failed import revive_phone
 from portal.timeutil import utcnow
 from tests.factories import stored_complaint
 from tests.helpers import hidden_fields

@@ -14,9 +14,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from portal.extensions import db
-from portal.messaging.models import DEAD, SENT, PhoneMessage
-from portal.outbox.revive import FilterError
-from portal.staff.phone_failed import (
+from portal.messaging.failed import (
     PHONE_OUTBOX,
     revive_phone,
     revive_phone_matching,
@@ -24,6 +22,8 @@ from portal.staff.phone_failed import (
     scoped_phone_messages,
     with_case_codes,
 )
+from portal.messaging.models import DEAD, SENT, PhoneMessage
+from portal.outbox.revive import FilterError
 from portal.staff.revive_filters import (
     FIELDS,
     count_matching,
