@@ -9,7 +9,8 @@ from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.messaging.delivery import SmsChannel, WhatsAppChannel, resend
+from portal.messaging.delivery import SmsChannel, WhatsAppChannel
+from portal.messaging.failed import revive_phone as resend
 from portal.messaging.models import MEDIA, PhoneMessage
 from portal.outbox.revive import FilterError, revive
 from portal.outbox.worker import deliver_all_due

@@ -31,7 +31,6 @@ from portal.messaging.sms_parts import gsm_friendly, split_sms
 from portal.messaging.texts import PhoneText, Unrenderable, render_phone
 from portal.outbox import outcomes
 from portal.outbox.channel import Channel
-from portal.outbox.revive import revive
 from portal.outbox.states import SENDING, STALE
 from portal.phone_numbers import masked
 from portal.timeutil import UTCDateTime, utcnow
@@ -278,11 +277,3 @@ def channel_for(medium: str) -> PhoneChannel:
     if medium == SMS:
         return SmsChannel()
     raise ValueError(f"unknown medium {medium!r}")
-
-
-def resend(row_id: int, now: datetime | None = None) -> bool:
-    """Give a dead phone message a fresh start; False if it is not dead."""
-    row = db.session.get(PhoneMessage, row_id)
-    if row is None:
-        return False
-    return bool(revive(channel_for(row.medium), PhoneMessage.id == row_id, now=now))

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from portal.chat.models import ChatConversation
 from portal.extensions import db
-from portal.messaging.delivery import SmsChannel, WhatsAppChannel, resend
+from portal.messaging.delivery import SmsChannel, WhatsAppChannel
+from portal.messaging.failed import revive_phone as resend
 from portal.messaging.models import PhoneMessage
 from portal.messaging.outbox import add_phone_message
 from portal.notifications.models import OutboxMessage
