@@ -70,8 +70,9 @@ class ActionInput:
     unit_id: str | None = None
     supervised: bool = False
     duplicate_of: str | None = None
-    forward_to: str | None = None
+    forward_to: str | None = None  # "sp4n-lapor" (forward) or a region id (transfer)
     rating: int | None = None
+    assignee_id: int | None = None  # assign: the officer who will hold the case
 
 
 @dataclass
@@ -319,8 +320,28 @@ def _hold(ctx: _Context):
 
 
 def _answer(ctx: _Context):
-    c = ctx.complaint
     text = _text(ctx)
+    _leave_hold(ctx)
+    return text, True
+
+
+def _resume(ctx: _Context):
+    """Staff end the hold (the citizen answered by telephone, or the question is moot)."""
+    text = _text(ctx)
+    _leave_hold(ctx)
+    return text, False
+
+
+def _hold_timeout(ctx: _Context):
+    """The hold ran out without an answer (the tick). Filled in with the hold clock."""
+    _leave_hold(ctx)
+    return _text(ctx, required=False), True
+
+
+def _leave_hold(ctx: _Context) -> None:
+    """Back to the status the case was held from, its deadlines moved by the working days
+    it spent waiting (those days were the citizen's, not staff's)."""
+    c = ctx.complaint
     started = local_date(c.hold_started_at, _zone(ctx))
     c.verify_due = resume_after_hold(c.verify_due, started, ctx.today, ctx.calendar)
     c.followup_due = resume_after_hold(c.followup_due, started, ctx.today, ctx.calendar)
@@ -328,7 +349,30 @@ def _answer(ctx: _Context):
     c.status = c.hold_return_status or s.NEW
     c.due_key = c.verify_due if c.status == s.NEW else c.followup_due
     c.hold_started_at = c.hold_return_status = None
-    return text, True
+    c.hold_reminded_at = None
+
+
+def _take(ctx: _Context):
+    c = ctx.complaint
+    c.assigned_user_id, c.assigned_at = ctx.actor.user_id, ctx.now
+    return _text(ctx, required=False), False
+
+
+def _assign(ctx: _Context):
+    """Filled in by the assignment work: the assignee must be an officer of the unit."""
+    c = ctx.complaint
+    c.assigned_user_id, c.assigned_at = ctx.data.assignee_id, ctx.now
+    return _text(ctx, required=False), False
+
+
+def _transfer(ctx: _Context):
+    """Filled in by the transfer work: into another region's queue of this portal."""
+    raise ActionInputError(str(_l("Pilih tujuan penerusan.")), field="forward_to")
+
+
+def _send_back(ctx: _Context):
+    """Filled in by the transfer work: back to the region the case came from."""
+    raise ActionInputError(str(_l("Laporan ini tidak berasal dari daerah lain.")))
 
 
 def _reply(ctx: _Context):
@@ -405,10 +449,16 @@ HANDLERS: dict[str, Callable[[_Context], tuple[str | None, bool]]] = {
     "reject_duplicate": _reject_duplicate,
     "release": _release,
     "forward": _forward,
+    "transfer": _transfer,
+    "send_back": _send_back,
     "start": _start,
     "respond": _respond,
     "hold": _hold,
     "answer": _answer,
+    "resume": _resume,
+    "hold_timeout": _hold_timeout,
+    "take": _take,
+    "assign": _assign,
     "reply": _reply,
     "message": _message,
     "rate": _rate,

@@ -49,10 +49,23 @@ TRANSITIONS: dict[str, Transition] = {
         _t("reject_spam", {s.NEW, s.QUARANTINED}, s.ARCHIVED, ADMINS),
         _t("release", {s.QUARANTINED}, s.NEW, ADMINS),  # not spam after all: to the queue
         _t("reject_duplicate", {s.NEW, s.VERIFIED}, s.ARCHIVED, ADMINS),
+        # Out of this portal (SP4N-LAPOR!): the case ends here.
         _t("forward", {s.NEW}, s.FORWARDED, ADMINS),
+        # To another region of this portal: into its queue as new, its clocks applying; the
+        # receiving region may send it back (with a reason) to the region it came from.
+        _t("transfer", {s.NEW, s.VERIFIED}, s.NEW, ADMINS),
+        _t("send_back", {s.NEW}, s.NEW, ADMINS),
         _t("start", {s.VERIFIED}, s.IN_PROGRESS, HANDLERS),
         _t("respond", {s.VERIFIED, s.IN_PROGRESS}, s.RESPONDED, HANDLERS),
         _t("hold", {s.NEW, s.VERIFIED, s.IN_PROGRESS}, s.ON_HOLD, HANDLERS),
+        # Staff end a hold without the citizen's answer; both return to hold_return_status.
+        _t("resume", {s.ON_HOLD}, None, HANDLERS),
+        # The tick ends a hold nobody answered: back to work, or closed as "no answer"
+        # where the region's clocks say so.
+        _t("hold_timeout", {s.ON_HOLD}, None, {SYSTEM}),
+        # Who holds the case: an officer takes it, an admin or agency officer assigns it.
+        _t("take", set(s.OPEN), None, HANDLERS),
+        _t("assign", set(s.OPEN), None, ADMINS | {roles.AGENCY_OFFICER}),
         _t("close", {s.RESPONDED}, s.CLOSED, ADMINS),
         _t("note", set(s.ALL), None, HANDLERS),
         _t("answer", {s.ON_HOLD}, None, {CITIZEN}),  # returns to hold_return_status

@@ -89,7 +89,16 @@ class Complaint(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reject_reason: Mapped[str | None] = mapped_column(String(20))  # spam|duplicate|not-authority
     forwarded_to: Mapped[str | None] = mapped_column(String(40))  # a region id or "sp4n-lapor"
-    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"), index=True)
+    # The officer who holds the case (NULL: the unit as a whole, "unassigned" in the queue).
+    assigned_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The region this case was transferred from (another region of this portal), so the
+    # receiving region can send it back and the tracking page says where it went.
+    transferred_from: Mapped[str | None] = mapped_column(String(40))
+    transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The citizen was reminded halfway through the current hold (once per hold).
+    hold_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
     # Speed figures for the leaders' recap, in working days of the region's calendar, fixed
@@ -108,6 +117,7 @@ class Complaint(db.Model):
     )
 
     duplicate_of: Mapped[Complaint | None] = relationship(remote_side=[id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assigned_user_id])
 
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
     __table_args__ = (
