@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from portal.cases import transitions
+from portal.accounts import roles
+from portal.cases import transfers, transitions
 from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import local_date
 from portal.clocks.due import NO_DEADLINE, working_days_left
 from portal.complaints import status as s
 from portal.complaints.models import Complaint
 from portal.routing.engine import Router
+from portal.routing.model import Region
 from portal.timeutil import utcnow
 
 
@@ -57,4 +59,18 @@ def offered_actions(complaint: Complaint, role: str) -> list[str]:
     actions = transitions.available(complaint.status, role)
     if complaint.status in s.FINISHED:
         actions = [a for a in actions if a == "note"]
+    if not transfers.came_by_transfer(complaint):  # nothing to send back
+        actions = [a for a in actions if a != "send_back"]
     return actions
+
+
+def transfer_targets(complaint: Complaint, router: Router, role: str) -> list[Region]:
+    """The regions the forward form offers: every other region of this portal, except,
+    for a regional admin, the one the case came from (it goes back by "send back", or
+    only by a super-admin; portal/cases/services.py `_transfer`)."""
+    return [
+        r
+        for r in router.regions
+        if r.id != complaint.region_id
+        and (role == roles.SUPER_ADMIN or r.id != complaint.transferred_from)
+    ]

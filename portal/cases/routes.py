@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from forms.case_actions import BulkSpamForm, CaseActionForm
 from portal.accounts import roles
-from portal.cases import bulk, page, transitions
+from portal.cases import bulk, page, transfers, transitions
 from portal.cases.citizen_messages import citizen_messages
 from portal.cases.duplicates import similar_open_cases
 from portal.cases.missing_photo import missing_photo
@@ -88,7 +88,9 @@ def _render(
         duplicates=similar_open_cases(current_user, complaint) if complaint.status == s.NEW else [],
         duplicate_of=_openable(complaint.duplicate_of_id),
         templates=templates_for_agency(complaint.agency_id),
-        regions=[r for r in router.regions if r.id != complaint.region_id],
+        regions=page.transfer_targets(complaint, router, current_user.role),
+        moved=transfers.last_move(complaint) if complaint.transferred_from else None,
+        moved_from=router.region_name(complaint.transferred_from or ""),
     ), status
 
 
@@ -99,6 +101,8 @@ def act(code: str, action: str):
     if action not in transitions.TRANSITIONS:
         abort(404)
     form = CaseActionForm()
+    if action in ("forward", "transfer"):  # one form: SP4N-LAPOR! or a region of the portal
+        action = transfers.forward_action(form.forward_to.data)
     if not form.validate_on_submit():
         return _render(
             complaint, form, error=_("Formulir tidak lengkap; muat ulang halaman."), status=400
@@ -138,8 +142,24 @@ def act(code: str, action: str):
         db.session.rollback()
         form.version.data = complaint.version_id
         return _render(complaint, form, error=exc.message, failed_action=action, status=400)
+    if action in transfers.MOVES and not _still_visible(complaint):
+        # Out of this admin's region now: back to the queue, not to a page that says 404.
+        flash(
+            _(
+                "Laporan %(code)s sudah diteruskan ke %(region)s dan tidak lagi ada di "
+                "antrean Anda.",
+                code=complaint.tracking_code,
+                region=get_router().region_name(complaint.region_id),
+            )
+        )
+        return redirect(url_for("staff.queue"), code=303)
     flash(_("Tersimpan: %(what)s.", what=event_label(action)))
     return redirect(url_for(".case", code=complaint.tracking_code), code=303)
+
+
+def _still_visible(complaint) -> bool:
+    stmt = visible_complaints(current_user).where(Complaint.id == complaint.id)
+    return db.session.execute(stmt.with_only_columns(Complaint.id)).first() is not None
 
 
 def _openable(complaint_id: int | None):

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.cases import transitions
+from portal.accounts import roles
+from portal.cases import transfers, transitions
 from portal.clocks.calendar import WorkingCalendar, calendar_for
 from portal.clocks.deadlines import local_date
 from portal.clocks.due import NO_DEADLINE, resume_after_hold
 from portal.complaints import status as s
 from portal.complaints.models import Complaint, Event
+from portal.dashboard.hooks import recap_changed
 from portal.dashboard.metrics import answered_on_time, working_days_taken
 from portal.extensions import db
 from portal.notifications.hooks import on_case_event
@@ -30,7 +32,7 @@ from portal.routing.engine import Router
 from portal.routing.model import Clocks
 from portal.timeutil import utcnow
 
-NATIONAL = "sp4n-lapor"
+NATIONAL = transfers.NATIONAL
 MAX_TEXT = 5000
 
 
@@ -283,9 +285,10 @@ def _release(ctx: _Context):
 
 
 def _forward(ctx: _Context):
+    """Out of this portal to SP4N-LAPOR!; a region of this portal is a transfer instead."""
     c = ctx.complaint
-    target = (ctx.data.forward_to or "").strip()
-    if target != NATIONAL and (ctx.router.region(target) is None or target == c.region_id):
+    target = (ctx.data.forward_to or "").strip().lower()
+    if target != NATIONAL:
         raise ActionInputError(str(_l("Pilih tujuan penerusan.")), field="forward_to")
     c.forwarded_to = target
     c.reject_reason = "not-authority"
@@ -366,13 +369,112 @@ def _assign(ctx: _Context):
 
 
 def _transfer(ctx: _Context):
-    """Filled in by the transfer work: into another region's queue of this portal."""
-    raise ActionInputError(str(_l("Pilih tujuan penerusan.")), field="forward_to")
+    """Into another region's queue of this portal, as a new case on its clocks.
+
+    No ping-pong: a regional admin never transfers a case to the region it just came
+    from. A fresh arrival goes back there with `send_back` (and its reason); once that
+    region has sent it back, or once this region verified it (accepted it), only a
+    super-admin may move it there again."""
+    c = ctx.complaint
+    target_id = (ctx.data.forward_to or "").strip().lower()
+    target = None if has_control(target_id) else ctx.router.region(target_id)
+    if target is None or target.id != target_id:
+        raise ActionInputError(
+            str(_l("Daerah tujuan tidak ada di portal ini. Pilih daerah dari daftar.")),
+            field="forward_to",
+        )
+    if target.id == c.region_id:
+        raise ActionInputError(
+            str(_l("Laporan ini sudah berada di daerah tersebut. Pilih daerah lain.")),
+            field="forward_to",
+        )
+    if target.id == c.transferred_from and ctx.actor.role != roles.SUPER_ADMIN:
+        raise ActionInputError(_no_return_message(ctx, target.name), field="forward_to")
+    reason = _text(ctx)
+    return _move(ctx, target.id, reason), True
+
+
+def _no_return_message(ctx: _Context, region_name: str) -> str:
+    c = ctx.complaint
+    if transfers.came_by_transfer(c) and c.status == s.NEW:
+        return str(
+            _l(
+                "Laporan ini baru datang dari %(region)s: gunakan \u201cKembalikan ke daerah "
+                "asal\u201d beserta alasannya.",
+                region=region_name,
+            )
+        )
+    if transfers.came_by_transfer(c):
+        return str(
+            _l(
+                "Laporan ini sudah diverifikasi di daerah ini setelah datang dari %(region)s. "
+                "Hanya super admin yang dapat memindahkannya ke sana lagi.",
+                region=region_name,
+            )
+        )
+    return str(
+        _l(
+            "%(region)s sudah mengembalikan laporan ini (alasannya ada di riwayat). Hanya "
+            "super admin yang dapat meneruskannya ke sana lagi.",
+            region=region_name,
+        )
+    )
 
 
 def _send_back(ctx: _Context):
-    """Filled in by the transfer work: back to the region the case came from."""
-    raise ActionInputError(str(_l("Laporan ini tidak berasal dari daerah lain.")))
+    """Back to the region it was transferred from, with the reason; once only: a case sent
+    back cannot be sent back again, it is handled, forwarded or transferred elsewhere."""
+    c = ctx.complaint
+    if not c.transferred_from:
+        raise ActionInputError(str(_l("Laporan ini tidak berasal dari daerah lain.")))
+    if not transfers.came_by_transfer(c):
+        raise ActionInputError(
+            str(
+                _l(
+                    "Laporan ini sudah dikembalikan ke daerah ini dan tidak dapat dikembalikan "
+                    "lagi. Tangani, teruskan ke SP4N-LAPOR!, atau teruskan ke daerah lain."
+                )
+            )
+        )
+    home = ctx.router.region(c.transferred_from)
+    if home is None or home.id != c.transferred_from:
+        raise ActionInputError(
+            str(
+                _l(
+                    "Daerah asal laporan ini tidak ada lagi di portal ini. Teruskan ke daerah "
+                    "lain atau ke SP4N-LAPOR!."
+                )
+            )
+        )
+    reason = _text(ctx)
+    return _move(ctx, home.id, reason), True
+
+
+def _move(ctx: _Context, region_id: str, reason: str | None) -> str:
+    """The case joins `region_id`'s queue as new: its intake unit (or, back home, where
+    the rules route it), its clocks, and both deadlines counted again from today in its
+    own calendar and time zone, since it only now reaches that region's desk. Returns the
+    event's note: from → to, then the reason, so the timeline keeps every hop."""
+    c = ctx.complaint
+    land = transfers.landing(ctx.router, c, region_id)
+    if land is None:
+        raise ActionInputError(
+            str(_l("Daerah tujuan belum punya unit di berkas rute.")), field="forward_to"
+        )
+    hop = f"{ctx.router.region_name(c.region_id)} \u2192 {ctx.router.region_name(region_id)}"
+    recap_changed(c)  # the sending region's month changes too (the case leaves it)
+    c.transferred_from, c.transferred_at = c.region_id, ctx.now
+    c.region_id, c.agency_id, c.unit_id = land.region_id, land.agency_id, land.unit_id
+    c.clocks_json = json.dumps(asdict(land.clocks))
+    day = local_date(ctx.now, ctx.router.timezone_for(region_id))
+    calendar = calendar_for(ctx.router.holidays_for(region_id))
+    c.supervised = False  # the receiving region decides that when it verifies
+    c.verify_due = calendar.add_working_days(day, land.clocks.verification)
+    c.followup_due = calendar.add_working_days(day, land.clocks.followup_for(c.classification))
+    c.due_key, c.sla_state = c.verify_due, "ok"
+    c.verified_at = c.feedback_due = None
+    c.assigned_user_id = c.assigned_at = None  # nobody of the sending region holds it now
+    return f"{hop}\n{reason}" if reason else hop
 
 
 def _reply(ctx: _Context):

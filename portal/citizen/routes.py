@@ -15,6 +15,7 @@ from portal.abuse.models import QUARANTINE, REFUSE
 from portal.abuse.services import screen
 from portal.cases import transitions
 from portal.cases.feedback import can_reopen
+from portal.cases.transfers import last_move
 from portal.citizen.form_cache import BlankFormCache
 from portal.citizen.photo_upload import process_uploads
 from portal.citizen.storage_failure import (
@@ -299,6 +300,7 @@ def case_page(
         actions=transitions.available(complaint.status, transitions.CITIZEN) if private else [],
         can_reopen=private and can_reopen(complaint, router),
         duplicate_of=complaint.duplicate_of,
+        moved=last_move(complaint) if complaint.transferred_from else None,
         error=error,
         failed=failed,
         typed=typed,

@@ -63,6 +63,8 @@ EVENT_LABELS = {
     "reject_spam": _l("Laporan diarsipkan (bukan laporan yang dapat ditindaklanjuti)"),
     "reject_duplicate": _l("Laporan diarsipkan sebagai duplikat"),
     "forward": _l("Laporan diteruskan ke instansi yang berwenang"),
+    "transfer": _l("Laporan diteruskan ke daerah yang berwenang"),
+    "send_back": _l("Laporan dikembalikan ke daerah asal"),
     "note": _l("Catatan internal"),
     "release": _l("Laporan dilepas dari karantina"),
     "overdue": _l("Melewati batas waktu"),
@@ -83,6 +85,11 @@ MESSAGE_KIND_LABELS = {
     "responded": _l("Tanggapan petugas"),
     "closed": _l("Laporan selesai"),
     "chat": _l("Jawaban percakapan"),
+    "archived_spam": _l("Laporan diarsipkan"),
+    "archived_duplicate": _l("Laporan diarsipkan sebagai duplikat"),
+    "forwarded": _l("Diteruskan ke SP4N-LAPOR!"),
+    "transferred": _l("Diteruskan ke daerah lain"),
+    "sent_back": _l("Dikembalikan ke daerah asal"),
 }
 DELIVERY_STATE_LABELS = {
     "waiting": _l("menunggu"),

@@ -29,7 +29,18 @@ from portal.extensions import db
 from portal.messaging.models import SMS, PhoneMessage
 from portal.messaging.outbox import CHAT
 
-NOTICE_KINDS = ("receipt", "verified", "on_hold", "responded", "closed")
+NOTICE_KINDS = (
+    "receipt",
+    "verified",
+    "on_hold",
+    "responded",
+    "closed",
+    *("archived_spam", "archived_duplicate", "forwarded", "transferred", "sent_back"),
+)
+# Where the case ends or goes on: what happened and what to do next (portal.cases.services).
+ENDING_KINDS = ("archived_spam", "archived_duplicate", "forwarded", "transferred", "sent_back")
+# Kinds whose staff note is quoted: the question, the response, the reason for a move.
+QUOTES_NOTE = ("on_hold", "responded", "archived_spam", "forwarded", "transferred", "sent_back")
 TITLE_MAX = 60  # characters of a (non-Rahasia) title quoted in a notice
 NOTE_MAX = {"whatsapp": 3000, SMS: 320}  # characters of a staff note, the rest on the page
 TEMPLATE_PARAM_MAX = 900  # WhatsApp: the template's body stays under its 1,024 limit
@@ -98,6 +109,66 @@ def _title(context: dict[str, Any], complaint: Complaint) -> str | None:
     return shorten(title, TITLE_MAX) if title else None
 
 
+def _ending_headline(kind: str, context: dict[str, Any]) -> str:
+    """No title here: the tracking code under every notice says which report it is."""
+    region = context.get("region_name") or ""
+    if kind == "archived_spam":
+        return _("Laporan Anda diarsipkan karena tidak dapat ditindaklanjuti.")
+    if kind == "archived_duplicate":
+        if context.get("note"):  # the original's code; None when the original is Rahasia
+            return _(
+                "Laporan Anda sama dengan laporan %(original)s yang sudah ditangani, jadi "
+                "laporan Anda diarsipkan.",
+                original=context["note"],
+            )
+        return _(
+            "Laporan Anda sama dengan laporan lain yang sudah ditangani, jadi laporan Anda "
+            "diarsipkan."
+        )
+    if kind == "forwarded":
+        return _(
+            "Laporan Anda bukan kewenangan %(region)s dan sudah diteruskan ke SP4N-LAPOR!, "
+            "kanal pengaduan pelayanan publik nasional.",
+            region=region,
+        )
+    if kind == "transferred":
+        return _(
+            "Laporan Anda diteruskan ke %(region)s, yang berwenang menanganinya.", region=region
+        )
+    return _("Laporan Anda dikembalikan ke %(region)s untuk ditangani.", region=region)
+
+
+def _ending_steps(kind: str, context: dict[str, Any], code: str) -> list[str]:
+    if kind == "archived_spam":
+        return [
+            _(
+                "Bila Anda ingin melapor, kirim laporan baru lewat kode QR atau kode loket di "
+                "poster layanan: jelaskan apa yang terjadi, di mana, dan kapan."
+            )
+        ]
+    if kind == "archived_duplicate":
+        if context.get("note"):
+            link = f"{current_app.config['PUBLIC_BASE_URL']}/lacak/{context['note']}"
+            return [_("Ikuti perkembangannya di %(link)s", link=link)]
+        return [_("Anda tidak perlu melapor lagi: petugas menindaklanjuti laporan tersebut.")]
+    if kind == "forwarded":
+        return [
+            _(
+                "Penanganannya berlanjut di %(url)s. Sebutkan kode pelacakan %(code)s bila "
+                "Anda menghubungi SP4N-LAPOR!.",
+                url=context.get("lapor_url") or "https://www.lapor.go.id",
+                code=code,
+            )
+        ]
+    return [
+        _(
+            "Kode pelacakan %(code)s dan tautan pribadi Anda tetap berlaku; Anda tidak perlu "
+            "melapor ulang.",
+            code=code,
+        )
+    ]
+
+
 def _headline(kind: str, title: str | None) -> str:
     if kind == "receipt":
         if title:
@@ -154,12 +225,16 @@ def _instructions(kind: str, context: dict[str, Any]) -> list[str]:
 def _notice(row: PhoneMessage, context: dict[str, Any], complaint: Complaint) -> PhoneText:
     code = complaint.tracking_code
     link = private_link(complaint)
-    headline = _headline(row.kind, _title(context, complaint))
+    if row.kind in ENDING_KINDS:
+        headline = _ending_headline(row.kind, context)
+        steps = _ending_steps(row.kind, context, code)
+    else:
+        headline = _headline(row.kind, _title(context, complaint))
+        steps = _instructions(row.kind, context)
     note = ""
-    if row.kind in ("on_hold", "responded") and context.get("note"):
+    if row.kind in QUOTES_NOTE and context.get("note"):
         more = _("(selengkapnya lewat tautan)")
         note = shorten(context["note"], NOTE_MAX.get(row.medium, 3000), more)
-    steps = _instructions(row.kind, context)
     body = "\n\n".join(part for part in (headline, note, " ".join(steps)) if part)
     footer = "\n".join(
         (

@@ -46,6 +46,9 @@ MIRRORED_EVENTS = frozenset(
         "reject_spam",
         "reject_duplicate",
         "forward",
+        # Between regions of this portal: the snapshot carries the new daerah_id.
+        "transfer",
+        "send_back",
     }
 )
 

@@ -34,6 +34,8 @@ def on_case_event(complaint, event) -> None:
     messages.notify_citizen(complaint, event.kind, event)
     if event.kind in messages.STAFF_DISPOSAL_EVENTS:
         messages.notify_disposed(complaint)
+    if event.kind in messages.MOVE_EVENTS:  # the receiving region's desk hears of it
+        messages.notify_moved(complaint, event)
     mirror_case_event(complaint, event)  # …and of every status change (never internal notes)
     if event.kind != "note":
         recap_changed(complaint)

@@ -21,6 +21,7 @@ from portal.notifications.recipients import (
     accounts,
     handlers_of,
     may_open,
+    region_contacts,
     resolve,
 )
 from portal.routing.active import get_router
@@ -33,7 +34,17 @@ CITIZEN_TEMPLATES = {
     "respond": "responded",
     "close": "closed",
     "auto_close": "closed",
+    # Where the case ends or goes on, and what the citizen does next. A report archived
+    # straight from quarantine never gets here (hooks.on_case_event): its sender was never
+    # told it was held.
+    "reject_spam": "archived_spam",
+    "reject_duplicate": "archived_duplicate",
+    "forward": "forwarded",
+    "transfer": "transferred",
+    "send_back": "sent_back",
 }
+MOVE_EVENTS = ("transfer", "send_back")
+LAPOR_URL = "https://www.lapor.go.id"
 STAFF_DISPOSAL_EVENTS = ("verify", "redispose")
 
 
@@ -90,14 +101,22 @@ def notify_staff(
 
 def citizen_medium(complaint: Complaint) -> str | None:
     """email | whatsapp | sms: how this case's reporter is told (complaint.notify_via, held
-    to the media the case's region has on; portal/messaging/choice.py), or None."""
-    region = get_router().region(complaint.region_id) if complaint.region_id else None
+    to the media the case's region has on; portal/messaging/choice.py), or None. The region
+    it was reported in counts too: a case transferred to a region without WhatsApp still
+    reaches the citizen who chose it at that region's poster."""
+    router = get_router()
+    origin = router.agency(complaint.origin_agency_id) if complaint.origin_agency_id else None
+    regions = [
+        router.region(region_id)
+        for region_id in {complaint.region_id, origin.region_id if origin else None}
+        if region_id
+    ]
     return medium_for(
         complaint.notify_via,
         email=bool(complaint.reporter_email),
         phone=bool(complaint.reporter_msisdn),
-        region_whatsapp=bool(region is not None and region.whatsapp),
-        region_sms=bool(region is not None and region.sms),
+        region_whatsapp=any(r is not None and r.whatsapp for r in regions),
+        region_sms=any(r is not None and r.sms for r in regions),
     )
 
 
@@ -118,6 +137,7 @@ def notify_citizen(complaint: Complaint, kind: str, event: Event | None) -> None
         "title": complaint.title,
         "note": event.note if event is not None else None,
         "feedback_due": complaint.feedback_due.isoformat() if complaint.feedback_due else None,
+        **where_it_is(complaint),
     }
     add_message(
         template,
@@ -141,6 +161,7 @@ def notify_citizen_by_phone(
         "confidential": bool(complaint.confidential),
         "note": event.note if event is not None else None,
         "feedback_due": complaint.feedback_due.isoformat() if complaint.feedback_due else None,
+        **where_it_is(complaint),
     }
     add_phone_message(
         medium,
@@ -151,6 +172,30 @@ def notify_citizen_by_phone(
         complaint=complaint,
         complaint_id=complaint.id,
         region_id=complaint.region_id,
+    )
+
+
+def where_it_is(complaint: Complaint) -> dict[str, str]:
+    """The region that handles the case now (after a transfer: the receiving one) and
+    where SP4N-LAPOR! continues, for the notices that say where the case went."""
+    return {"region_name": get_router().region_name(complaint.region_id), "lapor_url": LAPOR_URL}
+
+
+def notify_moved(complaint: Complaint, event: Event) -> None:
+    """A case transferred or sent back reaches its new region as a new one would: the
+    region's contacts and its admins (not the intake unit's: nobody disposed it there)."""
+    router = get_router()
+    contacts = region_contacts(router, complaint.region_id)
+    admins = accounts(roles.REGIONAL_ADMIN, region_id=complaint.region_id)
+    notify_staff(
+        "case_moved",
+        complaint,
+        resolve(contacts, admins),
+        extra={
+            "from_region_name": router.region_name(complaint.transferred_from or ""),
+            "sent_back": event.kind == "send_back",
+            "note": event.note,
+        },
     )
 
 

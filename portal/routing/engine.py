@@ -126,6 +126,11 @@ class Router:
             key: _merge_clocks(data, self._agencies[key[0]].region_id, key) for key in self._points
         }
         self._clocks = {key: Clocks(**c) for key, c in self._base_clocks.items()}
+        self._default_clocks = dict(data.default_clocks)
+        self._region_clocks = {
+            r.id: Clocks(**(dict(data.default_clocks) | dict(data.region_clocks.get(r.id, {}))))
+            for r in data.regions
+        }
         self._rule_clocks: dict[tuple[PointKey, str], Clocks] = {}
 
         self._holidays = MappingProxyType(dict(data.holidays))
@@ -272,6 +277,12 @@ class Router:
             version=self.version,
             notes=tuple(notes),
         )
+
+    def region_clocks(self, region_id: str) -> Clocks:
+        """The clocks of a region as a whole (defaults, then the region's own): what a case
+        transferred in from another region runs on, since it came through none of this
+        region's counters."""
+        return self._region_clocks.get(_norm_id(region_id)) or Clocks(**self._default_clocks)
 
     # --- calendars ------------------------------------------------------------------------
 

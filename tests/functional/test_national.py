@@ -157,8 +157,15 @@ def test_rejections_as_not_our_authority_are_flagged_for_national_rerouting(
     assert forwarded["diteruskan_ke"] == "sp4n-lapor"
     assert forwarded["alasan_penolakan"] == "not-authority"
     assert (forwarded["status"], forwarded["status_label"]) == ("forwarded", "Diteruskan")
-    assert payload(items_of(other_region)[-1])["reroute_nasional"] is True
-    assert payload(items_of(other_region)[-1])["diteruskan_ke"] == "hst"
+    # Another region of this portal is a transfer, not a national re-routing: LAPOR! learns
+    # that the case now belongs to that region (its own mirror rows from then on).
+    transferred = items_of(other_region)[-1]
+    moved = payload(transferred)
+    assert (moved["jenis_kejadian"], moved["reroute_nasional"]) == ("transfer", False)
+    assert (moved["daerah_id"], moved["daerah_nama"]) == ("hst", "Kabupaten Hulu Sungai Tengah")
+    assert moved["status"] == "new" and moved["diteruskan_ke"] is None
+    assert moved["instansi_id"] != "rsud-ulin" and transferred.region_id == "hst"
+    assert items_of(other_region)[0].region_id == "kalsel"  # earlier rows stay as they were
     assert payload(items_of(spam)[-1])["reroute_nasional"] is False
     assert payload(items_of(national)[0])["reroute_nasional"] is False  # not when submitted
 
