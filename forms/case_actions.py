@@ -21,12 +21,19 @@ class CaseActionForm(FlaskForm):
     supervised = BooleanField(_l("Perlu pengawasan (batas 60 hari kerja)"))
     duplicate_of = StringField(_l("Kode laporan asli"), validators=[Optional()])
     forward_to = StringField(_l("Teruskan ke"), validators=[Optional()])
+    assignee = IntegerField(_l("Petugas"), validators=[Optional()])  # assign: a user id
 
 
-class BulkSpamForm(FlaskForm):
-    """The queue's "archive as spam" form; the ticked codes are read as a list by the view."""
+class BulkActionForm(FlaskForm):
+    """The queue's action bar: one move for every ticked case (their codes are read as a
+    list by the view). Every field is on the page at once, so it works without JavaScript;
+    only the chosen move's fields are used."""
 
-    text = TextAreaField(_l("Alasan (tampil di riwayat laporan)"), validators=[Optional()])
+    action = StringField(_l("Tindakan"), validators=[Optional()])
+    target = StringField(_l("Disposisi ke"), validators=[Optional()])  # "agency/unit"
+    assignee = StringField(_l("Petugas"), validators=[Optional()])  # a user id, read by bulk
+    duplicate_of = StringField(_l("Kode laporan asli"), validators=[Optional()])
+    text = TextAreaField(_l("Catatan atau alasan"), validators=[Optional()])
 
 
 class CitizenActionForm(FlaskForm):

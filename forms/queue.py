@@ -22,6 +22,8 @@ from portal.complaints import labels as case_labels
 from portal.staff.queue import (
     DUE_OVERDUE,
     DUE_SOON,
+    HOLDER_ME,
+    HOLDER_NONE,
     SEARCH_MAX,
     SEARCH_MIN,
     SORT_DUE,
@@ -69,6 +71,15 @@ class QueueFilterForm(FlaskForm):
             SelectChoice("", _l("Semua")),
             SelectChoice(DUE_OVERDUE, _l("Terlambat")),
             SelectChoice(DUE_SOON, _l("Jatuh tempo hari ini atau hari kerja berikutnya")),
+        ],
+        default="",
+    )
+    holder = SelectField(
+        _l("Penanganan"),
+        choices=[
+            SelectChoice("", _l("Semua")),
+            SelectChoice(HOLDER_ME, _l("Saya tangani")),
+            SelectChoice(HOLDER_NONE, _l("Belum ada yang menangani")),
         ],
         default="",
     )
@@ -152,6 +163,7 @@ def read_filters(form: QueueFilterForm, today: date) -> tuple[QueueFilters, list
         submitted_from=day(form.submitted_from),
         submitted_to=day(form.submitted_to),
         search=chosen(form.q),
+        holder=chosen(form.holder),
         sort=chosen(form.sort) or SORT_DUE,
     )
     first, last = filters.submitted_from, filters.submitted_to
@@ -176,6 +188,7 @@ def query_args(filters: QueueFilters, **changes) -> dict[str, str]:
         "unit": UNIT_SEPARATOR.join(f.unit) if f.unit else None,
         "classification": f.classification,
         "due": f.due,
+        "holder": f.holder,
         "from": f.submitted_from.isoformat() if f.submitted_from else None,
         "to": f.submitted_to.isoformat() if f.submitted_to else None,
         "sort": f.sort if f.sort != SORT_DUE else None,

@@ -18,9 +18,9 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from forms.case_actions import BulkSpamForm, CaseActionForm
+from forms.case_actions import BulkActionForm, CaseActionForm
 from portal.accounts import roles
-from portal.cases import bulk, page, transfers, transitions
+from portal.cases import bulk, holders, page, transfers, transitions
 from portal.cases.citizen_messages import citizen_messages
 from portal.cases.duplicates import similar_open_cases
 from portal.cases.missing_photo import missing_photo
@@ -42,6 +42,7 @@ from portal.complaints.storage import blob_path
 from portal.extensions import db
 from portal.routing.active import get_router
 from portal.staff.privacy import may_see_reporter
+from portal.staff.queue import queue_scope
 from portal.staff.routes import render_queue
 from portal.staff.scoping import complaint_or_404, visible_complaints
 from portal.url_ids import is_row_id
@@ -91,6 +92,9 @@ def _render(
         regions=page.transfer_targets(complaint, router, current_user.role),
         moved=transfers.last_move(complaint) if complaint.transferred_from else None,
         moved_from=router.region_name(complaint.transferred_from or ""),
+        holders=holders.holders_for(complaint, current_user)
+        if "assign" in page.offered_actions(complaint, current_user.role)
+        else [],
     ), status
 
 
@@ -115,6 +119,7 @@ def act(code: str, action: str):
         supervised=bool(form.supervised.data),
         duplicate_of=form.duplicate_of.data,
         forward_to=form.forward_to.data,
+        assignee_id=form.assignee.data,
     )
     try:
         perform(
@@ -198,65 +203,106 @@ def photo(code: str, photo_id: int):
 
 @bp.app_context_processor
 def _bulk_helpers():
-    return {"bulk_spam_statuses": _bulk_spam_statuses}
+    return {"bulk_choices": _bulk_choices}
 
 
-def _bulk_spam_statuses(user) -> frozenset[str]:
-    """Statuses whose queue rows get an "archive as spam" checkbox; none for a role that
-    may not archive."""
-    try:
-        transitions.require_actor(bulk.ACTION, getattr(user, "role", ""))
-    except transitions.ActionNotAllowed:
-        return frozenset()
-    return bulk.selectable_statuses()
+def _bulk_choices(user) -> dict:
+    """What the queue's action bar offers this user: the moves their role may make, the
+    statuses that get a checkbox, the units and the officers within their reach."""
+    moves = bulk.moves_for(getattr(user, "role", ""))
+    if not moves:
+        return {"moves": [], "statuses": frozenset()}
+    router = get_router()
+    return {
+        "moves": moves,
+        "max": bulk.MAX_CASES,
+        "statuses": bulk.selectable_statuses(user.role),
+        "units": queue_scope(router, user).units if bulk.DISPOSE in moves else (),
+        "officers": holders.officers_in_reach(user, router) if bulk.ASSIGN in moves else [],
+    }
 
 
-@bp.post("/antrian/arsip-spam")
+@bp.post("/antrian/massal")
 @login_required
-def bulk_spam():
-    """Archive the ticked queue rows as spam: all of them, or none (see portal.cases.bulk)."""
-    form = BulkSpamForm()
+def bulk_action():
+    """One move for the ticked queue rows: each case that allows it changes, each one that
+    does not is listed with the reason (see portal.cases.bulk)."""
+    form = BulkActionForm()
     codes = bulk.read_codes(request.form.getlist("kode"))
-    note = form.text.data or ""
+    kept = {
+        "move": form.action.data or "",
+        "target": form.target.data or "",
+        "assignee": form.assignee.data or "",
+        "duplicate_of": form.duplicate_of.data or "",
+        "text": form.text.data or "",
+    }
     if not form.validate_on_submit():
         return render_queue(
             selected=frozenset(codes),
-            bulk_note=note,
+            bulk_kept=kept,
             bulk_errors=(_("Formulir tidak lengkap; muat ulang halaman."),),
             status=400,
         )
     try:
-        archived = bulk.archive_as_spam(
-            codes,
+        result = bulk.apply_bulk(
+            bulk.BulkRequest(
+                move=kept["move"],
+                codes=codes,
+                note=kept["text"],
+                target=kept["target"],
+                assignee=kept["assignee"],
+                duplicate_of=kept["duplicate_of"],
+            ),
             Actor(current_user.role, current_user.id),
             visible_complaints(current_user),
-            note,
             router=get_router(),
         )
     except transitions.ActionNotAllowed:
         abort(403)
-    except ActionInputError as exc:
+    except bulk.BulkInputError as exc:
+        db.session.rollback()
         return render_queue(
-            selected=frozenset(codes), bulk_note=note, bulk_errors=(exc.message,), status=400
-        )
-    except bulk.BulkRefused as exc:
-        reasons = tuple(f"{r.code}: {r.reason}" for r in exc.refusals)
-        refused = {r.code for r in exc.refusals}
-        return render_queue(
-            selected=frozenset(c for c in codes if c not in refused),
-            bulk_note=note,
-            bulk_errors=(_("Tidak ada laporan yang diarsipkan."), *reasons),
-            status=409,
+            selected=frozenset(codes), bulk_kept=kept, bulk_errors=(exc.message,), status=400
         )
     except CaseConflict as exc:
         return render_queue(
-            selected=frozenset(codes), bulk_note=note, bulk_errors=(exc.message,), status=409
+            selected=frozenset(codes), bulk_kept=kept, bulk_errors=(exc.message,), status=409
         )
-    flash(
-        ngettext(
-            "%(num)d laporan diarsipkan sebagai spam.",
-            "%(num)d laporan diarsipkan sebagai spam.",
-            len(archived),
-        )
+    done = _bulk_done(kept["move"], len(result.changed))
+    if not result.refusals:
+        flash(done)
+        return redirect(url_for("staff.queue", **request.args), code=303)
+    refused = [f"{r.code}: {r.reason}" for r in result.refusals]
+    headline = done if result.changed else _("Tidak ada laporan yang diubah.")
+    return render_queue(
+        selected=frozenset(r.code for r in result.refusals),
+        bulk_kept=kept,
+        bulk_done=headline,
+        bulk_errors=(
+            ngettext(
+                "%(num)d laporan tidak diubah:", "%(num)d laporan tidak diubah:", len(refused)
+            ),
+            *refused,
+        ),
+        status=200 if result.changed else 409,
     )
-    return redirect(url_for("staff.queue", **request.args), code=303)
+
+
+def _bulk_done(move: str, n: int) -> str:
+    if move == bulk.DISPOSE:
+        return ngettext("%(num)d laporan didisposisikan.", "%(num)d laporan didisposisikan.", n)
+    if move == bulk.ASSIGN:
+        return ngettext(
+            "%(num)d laporan diserahkan kepada petugas.",
+            "%(num)d laporan diserahkan kepada petugas.",
+            n,
+        )
+    if move == bulk.DUPLICATE:
+        return ngettext(
+            "%(num)d laporan diarsipkan sebagai duplikat.",
+            "%(num)d laporan diarsipkan sebagai duplikat.",
+            n,
+        )
+    return ngettext(
+        "%(num)d laporan diarsipkan sebagai spam.", "%(num)d laporan diarsipkan sebagai spam.", n
+    )

@@ -17,7 +17,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts import roles
-from portal.cases import transfers, transitions
+from portal.accounts.models import User
+from portal.cases import holders, transfers, transitions
 from portal.clocks.calendar import WorkingCalendar, calendar_for
 from portal.clocks.deadlines import local_date
 from portal.clocks.due import NO_DEADLINE, resume_after_hold
@@ -31,6 +32,7 @@ from portal.plain_text import has_control
 from portal.routing.engine import Router
 from portal.routing.model import Clocks
 from portal.timeutil import utcnow
+from portal.url_ids import is_row_id
 
 NATIONAL = transfers.NATIONAL
 MAX_TEXT = 5000
@@ -232,6 +234,7 @@ def _verify(ctx: _Context):
     c = ctx.complaint
     c.agency_id, c.unit_id = _unit_in_region(ctx)
     c.verified_at = ctx.now
+    _drop_holder_elsewhere(ctx)  # an admin who took it to verify hands it to the unit
     if ctx.data.supervised and c.classification == "complaint" and not c.supervised:
         c.supervised = True
         submitted = local_date(c.submitted_at, _zone(ctx))
@@ -243,8 +246,11 @@ def _verify(ctx: _Context):
 
 def _redispose(ctx: _Context):
     c = ctx.complaint
-    c.agency_id, c.unit_id = _unit_in_region(ctx)
-    return _text(ctx, required=False), False
+    agency_id, unit_id = _unit_in_region(ctx)
+    text = _text(ctx, required=False)
+    c.agency_id, c.unit_id = agency_id, unit_id
+    _drop_holder_elsewhere(ctx)
+    return text, False
 
 
 def _reject_spam(ctx: _Context):
@@ -356,16 +362,53 @@ def _leave_hold(ctx: _Context) -> None:
 
 
 def _take(ctx: _Context):
+    """ "Saya tangani": the acting officer holds the case from now on (internal)."""
     c = ctx.complaint
+    if c.assigned_user_id is not None and c.assigned_user_id == ctx.actor.user_id:
+        raise ActionInputError(str(_l("Anda sudah menangani laporan ini.")))
+    text = _text(ctx, required=False)
     c.assigned_user_id, c.assigned_at = ctx.actor.user_id, ctx.now
-    return _text(ctx, required=False), False
+    return _holder_note(ctx, text), False
 
 
 def _assign(ctx: _Context):
-    """Filled in by the assignment work: the assignee must be an officer of the unit."""
+    """An officer of the case's unit (or of its agency) holds it from now on. Anyone else
+    (another unit, a disabled account, an admin, no such account) is refused: the case
+    would sit with someone who cannot open it, or is not there to work it."""
     c = ctx.complaint
-    c.assigned_user_id, c.assigned_at = ctx.data.assignee_id, ctx.now
-    return _text(ctx, required=False), False
+    assignee_id = ctx.data.assignee_id
+    user = db.session.get(User, assignee_id) if is_row_id(assignee_id) else None
+    if user is None or not holders.may_hold(user, c):
+        raise ActionInputError(
+            str(_l("Pilih petugas aktif dari unit atau instansi yang menangani laporan ini.")),
+            field="assignee",
+        )
+    if c.assigned_user_id == user.id:
+        raise ActionInputError(
+            str(_l("Laporan ini sudah ditangani %(email)s.", email=user.email)),
+            field="assignee",
+        )
+    text = _text(ctx, required=False)
+    c.assigned_user_id, c.assigned_at = user.id, ctx.now
+    return _holder_note(ctx, text, user.email), False
+
+
+def _holder_note(ctx: _Context, text: str | None, email: str | None = None) -> str:
+    """The timeline names the new holder by address (as it names every actor)."""
+    if email is None:
+        actor = db.session.get(User, ctx.actor.user_id) if ctx.actor.user_id else None
+        email = actor.email if actor is not None else "?"
+    return f"{email} — {text}" if text else email
+
+
+def _drop_holder_elsewhere(ctx: _Context) -> None:
+    """The case moved to another unit: a holder who is no officer there lets go of it."""
+    c = ctx.complaint
+    if c.assigned_user_id is None:
+        return
+    holder = db.session.get(User, c.assigned_user_id)
+    if not holders.may_hold(holder, c):
+        c.assigned_user_id = c.assigned_at = None
 
 
 def _transfer(ctx: _Context):

@@ -68,6 +68,8 @@ EVENT_LABELS = {
     "note": _l("Catatan internal"),
     "release": _l("Laporan dilepas dari karantina"),
     "overdue": _l("Melewati batas waktu"),
+    "take": _l("Petugas mengambil laporan untuk ditangani"),
+    "assign": _l("Laporan diserahkan kepada petugas"),
 }
 
 

@@ -61,7 +61,8 @@ class OverdueCase:
     status: str
     due: date
     working_days_late: int
-    holders: list[str]
+    holders: list[str]  # the officers of the unit (or agency) it belongs to
+    holder: str | None = None  # the one person holding it, if anybody does
 
 
 @dataclass
@@ -231,6 +232,7 @@ def _overdue_list(
             Complaint.unit_id,
             Complaint.status,
             Complaint.due_key,
+            Complaint.assigned_user_id,
         ),
         region.id,
         today,
@@ -240,6 +242,7 @@ def _overdue_list(
     rows = db.session.execute(stmt.limit(OVERDUE_LIST_LIMIT)).all()
     calendar = calendar_for(router.holidays_for(region.id))
     officers = _officers({r.agency_id for r in rows})
+    holders = _emails({r.assigned_user_id for r in rows if r.assigned_user_id is not None})
     out = []
     for r in rows:
         out.append(
@@ -255,9 +258,17 @@ def _overdue_list(
                 holders=officers.get((r.agency_id, r.unit_id))
                 or officers.get((r.agency_id, None))
                 or [],
+                holder=holders.get(r.assigned_user_id),
             )
         )
     return out
+
+
+def _emails(user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    stmt = select(User.id, User.email).where(User.id.in_(user_ids))
+    return dict(db.session.execute(stmt).all())
 
 
 def _officers(agency_ids: set[str]) -> dict[tuple[str, str | None], list[str]]:

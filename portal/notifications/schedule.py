@@ -6,6 +6,15 @@ new. A deadline that moved (a hold paused the clock) is a new deadline with its 
 Cases on hold have no running deadline (due_key is the far future) and get nothing.
 The tick hands in a `Lookups` per batch, so 10,000 cases cost a few queries per batch, not
 several per case.
+
+A case someone holds (complaints.assigned_user_id) reminds its holder first: the holder's
+e-mail is the first one written. Then, for a reminder, the routing file's contacts of the
+place (the unit's liaison, the region's desk for a new case), but not every other officer
+or admin: the case is in one person's hands, and ten people told of it is nobody told. An
+escalation goes to the holder and then to everyone it went to before (the agency head,
+the leaders): it is for those above the holder. A holder who can no longer open the case
+(disabled, moved to another unit) is skipped, and the reminder goes to everyone as if
+nobody held it.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from portal.accounts import roles
+from portal.accounts.models import User
 from portal.clocks.due import NO_DEADLINE
 from portal.complaints import status as s
 from portal.complaints.models import Complaint
@@ -27,6 +37,7 @@ from portal.notifications.recipients import (
     accounts,
     agency_head_contacts,
     handlers_of,
+    may_open,
     region_contacts,
     resolve,
 )
@@ -45,6 +56,12 @@ class Lookups:
             OutboxMessage.template.in_(("reminder", "escalation")),
         )
         self.queued: set[str] = set(db.session.execute(stmt).scalars())
+        held = (
+            select(User)
+            .join(Complaint, Complaint.assigned_user_id == User.id)
+            .where(Complaint.id.in_(complaint_ids))
+        )
+        self.holders: dict[int, User] = {u.id: u for u in db.session.execute(held).scalars()}
 
     def recipients(self, key: tuple, build) -> list[Recipient]:
         if key not in self._recipients:
@@ -68,33 +85,58 @@ def _memo(lookups: Lookups | None, key: tuple, build) -> list[Recipient]:
     return lookups.recipients(key, build) if lookups is not None else build()
 
 
+def _holder(complaint: Complaint, lookups: Lookups | None) -> User | None:
+    """Who holds the case, if they could still open it (else: as if nobody held it)."""
+    if complaint.assigned_user_id is None:
+        return None
+    if lookups is not None:
+        user = lookups.holders.get(complaint.assigned_user_id)
+    else:
+        with db.session.no_autoflush:
+            user = db.session.get(User, complaint.assigned_user_id)
+    return user if may_open(user, complaint) else None
+
+
+def _holder_first(holder: User | None, recipients: list[Recipient]) -> list[Recipient]:
+    if holder is None:
+        return recipients
+    rest = [r for r in recipients if r.email.lower() != holder.email.lower()]
+    return [Recipient(holder.email, holder), *rest]
+
+
 def notify_reminder(
     router: Router, complaint: Complaint, now: datetime, lookups: Lookups | None = None
 ) -> int:
-    """One working day before the running deadline: whoever must act before it."""
+    """One working day before the running deadline: whoever must act before it (the
+    holder first, then the place's contacts; nobody holding it: everyone concerned)."""
     if complaint.status not in s.RUNNING or complaint.due_key == NO_DEADLINE:
         return 0
+    holder = _holder(complaint, lookups)
     if complaint.status == s.NEW:  # verification is the regional admins' job
 
         def build() -> list[Recipient]:
             contacts = region_contacts(router, complaint.region_id)
-            return resolve(contacts, accounts(roles.REGIONAL_ADMIN, region_id=complaint.region_id))
+            admins = [] if holder else accounts(roles.REGIONAL_ADMIN, region_id=complaint.region_id)
+            return resolve(contacts, admins)
 
-        key: tuple = ("reminder-new", complaint.region_id)
+        key: tuple = ("reminder-new", complaint.region_id, holder is not None)
     else:  # the handling unit's liaison (its contacts) and officers
 
         def build() -> list[Recipient]:
             contacts = router.contacts_for(complaint.agency_id, complaint.unit_id)
-            return resolve(contacts, handlers_of(complaint.agency_id, complaint.unit_id))
+            officers = [] if holder else handlers_of(complaint.agency_id, complaint.unit_id)
+            return resolve(contacts, officers)
 
-        key = ("reminder", complaint.agency_id, complaint.unit_id)
-    return _notify_once("reminder", complaint, _memo(lookups, key, build), now, lookups)
+        key = ("reminder", complaint.agency_id, complaint.unit_id, holder is not None)
+    recipients = _holder_first(holder, _memo(lookups, key, build))
+    return _notify_once("reminder", complaint, recipients, now, lookups)
 
 
 def notify_escalation(
     router: Router, complaint: Complaint, now: datetime, lookups: Lookups | None = None
 ) -> int:
-    """The deadline passed: the agency head (its contacts) and the region's leaders."""
+    """The deadline passed: the holder, then the agency head (its contacts) and the
+    region's leaders."""
     if complaint.status not in s.RUNNING or complaint.due_key == NO_DEADLINE:
         return 0
     new = complaint.status == s.NEW
@@ -107,7 +149,8 @@ def notify_escalation(
         return resolve(contacts, accounts(roles.LEADER, region_id=complaint.region_id))
 
     key = ("escalation", new, complaint.region_id, None if new else complaint.agency_id)
-    return _notify_once("escalation", complaint, _memo(lookups, key, build), now, lookups)
+    recipients = _holder_first(_holder(complaint, lookups), _memo(lookups, key, build))
+    return _notify_once("escalation", complaint, recipients, now, lookups)
 
 
 def _notify_once(

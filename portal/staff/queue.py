@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -53,6 +53,7 @@ SORT_DUE, SORT_NEWEST = "due", "newest"
 TAB_OPEN, TAB_ALL = "open", "all"
 TABS = (TAB_OPEN, *status.ALL, TAB_ALL)
 DUE_OVERDUE, DUE_SOON = "overdue", "due_soon"  # the values of portal.clocks.due.due_state
+HOLDER_ME, HOLDER_NONE = "me", "none"  # held by the signed-in user; held by nobody
 PAGE_SIZE = 50
 # Counting stops here per status: "1.000+" closed cases tells staff as much as 412,381
 # would, and an exact count of a region's whole archive would read all of it on every
@@ -107,6 +108,7 @@ class QueueFilters:
     submitted_from: date | None = None
     submitted_to: date | None = None
     search: str | None = None
+    holder: str | None = None  # HOLDER_ME | HOLDER_NONE
     sort: str = SORT_DUE
     after: Cursor | None = None
 
@@ -122,6 +124,7 @@ class QueueFilters:
                 self.submitted_from,
                 self.submitted_to,
                 self.search,
+                self.holder,
             )
         )
 
@@ -156,6 +159,7 @@ class QueueRow:
     due: date | None  # the running deadline; None while no clock runs (on hold, finished)
     working_days_left: int | None  # negative when overdue
     due_state: str | None  # overdue | due_soon | None
+    holder: str | None = None  # the e-mail address of whoever holds the case
 
 
 @dataclass(frozen=True)
@@ -163,6 +167,8 @@ class QueuePage:
     rows: list[QueueRow]
     counts: dict[str, TabCount]
     next_cursor: Cursor | None = None
+    # Open cases under the same filters held by the user (HOLDER_ME) and by nobody.
+    holder_counts: dict[str, TabCount] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -204,6 +210,7 @@ ROW_COLUMNS = (
     Complaint.due_key,
     Complaint.anonymous,
     Complaint.confidential,
+    Complaint.assigned_user_id,
 )
 
 
@@ -277,7 +284,35 @@ def _filtered(user: User, filters: QueueFilters, router: Router, now: datetime) 
             stmt = stmt.where(_per_region(days, fallback, lambda d: d.timezone, received))
     if filters.search:
         stmt = stmt.where(_search_condition(filters.search))
+    if filters.holder == HOLDER_ME:
+        stmt = stmt.where(Complaint.assigned_user_id == user.id)
+    elif filters.holder == HOLDER_NONE:
+        stmt = stmt.where(Complaint.assigned_user_id.is_(None))
     return stmt
+
+
+def holder_counts_statement(
+    user: User, filters: QueueFilters, router: Router, now: datetime
+) -> CompoundSelect:
+    """(holder, n) rows: the open cases under the other filters that the user holds, and
+    that nobody holds, each counted up to the open statuses' cap (one index range each:
+    assigned_user_id is indexed)."""
+    base = _with_tab(
+        _filtered(user, replace(filters, holder=None), router, now), TAB_OPEN
+    ).with_only_columns(Complaint.id)
+    cap = COUNT_CAP[status.NEW]
+    conditions = {
+        HOLDER_ME: Complaint.assigned_user_id == user.id,
+        HOLDER_NONE: Complaint.assigned_user_id.is_(None),
+    }
+    return union_all(
+        *(
+            select(literal(key).label("holder"), func.count()).select_from(
+                base.where(condition).limit(cap + 1).subquery()
+            )
+            for key, condition in conditions.items()
+        )
+    )
 
 
 def _tab_statuses(tab: str) -> tuple[str, ...]:
@@ -391,9 +426,13 @@ def queue_page(user: User, filters: QueueFilters, router: Router, now: datetime)
         sample = db.session.execute(search_statement(user, filters, router, now)).all()
         counts = tab_counts(Counter(row.status for row in sample), searched=True)
         rows = page_from_sample(sample, filters)
+        held = _held_in_sample(sample, user, filters)
     else:
         found = db.session.execute(counts_statement(user, filters, router, now)).all()
         counts = tab_counts(dict(found))
+        stmt = holder_counts_statement(user, filters, router, now)
+        cap = COUNT_CAP[status.NEW]
+        held = {k: TabCount(min(n, cap), n > cap) for k, n in db.session.execute(stmt).all()}
     if rows is None:
         rows = db.session.execute(rows_statement(user, filters, router, now)).all()
     more = len(rows) > PAGE_SIZE
@@ -404,11 +443,34 @@ def queue_page(user: User, filters: QueueFilters, router: Router, now: datetime)
         key = last.submitted_at if filters.sort == SORT_NEWEST else last.due_key
         next_cursor = Cursor(filters.sort, key, last.id)
     days: dict[str, RegionDay] = {}
+    emails = holder_emails({row.assigned_user_id for row in rows})
     return QueuePage(
-        rows=[_queue_row(router, row, days, now) for row in rows],
+        rows=[_queue_row(router, row, days, now, emails) for row in rows],
         counts=counts,
         next_cursor=next_cursor,
+        holder_counts=held,
     )
+
+
+def _held_in_sample(sample: list, user: User, filters: QueueFilters) -> dict[str, TabCount]:
+    """The holder counts of a search, from its sample (the ILIKE runs once per page); none
+    while a holder filter narrows the sample itself."""
+    if filters.holder:
+        return {}
+    over = len(sample) > SEARCH_COUNT_CAP
+    open_rows = [r for r in sample if r.status in status.OPEN]
+    return {
+        HOLDER_ME: TabCount(sum(r.assigned_user_id == user.id for r in open_rows), over),
+        HOLDER_NONE: TabCount(sum(r.assigned_user_id is None for r in open_rows), over),
+    }
+
+
+def holder_emails(user_ids: set[int | None]) -> dict[int, str]:
+    """The address (what staff know each other by) of each holder on a page: one query."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(User.id, User.email).where(User.id.in_(ids))).all())
 
 
 def page_from_sample(sample: list, filters: QueueFilters) -> list | None:
@@ -463,7 +525,9 @@ def tab_counts(per_status: dict[str, int], searched: bool = False) -> dict[str, 
     return {TAB_OPEN: total(status.OPEN), **counts, TAB_ALL: total(status.ALL)}
 
 
-def _queue_row(router: Router, row, days: dict[str, RegionDay], now: datetime) -> QueueRow:
+def _queue_row(
+    router: Router, row, days: dict[str, RegionDay], now: datetime, emails: dict[int, str]
+) -> QueueRow:
     day = days.get(row.region_id)
     if day is None:
         day = days[row.region_id] = region_day(router, row.region_id, now)
@@ -487,4 +551,5 @@ def _queue_row(router: Router, row, days: dict[str, RegionDay], now: datetime) -
         due=due,
         working_days_left=left,
         due_state=state if state in (DUE_OVERDUE, DUE_SOON) else None,
+        holder=emails.get(row.assigned_user_id),
     )

@@ -33,15 +33,18 @@ def queue():
 def render_queue(
     *,
     selected: frozenset[str] = frozenset(),
-    bulk_note: str | None = None,
+    bulk_kept: dict[str, str] | None = None,
     bulk_errors: tuple[str, ...] = (),
+    bulk_done: str | None = None,
     status: int = 200,
 ):
-    """The queue page for the filters in the URL; the bulk archive (portal.cases) renders
-    it again with the staff member's selection and note kept when it refuses.
+    """The queue page for the filters in the URL; the bulk actions (portal.cases) render
+    it again with what they did, what they refused and why, and the staff member's
+    choices kept.
 
-    Which rows get a checkbox is the cases package's answer (`bulk_spam_statuses`, a
-    template helper it registers), so the queue knows nothing of the state machine.
+    Which rows get a checkbox and which moves the action bar offers is the cases
+    package's answer (`bulk_choices`, a template helper it registers), so the queue knows
+    nothing of the state machine.
     """
     router = get_router()
     form = filter_form(request.args, queue_scope(router, current_user))
@@ -57,6 +60,7 @@ def render_queue(
         link=partial(query_args, filters),
         region=_own_region(router),
         selected=selected,
-        bulk_note=bulk_note,
+        bulk_kept=bulk_kept or {},
         bulk_errors=bulk_errors,
+        bulk_done=bulk_done,
     ), status

@@ -250,8 +250,13 @@ def test_a_quarantined_wave_is_archived_in_bulk_without_reaching_lapor(
     html = admin.get("/staf/antrian?status=quarantined").get_data(as_text=True)
     assert all(f'name="kode" value="{c}"' in html for c in codes)
     response = admin.post(
-        "/staf/antrian/arsip-spam?status=quarantined",
-        data={"kode": codes, "text": "Spam", "csrf_token": hidden_fields(html)["csrf_token"]},
+        "/staf/antrian/massal?status=quarantined",
+        data={
+            "kode": codes,
+            "action": "spam",
+            "text": "Spam",
+            "csrf_token": hidden_fields(html)["csrf_token"],
+        },
     )
     assert response.status_code == 303
     statuses = (

@@ -1,5 +1,6 @@
-"""Archiving a spam wave from the queue in one action: scope, roles, CSRF, all or nothing,
-and the same events, e-mail and SP4N-LAPOR! rows as archiving one case at a time."""
+"""Archiving a spam wave from the queue in one action: scope, roles, CSRF, each case on its
+own (the others change, each refusal is listed), and the same events, e-mail and
+SP4N-LAPOR! rows as archiving one case at a time."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.factories import stored_complaint
 from tests.functional.case_actions import act
 from tests.helpers import hidden_fields
 
-URL = "/staf/antrian/arsip-spam"
+URL = "/staf/antrian/massal"
 NOTE = "Iklan pinjaman online"
 
 
@@ -30,7 +31,7 @@ def _csrf(client) -> str:
 
 
 def _post(client, codes, text=NOTE, csrf=True):
-    data = {"kode": list(codes), "text": text}
+    data = {"kode": list(codes), "text": text, "action": "spam"}
     if csrf:
         data["csrf_token"] = _csrf(client)
     return client.post(URL, data=data)
@@ -40,14 +41,17 @@ def _wave(n: int, **kw) -> list[str]:
     return [stored_complaint(title=f"Promo pinjaman {i}", **kw).tracking_code for i in range(n)]
 
 
-def test_queue_offers_checkboxes_to_admins_only(staff):
+def test_queue_offers_checkboxes_to_admins_and_agency_officers_only(staff):
     codes = _wave(2, agency="rsud-ulin", unit="poli-umum")
     html = staff["admin"].get("/staf/antrian").get_data(as_text=True)
-    assert 'id="bulk-spam"' in html
+    assert 'id="bulk-actions"' in html and 'value="spam"' in html
     assert all(f'name="kode" value="{c}"' in html for c in codes)
-    for role in ("unit", "agency", "leader"):
+    # an agency officer may only hand cases to an officer: no archive on offer
+    html = staff["agency"].get("/staf/antrian").get_data(as_text=True)
+    assert 'value="assign"' in html and 'value="spam"' not in html
+    for role in ("unit", "leader"):
         html = staff[role].get("/staf/antrian").get_data(as_text=True)
-        assert codes[0] in html and 'name="kode"' not in html and "bulk-spam" not in html
+        assert codes[0] in html and 'name="kode"' not in html and "bulk-actions" not in html
 
 
 def test_archives_every_ticked_case_with_events_and_mirror_rows(staff, client, h, ulin_payload):
@@ -87,7 +91,12 @@ def test_the_page_says_how_many_were_archived(staff):
         staff["admin"]
         .post(
             URL,
-            data={"kode": codes, "text": NOTE, "csrf_token": _csrf(staff["admin"])},
+            data={
+                "kode": codes,
+                "text": NOTE,
+                "action": "spam",
+                "csrf_token": _csrf(staff["admin"]),
+            },
             follow_redirects=True,
         )
         .get_data(as_text=True)
@@ -95,36 +104,44 @@ def test_the_page_says_how_many_were_archived(staff):
     assert "2 laporan diarsipkan sebagai spam." in html
 
 
-def test_an_out_of_scope_code_refuses_the_whole_action(staff):
+def test_an_out_of_scope_code_is_refused_and_the_others_archived(staff):
     mine = _wave(2, agency="rsud-ulin", unit="poli-umum")
     theirs = stored_complaint(region="hst", agency="rsud-damanhuri", unit="igd").tracking_code
     response = _post(staff["admin"], [*mine, theirs])
-    assert response.status_code == 409
+    assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert "Tidak ada laporan yang diarsipkan." in html
+    assert "2 laporan diarsipkan sebagai spam." in html
+    assert "1 laporan tidak diubah:" in html
     assert f"{theirs}: tidak ditemukan di antrean Anda" in html
-    assert [_status(c) for c in mine] == ["new", "new"] and _status(theirs) == "new"
-    # the selection and the note come back, the refused code is left out
-    assert all(re.search(rf'value="{c}"[^>]*checked', html) for c in mine)
-    assert NOTE in html
+    assert [_status(c) for c in mine] == ["archived", "archived"] and _status(theirs) == "new"
 
 
 def test_a_forged_or_garbage_code_is_refused_by_name(staff):
     mine = _wave(1, agency="rsud-ulin", unit="poli-umum")
     response = _post(staff["admin"], [*mine, "KSL-ZZZZZZ", "x\x00y' OR 1=1"])
-    assert response.status_code == 409
+    assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "KSL-ZZZZZZ: tidak ditemukan di antrean Anda" in html
-    assert _status(mine[0]) == "new"
+    assert "xy&#39; OR 1=1: tidak ditemukan di antrean Anda" in html
+    assert _status(mine[0]) == "archived"
 
 
-def test_a_case_that_moved_on_is_refused_and_nothing_changes(staff):
+def test_only_forged_codes_change_nothing_and_answer_409(staff):
+    response = _post(staff["admin"], ["KSL-ZZZZZZ"])
+    assert response.status_code == 409
+    assert "Tidak ada laporan yang diubah." in response.get_data(as_text=True)
+
+
+def test_a_case_that_moved_on_is_refused_and_the_other_archived(staff):
     codes = _wave(2, agency="rsud-ulin", unit="poli-umum")
     assert act(staff["admin"], codes[1], "verify", target="rsud-ulin/poli-umum").status_code == 303
     response = _post(staff["admin"], codes)
-    assert response.status_code == 409
-    assert "berstatus" in response.get_data(as_text=True)
-    assert [_status(c) for c in codes] == ["new", "verified"]
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert f"{codes[1]}: berstatus" in html
+    assert [_status(c) for c in codes] == ["archived", "verified"]
+    # the refused case stays ticked, for another move
+    assert re.search(rf'value="{codes[1]}"[^>]*checked', html)
 
 
 def test_officers_and_leaders_are_refused_403(staff):
@@ -137,7 +154,7 @@ def test_officers_and_leaders_are_refused_403(staff):
 def test_another_regions_admin_cannot_archive_our_cases(staff):
     codes = _wave(1, agency="rsud-ulin", unit="poli-umum")
     response = _post(staff["hst_admin"], codes)
-    assert response.status_code == 409
+    assert response.status_code == 409  # nothing changed
     assert f"{codes[0]}: tidak ditemukan di antrean Anda" in response.get_data(as_text=True)
     assert _status(codes[0]) == "new"
 
@@ -157,7 +174,9 @@ def test_empty_selection_and_empty_note_are_refused_with_a_message(staff):
     assert "Pilih minimal satu laporan." in _post(staff["admin"], []).get_data(as_text=True)
     codes = _wave(1, agency="rsud-ulin", unit="poli-umum")
     response = _post(staff["admin"], codes, text="  ")
-    assert response.status_code == 400 and "Teks wajib diisi" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Tulis alasan pengarsipan" in html
+    assert re.search(rf'value="{codes[0]}"[^>]*checked', html)  # the selection is kept
     assert _status(codes[0]) == "new"
 
 
