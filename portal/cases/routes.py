@@ -22,7 +22,7 @@ from forms.case_actions import BulkSpamForm, CaseActionForm
 from portal.accounts import roles
 from portal.cases import bulk, page, transitions
 from portal.cases.citizen_messages import citizen_messages
-from portal.cases.duplicates import similar_open_cases
+from portal.cases.duplicates import duplicate_counts, duplicates_of, similar_open_cases
 from portal.cases.missing_photo import missing_photo
 from portal.cases.services import (
     ActionInput,
@@ -87,6 +87,7 @@ def _render(
         dispose_targets=page.dispose_targets(complaint, router),
         duplicates=similar_open_cases(current_user, complaint) if complaint.status == s.NEW else [],
         duplicate_of=_openable(complaint.duplicate_of_id),
+        duplicate_copies=duplicates_of(current_user, complaint),
         templates=templates_for_agency(complaint.agency_id),
         regions=[r for r in router.regions if r.id != complaint.region_id],
     ), status
@@ -179,6 +180,12 @@ def photo(code: str, photo_id: int):
 @bp.app_context_processor
 def _bulk_helpers():
     return {"bulk_spam_statuses": _bulk_spam_statuses}
+
+
+@bp.app_context_processor
+def _duplicate_helpers():
+    """The queue row's and the dashboard's "N laporan serupa" badge, counted in scope."""
+    return {"duplicate_counts": duplicate_counts}
 
 
 def _bulk_spam_statuses(user) -> frozenset[str]:

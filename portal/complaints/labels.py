@@ -84,6 +84,7 @@ MESSAGE_KIND_LABELS = {
     "responded": _l("Tanggapan petugas"),
     "closed": _l("Laporan selesai"),
     "chat": _l("Jawaban percakapan"),
+    "duplicate_progress": _l("Tanggapan atas laporan asli (duplikat)"),
 }
 DELIVERY_STATE_LABELS = {
     "waiting": _l("menunggu"),

@@ -29,7 +29,7 @@ from portal.extensions import db
 from portal.messaging.models import SMS, PhoneMessage
 from portal.messaging.outbox import CHAT
 
-NOTICE_KINDS = ("receipt", "verified", "on_hold", "responded", "closed")
+NOTICE_KINDS = ("receipt", "verified", "on_hold", "responded", "closed", "duplicate_progress")
 TITLE_MAX = 60  # characters of a (non-Rahasia) title quoted in a notice
 NOTE_MAX = {"whatsapp": 3000, SMS: 320}  # characters of a staff note, the rest on the page
 TEMPLATE_PARAM_MAX = 900  # WhatsApp: the template's body stays under its 1,024 limit
@@ -127,6 +127,20 @@ def _headline(kind: str, title: str | None) -> str:
     return _("Laporan Anda sudah ditutup. Terima kasih telah melapor.")
 
 
+def _duplicate_headline(original_code: str | None) -> str:
+    """A response on the original of this duplicate; a Rahasia original is not named (the
+    row then holds neither its code nor its response)."""
+    if original_code:
+        return _(
+            "Laporan %(original)s, yang sama dengan laporan Anda, sudah mendapat tanggapan:",
+            original=original_code,
+        )
+    return _(
+        "Laporan lain yang sama dengan laporan Anda sudah mendapat tanggapan; isinya tidak "
+        "ditampilkan karena laporan itu Rahasia."
+    )
+
+
 def _instructions(kind: str, context: dict[str, Any]) -> list[str]:
     if kind == "on_hold":
         return [
@@ -155,8 +169,13 @@ def _notice(row: PhoneMessage, context: dict[str, Any], complaint: Complaint) ->
     code = complaint.tracking_code
     link = private_link(complaint)
     headline = _headline(row.kind, _title(context, complaint))
+    if row.kind == "duplicate_progress":
+        original = complaint.duplicate_of  # checked again: it may have become Rahasia since
+        if original is None or original.confidential:
+            context = {**context, "original_code": None, "note": None}
+        headline = _duplicate_headline(context.get("original_code"))
     note = ""
-    if row.kind in ("on_hold", "responded") and context.get("note"):
+    if row.kind in ("on_hold", "responded", "duplicate_progress") and context.get("note"):
         more = _("(selengkapnya lewat tautan)")
         note = shorten(context["note"], NOTE_MAX.get(row.medium, 3000), more)
     steps = _instructions(row.kind, context)
