@@ -98,7 +98,9 @@ def intake():
         return _page(form)
     point = point_in_scope(current_user, router, form.service_point.data)
     if point is None:
-        # A forged or stale value: refuse before anything is checked or stored.
+        # A forged or stale value: refused, nothing stored; the other fields are checked
+        # too, so the clerk sees everything to fix at once.
+        form.validate_on_submit()
         form.service_point.errors = [
             _("Titik layanan ini tidak dikenal atau di luar wewenang Anda. Pilih dari daftar.")
         ]

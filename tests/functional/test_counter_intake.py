@@ -213,6 +213,14 @@ def test_a_service_point_outside_the_clerks_reach_is_refused_and_nothing_stored(
     assert stored() == 0
 
 
+def test_a_refused_service_point_still_shows_the_other_problems(staff, h):
+    response = post_counter(staff["unit"], h, service_point=OTHER_UNIT_POINT, title="")
+    assert response.status_code == 400
+    html = unescape(response.get_data(as_text=True))
+    assert "di luar wewenang Anda" in html and "Judul wajib diisi." in html
+    assert stored() == 0
+
+
 def test_a_leader_may_not_file(staff, h):
     leader = staff["leader"]
     assert leader.get("/staf/loket").status_code == 403
