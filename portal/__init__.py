@@ -129,6 +129,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.chat.routes import bp as chat_bp
     from portal.citizen.conversation import bp as conversation_bp
     from portal.citizen.routes import bp as citizen_bp
+    from portal.counter.routes import bp as counter_bp
     from portal.dashboard.routes import bp as dashboard_bp
     from portal.dashboard.routes import public_bp as public_stats_bp
     from portal.i18n import bp as i18n_bp
@@ -158,6 +159,7 @@ def configure_blueprints(app: Flask) -> None:
         public_stats_bp,
         i18n_bp,
         chat_bp,
+        counter_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)

@@ -22,7 +22,7 @@ from forms.case_actions import BulkActionForm, CaseActionForm
 from portal.accounts import roles
 from portal.cases import bulk, holders, page, transfers, transitions
 from portal.cases.citizen_messages import citizen_messages
-from portal.cases.duplicates import similar_open_cases
+from portal.cases.duplicates import duplicate_counts, duplicates_of, similar_open_cases
 from portal.cases.missing_photo import missing_photo
 from portal.cases.services import (
     ActionInput,
@@ -88,6 +88,7 @@ def _render(
         dispose_targets=page.dispose_targets(complaint, router),
         duplicates=similar_open_cases(current_user, complaint) if complaint.status == s.NEW else [],
         duplicate_of=_openable(complaint.duplicate_of_id),
+        duplicate_copies=duplicates_of(current_user, complaint),
         templates=templates_for_agency(complaint.agency_id),
         regions=page.transfer_targets(complaint, router, current_user.role),
         moved=transfers.last_move(complaint) if complaint.transferred_from else None,
@@ -220,6 +221,12 @@ def _bulk_choices(user) -> dict:
         "units": queue_scope(router, user).units if bulk.DISPOSE in moves else (),
         "officers": holders.officers_in_reach(user, router) if bulk.ASSIGN in moves else [],
     }
+
+
+@bp.app_context_processor
+def _duplicate_helpers():
+    """The queue row's and the dashboard's "N laporan serupa" badge, counted in scope."""
+    return {"duplicate_counts": duplicate_counts}
 
 
 @bp.post("/antrian/massal")

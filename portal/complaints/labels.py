@@ -4,7 +4,7 @@ and timeline events, in the reader's language."""
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from portal.complaints.channels import API, COUNTER, SMS, WEB, WHATSAPP
+from portal.complaints.channels import API, COUNTER, PHONE, SMS, WEB, WHATSAPP
 from portal.complaints.status import (
     ARCHIVED,
     CLOSED,
@@ -41,6 +41,7 @@ CLASSIFICATION_LABELS = {
 CHANNEL_LABELS = {
     WEB: _l("Formulir web"),
     COUNTER: _l("Loket (dicatat petugas)"),
+    PHONE: _l("Telepon (dicatat petugas)"),
     API: _l("API (Open311)"),
     WHATSAPP: _l("WhatsApp"),
     SMS: _l("SMS"),
@@ -92,6 +93,7 @@ MESSAGE_KIND_LABELS = {
     "forwarded": _l("Diteruskan ke SP4N-LAPOR!"),
     "transferred": _l("Diteruskan ke daerah lain"),
     "sent_back": _l("Dikembalikan ke daerah asal"),
+    "duplicate_progress": _l("Tanggapan atas laporan asli (duplikat)"),
 }
 DELIVERY_STATE_LABELS = {
     "waiting": _l("menunggu"),

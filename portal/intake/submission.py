@@ -72,6 +72,7 @@ def submit_report(
     secret: str,
     now: datetime | None = None,
     quarantine: bool = False,
+    filed_by: int | None = None,
 ) -> Receipt:
     """Store the report with its photos, first event, routing decision and deadlines.
 
@@ -82,7 +83,8 @@ def submit_report(
     submission's receipt; the same key with other content raises SubmissionConflict
     (storing nothing and telling nothing about the first report). `quarantine` (the
     region's abuse list said so) stores it held back: status quarantined, no deadline
-    running, nobody notified until it is released.
+    running, nobody notified until it is released. `filed_by`: the staff account that filed
+    it for the citizen (a clerk at the counter), recorded as the first event's actor.
 
     Photos are written before the transaction and removed on every path that stores no
     row: StorageFailure (a photo could not be written; none is left on disk and nothing is
@@ -180,7 +182,14 @@ def submit_report(
                     )
                     for key, p in zip(keys, photos, strict=True)
                 ],
-                events=[Event(kind="submitted", public=True, created_at=submitted_at)],
+                events=[
+                    Event(
+                        kind="submitted",
+                        actor_user_id=filed_by,
+                        public=True,
+                        created_at=submitted_at,
+                    )
+                ],
             )
             db.session.add(complaint)
             (on_quarantined if quarantine else on_submitted)(complaint)

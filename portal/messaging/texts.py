@@ -36,11 +36,15 @@ NOTICE_KINDS = (
     "responded",
     "closed",
     *("archived_spam", "archived_duplicate", "forwarded", "transferred", "sent_back"),
+    "duplicate_progress",
 )
 # Where the case ends or goes on: what happened and what to do next (portal.cases.services).
 ENDING_KINDS = ("archived_spam", "archived_duplicate", "forwarded", "transferred", "sent_back")
 # Kinds whose staff note is quoted: the question, the response, the reason for a move.
-QUOTES_NOTE = ("on_hold", "responded", "archived_spam", "forwarded", "transferred", "sent_back")
+QUOTES_NOTE = (
+    *("on_hold", "responded", "archived_spam", "forwarded", "transferred", "sent_back"),
+    "duplicate_progress",
+)
 TITLE_MAX = 60  # characters of a (non-Rahasia) title quoted in a notice
 NOTE_MAX = {"whatsapp": 3000, SMS: 320}  # characters of a staff note, the rest on the page
 TEMPLATE_PARAM_MAX = 900  # WhatsApp: the template's body stays under its 1,024 limit
@@ -198,6 +202,20 @@ def _headline(kind: str, title: str | None) -> str:
     return _("Laporan Anda sudah ditutup. Terima kasih telah melapor.")
 
 
+def _duplicate_headline(original_code: str | None) -> str:
+    """A response on the original of this duplicate; a Rahasia original is not named (the
+    row then holds neither its code nor its response)."""
+    if original_code:
+        return _(
+            "Laporan %(original)s, yang sama dengan laporan Anda, sudah mendapat tanggapan:",
+            original=original_code,
+        )
+    return _(
+        "Laporan lain yang sama dengan laporan Anda sudah mendapat tanggapan; isinya tidak "
+        "ditampilkan karena laporan itu Rahasia."
+    )
+
+
 def _instructions(kind: str, context: dict[str, Any]) -> list[str]:
     if kind == "on_hold":
         return [
@@ -225,9 +243,16 @@ def _instructions(kind: str, context: dict[str, Any]) -> list[str]:
 def _notice(row: PhoneMessage, context: dict[str, Any], complaint: Complaint) -> PhoneText:
     code = complaint.tracking_code
     link = private_link(complaint)
+    if row.kind == "duplicate_progress":
+        original = complaint.duplicate_of  # checked again: it may have become Rahasia since
+        if original is None or original.confidential:
+            context = {**context, "original_code": None, "note": None}
     if row.kind in ENDING_KINDS:
         headline = _ending_headline(row.kind, context)
         steps = _ending_steps(row.kind, context, code)
+    elif row.kind == "duplicate_progress":
+        headline = _duplicate_headline(context.get("original_code"))
+        steps = _instructions(row.kind, context)
     else:
         headline = _headline(row.kind, _title(context, complaint))
         steps = _instructions(row.kind, context)

@@ -7,6 +7,7 @@ from portal.complaints.status import QUARANTINED
 from portal.dashboard.hooks import recap_changed
 from portal.national.mirror_rows import mirror_case_event, mirror_submitted
 from portal.notifications import messages
+from portal.notifications.duplicates import notify_duplicates
 
 
 def on_submitted(complaint) -> None:
@@ -32,6 +33,7 @@ def on_case_event(complaint, event) -> None:
             recap_changed(complaint)
         return
     messages.notify_citizen(complaint, event.kind, event)
+    notify_duplicates(complaint, event)  # its duplicates' citizens hear of a response too
     if event.kind in messages.STAFF_DISPOSAL_EVENTS:
         messages.notify_disposed(complaint)
     if event.kind in messages.MOVE_EVENTS:  # the receiving region's desk hears of it

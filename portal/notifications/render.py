@@ -33,6 +33,8 @@ CITIZEN_TEMPLATES = frozenset(
         "forwarded",
         "transferred",
         "sent_back",
+        # The original of an archived duplicate was answered.
+        "duplicate_progress",
     }
 )
 
