@@ -29,7 +29,19 @@ from portal.extensions import db
 from portal.messaging.models import SMS, PhoneMessage
 from portal.messaging.outbox import CHAT
 
-NOTICE_KINDS = ("receipt", "verified", "on_hold", "responded", "closed")
+NOTICE_KINDS = (
+    "receipt",
+    "verified",
+    "on_hold",
+    "responded",
+    "closed",
+    "hold_reminder",
+    "resumed",
+    "hold_expired",
+    "closed_no_answer",
+)
+# Notices that quote the staff's words (the question, the response, why work resumed).
+NOTE_KINDS = ("on_hold", "responded", "hold_reminder", "resumed")
 TITLE_MAX = 60  # characters of a (non-Rahasia) title quoted in a notice
 NOTE_MAX = {"whatsapp": 3000, SMS: 320}  # characters of a staff note, the rest on the page
 TEMPLATE_PARAM_MAX = 900  # WhatsApp: the template's body stays under its 1,024 limit
@@ -122,12 +134,62 @@ def _headline(kind: str, title: str | None) -> str:
         if title:
             return _('Tanggapan atas laporan Anda "%(title)s":', title=title)
         return _("Tanggapan atas laporan Anda:")
+    hold_ended = _hold_headline(kind, title)
+    if hold_ended:
+        return hold_ended
     if title:
         return _('Laporan Anda "%(title)s" sudah ditutup. Terima kasih telah melapor.', title=title)
     return _("Laporan Anda sudah ditutup. Terima kasih telah melapor.")
 
 
+def _hold_headline(kind: str, title: str | None) -> str | None:
+    """The reminder halfway through a hold, and the three ways a hold ends without the
+    citizen's answer."""
+    if kind == "hold_reminder":
+        if title:
+            return _(
+                'Pengingat: petugas masih menunggu jawaban Anda tentang laporan "%(title)s":',
+                title=title,
+            )
+        return _("Pengingat: petugas masih menunggu jawaban Anda:")
+    if kind == "resumed":
+        if title:
+            return _('Petugas melanjutkan penanganan laporan Anda "%(title)s".', title=title)
+        return _("Petugas melanjutkan penanganan laporan Anda.")
+    if kind == "hold_expired":
+        if title:
+            return _(
+                'Pertanyaan petugas tentang laporan Anda "%(title)s" tidak terjawab sampai '
+                "batas waktunya; penanganan dilanjutkan dengan keterangan yang ada.",
+                title=title,
+            )
+        return _(
+            "Pertanyaan petugas tidak terjawab sampai batas waktunya; penanganan dilanjutkan "
+            "dengan keterangan yang ada."
+        )
+    if kind == "closed_no_answer":
+        if title:
+            return _(
+                'Laporan Anda "%(title)s" ditutup karena pertanyaan petugas tidak terjawab '
+                "sampai batas waktunya.",
+                title=title,
+            )
+        return _(
+            "Laporan Anda ditutup karena pertanyaan petugas tidak terjawab sampai batas waktunya."
+        )
+    return None
+
+
 def _instructions(kind: str, context: dict[str, Any]) -> list[str]:
+    if kind == "hold_reminder":
+        lines = [_("Balas pesan ini untuk menjawab.")]
+        if context.get("hold_until"):
+            lines.append(_("Mohon jawab paling lambat %(date)s.", date=context["hold_until"]))
+        return lines
+    if kind in ("resumed", "hold_expired"):
+        return [_("Batas waktu penanganan berjalan lagi.")]
+    if kind == "closed_no_answer":
+        return [_("Bila masalahnya masih ada, silakan kirim laporan baru.")]
     if kind == "on_hold":
         return [
             _("Balas pesan ini untuk menjawab."),
@@ -156,7 +218,7 @@ def _notice(row: PhoneMessage, context: dict[str, Any], complaint: Complaint) ->
     link = private_link(complaint)
     headline = _headline(row.kind, _title(context, complaint))
     note = ""
-    if row.kind in ("on_hold", "responded") and context.get("note"):
+    if row.kind in NOTE_KINDS and context.get("note"):
         more = _("(selengkapnya lewat tautan)")
         note = shorten(context["note"], NOTE_MAX.get(row.medium, 3000), more)
     steps = _instructions(row.kind, context)

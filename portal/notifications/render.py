@@ -20,7 +20,10 @@ from portal.notifications.models import OutboxMessage
 
 # Templates addressed to the reporter: they get the private link, built at render time so
 # the outbox never stores the link's secret (the database keeps only its hash).
-CITIZEN_TEMPLATES = frozenset({"receipt", "verified", "on_hold", "responded", "closed"})
+CITIZEN_TEMPLATES = frozenset(
+    {"receipt", "verified", "on_hold", "responded", "closed"}
+    | {"hold_reminder", "resumed", "hold_expired", "closed_no_answer"}
+)
 
 
 @dataclass(frozen=True)
