@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -174,15 +175,17 @@ def _remind(complaint: Complaint, question: str | None, window: HoldWindow, now)
 
 
 def _timeout_note(window: HoldWindow, closes: bool) -> str:
-    """The timeline's note, in the portal's language (the tick has no reader)."""
+    """The timeline's note, in the portal's language: it is stored, as staff notes are,
+    and the tick has no reader to translate for."""
     last = window.last_day.isoformat()
-    if closes:
+    with force_locale("id"):
+        if closes:
+            return _(
+                "Pelapor tidak menjawab sampai %(date)s; laporan ditutup (tidak ada jawaban).",
+                date=last,
+            )
         return _(
-            "Pelapor tidak menjawab sampai %(date)s; laporan ditutup (tidak ada jawaban).",
+            "Pelapor tidak menjawab sampai %(date)s; penanganan dilanjutkan dan batas waktu "
+            "berjalan lagi.",
             date=last,
         )
-    return _(
-        "Pelapor tidak menjawab sampai %(date)s; penanganan dilanjutkan dan batas waktu "
-        "berjalan lagi.",
-        date=last,
-    )
