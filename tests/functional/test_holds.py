@@ -221,6 +221,24 @@ def test_hold_expiry_close_closes_as_no_answer_and_tells_the_citizen(app, router
     assert tick(router, now=at(date(2026, 3, 27))).holds_closed == 0
 
 
+def test_a_hold_closed_as_no_answer_is_not_counted_as_resolved(app, router):
+    from portal.dashboard.models import MonthlyRecap
+
+    held_case(Clocks(hold=3, hold_expiry=HOLD_CLOSE))
+    stored_complaint(  # answered and closed the same month: resolved
+        status=s.CLOSED, submitted_at=datetime(2026, 3, 11, 2, tzinfo=UTC), closed_at=ASKED
+    )
+    tick(router, now=at(date(2026, 3, 26)))  # closes the hold; its change marks March
+    received, resolved = db.session.execute(
+        select(func.sum(MonthlyRecap.received), func.sum(MonthlyRecap.resolved)).where(
+            MonthlyRecap.region_id == "kalsel",
+            MonthlyRecap.dimension == "unit",
+            MonthlyRecap.month == date(2026, 3, 1),
+        )
+    ).one()
+    assert (received, resolved) == (2, 1)
+
+
 def test_default_expiry_and_a_case_stored_before_the_hold_keys_resume(app, router):
     old_clocks = {"verification": 3, "information": 5, "aspiration": 5, "complaint": 14}
     c = held_case(clocks_json=json.dumps(old_clocks))
