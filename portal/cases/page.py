@@ -10,10 +10,11 @@ from portal.cases import transfers, transitions
 from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import local_date
 from portal.clocks.due import NO_DEADLINE, working_days_left
+from portal.clocks.holds import HoldWindow, held_working_days, hold_window
 from portal.complaints import status as s
 from portal.complaints.models import Complaint
 from portal.routing.engine import Router
-from portal.routing.model import Region
+from portal.routing.model import Clocks, Region
 from portal.timeutil import utcnow
 
 
@@ -40,6 +41,29 @@ def deadlines(complaint: Complaint, router: Router) -> list[Deadline]:
         )
         for key, due in rows
     ]
+
+
+@dataclass(frozen=True)
+class HoldInfo:
+    window: HoldWindow
+    waited: int  # working days so far
+    expiry: str  # resume | close: what happens after window.last_day
+    reminded: bool
+
+
+def hold_info(complaint: Complaint, router: Router, clocks: Clocks) -> HoldInfo | None:
+    """How long the citizen has to answer, when they are reminded, what happens after."""
+    if complaint.status != s.ON_HOLD or complaint.hold_started_at is None:
+        return None
+    tz = router.timezone_for(complaint.region_id)
+    calendar = calendar_for(router.holidays_for(complaint.region_id))
+    started = local_date(complaint.hold_started_at, tz)
+    return HoldInfo(
+        window=hold_window(started, clocks.hold, calendar),
+        waited=held_working_days(started, local_date(utcnow(), tz), calendar),
+        expiry=clocks.hold_expiry,
+        reminded=complaint.hold_reminded_at is not None,
+    )
 
 
 def dispose_targets(

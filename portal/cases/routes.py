@@ -31,6 +31,7 @@ from portal.cases.services import (
     CaseConflict,
     CaseError,
     WindowClosed,
+    clocks_of,
     perform,
 )
 from portal.cases.templates import templates_for_agency
@@ -84,6 +85,7 @@ def _render(
         citizen_messages=citizen_messages(complaint, show_reporter),
         may_resend=current_user.role in (roles.SUPER_ADMIN, roles.REGIONAL_ADMIN),
         deadlines=page.deadlines(complaint, router),
+        hold=page.hold_info(complaint, router, clocks_of(complaint)),
         actions=page.offered_actions(complaint, current_user.role),
         dispose_targets=page.dispose_targets(complaint, router),
         duplicates=similar_open_cases(current_user, complaint) if complaint.status == s.NEW else [],

@@ -30,11 +30,12 @@ from portal.extensions import db
 from portal.notifications.hooks import on_case_event
 from portal.plain_text import has_control
 from portal.routing.engine import Router
-from portal.routing.model import Clocks
+from portal.routing.model import HOLD_CLOSE, Clocks
 from portal.timeutil import utcnow
 from portal.url_ids import is_row_id
 
 NATIONAL = transfers.NATIONAL
+NO_ANSWER = "no-answer"  # reject_reason of a case closed because a hold ran out
 MAX_TEXT = 5000
 
 
@@ -335,15 +336,22 @@ def _answer(ctx: _Context):
 
 
 def _resume(ctx: _Context):
-    """Staff end the hold (the citizen answered by telephone, or the question is moot)."""
+    """Staff end the hold (the citizen answered by telephone, or the question is moot). The
+    note is public: it is the staff's word to the citizen that work goes on, and why."""
     text = _text(ctx)
     _leave_hold(ctx)
-    return text, False
+    return text, True
 
 
 def _hold_timeout(ctx: _Context):
-    """The hold ran out without an answer (the tick). Filled in with the hold clock."""
+    """The hold ran out without an answer (the tick, with its note): back to work with the
+    clock running again, or closed as "no answer" where the case's clocks say so."""
+    c = ctx.complaint
     _leave_hold(ctx)
+    if ctx.clocks.hold_expiry == HOLD_CLOSE:
+        c.status = s.CLOSED
+        c.reject_reason = NO_ANSWER
+        _finish(ctx)
     return _text(ctx, required=False), True
 
 

@@ -5,7 +5,8 @@ every transition that starts a new deadline resets it, so a second tick changes 
 The same tick writes the e-mail that goes with it to the outbox
 (portal/notifications/schedule.py): a reminder when a deadline becomes due soon, an
 escalation when it passes, and once a working day the leaders' digest; each keyed so that
-it is written once, whatever runs the tick.
+it is written once, whatever runs the tick. It also reminds citizens halfway through a hold
+and ends the holds nobody answered (portal/cases/hold_tick.py).
 
 Cheap and safe to run often: only the cases whose mark moves are read (the due-state rule
 in SQL), they are marked in batches of BATCH cases, each with its e-mail, in one short
@@ -24,6 +25,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.cases import transitions
+from portal.cases.hold_tick import end_or_remind_holds
 from portal.cases.services import ActionInput, Actor, perform
 from portal.cases.tick_lock import exclusive_tick
 from portal.clocks.calendar import calendar_for
@@ -53,6 +55,9 @@ class TickResult:
     reminders: int = 0
     escalations: int = 0
     digests: int = 0
+    hold_reminders: int = 0  # citizens reminded halfway through a hold
+    holds_resumed: int = 0  # holds that ran out: back to work
+    holds_closed: int = 0  # holds that ran out: closed as "no answer"
     skipped: bool = False  # another tick was running: this one did nothing
 
     def add(self, other: TickResult) -> None:
@@ -74,6 +79,12 @@ def _tick(router: Router, now: datetime) -> TickResult:
         today = local_date(now, region.timezone)
         calendar = calendar_for(router.holidays_for(region.id))
         _close_expired_feedback(router, region.id, today, now, result)
+        holds = end_or_remind_holds(
+            router, region.id, region.timezone, today, calendar, now, BATCH, STALE_RETRIES
+        )
+        result.hold_reminders += holds.reminded
+        result.holds_resumed += holds.resumed
+        result.holds_closed += holds.closed
         ids = _candidates(region.id, today, calendar)
         for start in range(0, len(ids), BATCH):
             result.add(

@@ -71,6 +71,17 @@ EVENT_LABELS = {
     "overdue": _l("Melewati batas waktu"),
     "take": _l("Petugas mengambil laporan untuk ditangani"),
     "assign": _l("Laporan diserahkan kepada petugas"),
+    "resume": _l("Penanganan dilanjutkan oleh petugas"),
+    "hold_reminder": _l("Pengingat pertanyaan dikirim ke pelapor"),
+    "hold_timeout": _l("Batas waktu jawaban pelapor habis"),
+}
+
+# Why a case ended without the usual course (complaints.reject_reason).
+REJECT_REASON_LABELS = {
+    "spam": _l("Bukan laporan yang dapat ditindaklanjuti"),
+    "duplicate": _l("Duplikat laporan lain"),
+    "not-authority": _l("Bukan kewenangan daerah ini"),
+    "no-answer": _l("Tidak ada jawaban pelapor atas pertanyaan petugas"),
 }
 
 
@@ -94,6 +105,10 @@ MESSAGE_KIND_LABELS = {
     "transferred": _l("Diteruskan ke daerah lain"),
     "sent_back": _l("Dikembalikan ke daerah asal"),
     "duplicate_progress": _l("Tanggapan atas laporan asli (duplikat)"),
+    "hold_reminder": _l("Pengingat pertanyaan petugas"),
+    "resumed": _l("Penanganan dilanjutkan"),
+    "hold_expired": _l("Penanganan dilanjutkan tanpa jawaban"),
+    "closed_no_answer": _l("Laporan ditutup tanpa jawaban"),
 }
 DELIVERY_STATE_LABELS = {
     "waiting": _l("menunggu"),
@@ -130,6 +145,10 @@ def message_channel_label(value: str) -> str:
     return str(MESSAGE_CHANNEL_LABELS.get(value, value))
 
 
+def reject_reason_label(value: str) -> str:
+    return str(REJECT_REASON_LABELS.get(value, value))
+
+
 def message_kind_label(value: str) -> str:
     return str(MESSAGE_KIND_LABELS.get(value, value))
 
@@ -153,5 +172,6 @@ def template_helpers() -> dict:
         "event_label": event_label,
         "message_channel_label": message_channel_label,
         "message_kind_label": message_kind_label,
+        "reject_reason_label": reject_reason_label,
         "delivery_state_label": delivery_state_label,
     }

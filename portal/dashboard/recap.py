@@ -16,7 +16,7 @@ import zlib
 from collections import Counter
 from datetime import date
 
-from sqlalchemy import case, delete, func, insert, select, text
+from sqlalchemy import and_, case, delete, func, insert, select, text
 
 from portal.complaints import status as s
 from portal.complaints.models import Complaint
@@ -85,6 +85,14 @@ def rebuild(region_id: str, timezone: str) -> int:
     return count
 
 
+NO_ANSWER = "no-answer"  # reject_reason of a hold closed without the citizen's answer
+
+
+def _resolved():
+    """Closed after an answer: a hold closed as "no answer" is closed, not resolved."""
+    return and_(Complaint.status == s.CLOSED, Complaint.reject_reason.is_distinct_from(NO_ANSWER))
+
+
 DIMENSIONS = ("unit", "classification", "category")
 SUMS = ("received", "excluded", "resolved", "answered", "answered_on_time", "rated", "rating_sum")
 
@@ -106,7 +114,7 @@ def recompute_month(region_id: str, month: date, timezone: str) -> None:
             Complaint.completion_days,
             func.count(),
             func.sum(case((Complaint.status.in_(EXCLUDED), 1), else_=0)),
-            func.sum(case((Complaint.status == s.CLOSED, 1), else_=0)),
+            func.sum(case((_resolved(), 1), else_=0)),
             func.sum(case((Complaint.first_response_on_time.is_(True), 1), else_=0)),
             func.count(Complaint.rating),
             func.coalesce(func.sum(Complaint.rating), 0),

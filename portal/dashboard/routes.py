@@ -11,12 +11,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from portal.clocks.calendar import calendar_for
 from portal.dashboard.access import dashboard_agency, dashboard_region, may_view_dashboard
 from portal.dashboard.charts import Series, bar_chart, line_chart
 from portal.dashboard.export import overview_csv
 from portal.dashboard.figures import rounded
-from portal.dashboard.page import overview_from_args, period_labels, period_query
+from portal.dashboard.holds import HeldFigures, held_figures
+from portal.dashboard.page import overview_from_args, period_labels, period_query, region_today
 from portal.routing.active import get_router
+from portal.routing.engine import Router
+from portal.routing.model import Region
+from portal.staff.scoping import visible_complaints
 
 bp = Blueprint("dashboard", __name__, url_prefix="/staf/dasbor")
 public_bp = Blueprint("public_stats", __name__, url_prefix="/statistik")
@@ -38,6 +43,19 @@ def region_view():
         periods=period_labels(),
         query=period_query(overview),
         group_link=partial(_agency_link, period_query(overview)),
+        held=_held(router, region),
+    )
+
+
+def _held(router: Router, region: Region, agency_id: str | None = None) -> HeldFigures:
+    """Cases waiting for the citizen now, through the viewer's own scope."""
+    return held_figures(
+        visible_complaints(current_user),
+        region.id,
+        region.timezone,
+        region_today(region),
+        calendar_for(router.holidays_for(region.id)),
+        agency_id,
     )
 
 
@@ -59,6 +77,7 @@ def agency_view(agency_id: str):
         regions=(),
         periods=period_labels(),
         query=period_query(overview),
+        held=_held(router, region, agency.id),
     )
 
 

@@ -37,13 +37,15 @@ NOTICE_KINDS = (
     "closed",
     *("archived_spam", "archived_duplicate", "forwarded", "transferred", "sent_back"),
     "duplicate_progress",
+    *("hold_reminder", "resumed", "hold_expired", "closed_no_answer"),
 )
 # Where the case ends or goes on: what happened and what to do next (portal.cases.services).
 ENDING_KINDS = ("archived_spam", "archived_duplicate", "forwarded", "transferred", "sent_back")
-# Kinds whose staff note is quoted: the question, the response, the reason for a move.
+# Kinds whose staff note is quoted: the question, the response, the reason for a move, why
+# work resumed.
 QUOTES_NOTE = (
     *("on_hold", "responded", "archived_spam", "forwarded", "transferred", "sent_back"),
-    "duplicate_progress",
+    *("duplicate_progress", "hold_reminder", "resumed"),
 )
 TITLE_MAX = 60  # characters of a (non-Rahasia) title quoted in a notice
 NOTE_MAX = {"whatsapp": 3000, SMS: 320}  # characters of a staff note, the rest on the page
@@ -197,6 +199,9 @@ def _headline(kind: str, title: str | None) -> str:
         if title:
             return _('Tanggapan atas laporan Anda "%(title)s":', title=title)
         return _("Tanggapan atas laporan Anda:")
+    hold_ended = _hold_headline(kind, title)
+    if hold_ended:
+        return hold_ended
     if title:
         return _('Laporan Anda "%(title)s" sudah ditutup. Terima kasih telah melapor.', title=title)
     return _("Laporan Anda sudah ditutup. Terima kasih telah melapor.")
@@ -216,7 +221,54 @@ def _duplicate_headline(original_code: str | None) -> str:
     )
 
 
+def _hold_headline(kind: str, title: str | None) -> str | None:
+    """The reminder halfway through a hold, and the three ways a hold ends without the
+    citizen's answer."""
+    if kind == "hold_reminder":
+        if title:
+            return _(
+                'Pengingat: petugas masih menunggu jawaban Anda tentang laporan "%(title)s":',
+                title=title,
+            )
+        return _("Pengingat: petugas masih menunggu jawaban Anda:")
+    if kind == "resumed":
+        if title:
+            return _('Petugas melanjutkan penanganan laporan Anda "%(title)s".', title=title)
+        return _("Petugas melanjutkan penanganan laporan Anda.")
+    if kind == "hold_expired":
+        if title:
+            return _(
+                'Pertanyaan petugas tentang laporan Anda "%(title)s" tidak terjawab sampai '
+                "batas waktunya; penanganan dilanjutkan dengan keterangan yang ada.",
+                title=title,
+            )
+        return _(
+            "Pertanyaan petugas tidak terjawab sampai batas waktunya; penanganan dilanjutkan "
+            "dengan keterangan yang ada."
+        )
+    if kind == "closed_no_answer":
+        if title:
+            return _(
+                'Laporan Anda "%(title)s" ditutup karena pertanyaan petugas tidak terjawab '
+                "sampai batas waktunya.",
+                title=title,
+            )
+        return _(
+            "Laporan Anda ditutup karena pertanyaan petugas tidak terjawab sampai batas waktunya."
+        )
+    return None
+
+
 def _instructions(kind: str, context: dict[str, Any]) -> list[str]:
+    if kind == "hold_reminder":
+        lines = [_("Balas pesan ini untuk menjawab.")]
+        if context.get("hold_until"):
+            lines.append(_("Mohon jawab paling lambat %(date)s.", date=context["hold_until"]))
+        return lines
+    if kind in ("resumed", "hold_expired"):
+        return [_("Batas waktu penanganan berjalan lagi.")]
+    if kind == "closed_no_answer":
+        return [_("Bila masalahnya masih ada, silakan kirim laporan baru.")]
     if kind == "on_hold":
         return [
             _("Balas pesan ini untuk menjawab."),

@@ -37,6 +37,8 @@ MIRRORED_EVENTS = frozenset(
         "start",
         "hold",
         "answer",
+        "resume",  # the hold ended by staff, or by its running out (status changes)
+        "hold_timeout",
         "respond",
         "reply",
         "rate",

@@ -41,3 +41,11 @@ def on_case_event(complaint, event) -> None:
     mirror_case_event(complaint, event)  # …and of every status change (never internal notes)
     if event.kind != "note":
         recap_changed(complaint)
+
+
+def on_hold_reminder(complaint, event, last_day) -> None:
+    """Halfway through a hold (the tick): the citizen is asked the question again, told by
+    when to answer. Only the citizen hears of it; no status changed, nothing to mirror."""
+    messages.notify_citizen(
+        complaint, event.kind, event, extra={"hold_until": last_day.isoformat()}
+    )

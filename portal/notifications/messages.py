@@ -13,6 +13,7 @@ from flask import current_app
 
 from portal.accounts import roles
 from portal.complaints.models import Complaint, Event
+from portal.complaints.status import CLOSED
 from portal.messaging.choice import EMAIL, SMS, WHATSAPP, medium_for
 from portal.messaging.outbox import add_phone_message
 from portal.notifications.outbox import add_message
@@ -42,6 +43,9 @@ CITIZEN_TEMPLATES = {
     "forward": "forwarded",
     "transfer": "transferred",
     "send_back": "sent_back",
+    "resume": "resumed",
+    "hold_reminder": "hold_reminder",
+    "hold_timeout": "hold_expired",  # or closed_no_answer: see citizen_template
 }
 MOVE_EVENTS = ("transfer", "send_back")
 LAPOR_URL = "https://www.lapor.go.id"
@@ -120,15 +124,25 @@ def citizen_medium(complaint: Complaint) -> str | None:
     )
 
 
-def notify_citizen(complaint: Complaint, kind: str, event: Event | None) -> None:
+def citizen_template(complaint: Complaint, kind: str) -> str | None:
+    """The notice for an event; a hold that ran out says whether the case goes on or closed."""
+    if kind == "hold_timeout" and complaint.status == CLOSED:
+        return "closed_no_answer"
+    return CITIZEN_TEMPLATES.get(kind)
+
+
+def notify_citizen(
+    complaint: Complaint, kind: str, event: Event | None, extra: dict[str, Any] | None = None
+) -> None:
     """The reporter's own copy, by e-mail or to their own number (never a staff member's);
-    the private link is added when the message is rendered."""
-    template = CITIZEN_TEMPLATES.get(kind)
+    the private link is added when the message is rendered. `extra`: more plain values for
+    the template (a hold reminder's last day)."""
+    template = citizen_template(complaint, kind)
     if template is None:
         return
     medium = citizen_medium(complaint)
     if medium in (WHATSAPP, SMS):
-        notify_citizen_by_phone(complaint, medium, template, event)
+        notify_citizen_by_phone(complaint, medium, template, event, extra)
         return
     if medium != EMAIL or not complaint.reporter_email:
         return
@@ -138,6 +152,7 @@ def notify_citizen(complaint: Complaint, kind: str, event: Event | None) -> None
         "note": event.note if event is not None else None,
         "feedback_due": complaint.feedback_due.isoformat() if complaint.feedback_due else None,
         **where_it_is(complaint),
+        **(extra or {}),
     }
     add_message(
         template,
@@ -151,7 +166,11 @@ def notify_citizen(complaint: Complaint, kind: str, event: Event | None) -> None
 
 
 def notify_citizen_by_phone(
-    complaint: Complaint, medium: str, kind: str, event: Event | None
+    complaint: Complaint,
+    medium: str,
+    kind: str,
+    event: Event | None,
+    extra: dict[str, Any] | None = None,
 ) -> None:
     """A phone row: what the worker needs to render the notice, and no more. The title of
     a Rahasia report is left out of the row itself, the description always."""
@@ -162,6 +181,7 @@ def notify_citizen_by_phone(
         "note": event.note if event is not None else None,
         "feedback_due": complaint.feedback_due.isoformat() if complaint.feedback_due else None,
         **where_it_is(complaint),
+        **(extra or {}),
     }
     add_phone_message(
         medium,

@@ -35,6 +35,11 @@ CITIZEN_TEMPLATES = frozenset(
         "sent_back",
         # The original of an archived duplicate was answered.
         "duplicate_progress",
+        # Halfway through a hold, and the ways a hold ends without the citizen's answer.
+        "hold_reminder",
+        "resumed",
+        "hold_expired",
+        "closed_no_answer",
     }
 )
 

@@ -29,7 +29,7 @@ from qr.shortcode import normalize
 
 PointKey = tuple[str, str, str]  # live (agency, unit, service) IDs
 DEFAULT_TIMEZONE = "Asia/Jakarta"
-ClockOverrides = Mapping[str, int]
+ClockOverrides = Mapping[str, int | str]  # hold_expiry is a word
 
 
 @dataclass(frozen=True)
@@ -327,10 +327,10 @@ class Router:
         return cached
 
 
-def _merge_clocks(data: RoutingData, region_id: str, key: PointKey) -> dict[str, int]:
+def _merge_clocks(data: RoutingData, region_id: str, key: PointKey) -> dict[str, int | str]:
     """Most specific wins: service > unit > agency > region > defaults > Clocks()."""
     agency_id, unit_id, _ = key
-    merged: dict[str, int] = {}
+    merged: dict[str, int | str] = {}
     for layer in (
         data.default_clocks,
         data.region_clocks.get(region_id, {}),

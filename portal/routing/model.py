@@ -10,13 +10,20 @@ from dataclasses import dataclass, field
 from datetime import date
 
 CLASSIFICATIONS: tuple[str, ...] = ("complaint", "aspiration", "information")
+# What happens when a hold's allowance runs out without the citizen's answer: back to work
+# with the clock running again, or closed as "no answer".
+HOLD_RESUME = "resume"
+HOLD_CLOSE = "close"
+HOLD_EXPIRY: tuple[str, ...] = (HOLD_RESUME, HOLD_CLOSE)
 
 
 @dataclass(frozen=True)
 class Clocks:
     """Working-day allowances, in working days; the defaults are the SP4N-LAPOR! ones
     (verification 3; follow-up 5 for information and aspirations, 14 for complaints, 60 for
-    supervised complaints; 10 for the citizen to react to a response)."""
+    supervised complaints; 10 for the citizen to react to a response). `hold`: working days
+    the citizen has to answer a question (reminded halfway), then `hold_expiry` applies.
+    Cases stored before these two keys existed read the defaults."""
 
     verification: int = 3
     information: int = 5
@@ -24,6 +31,8 @@ class Clocks:
     complaint: int = 14
     complaint_supervised: int = 60
     feedback: int = 10
+    hold: int = 10
+    hold_expiry: str = HOLD_RESUME
 
     def followup_for(self, classification: str, supervised: bool = False) -> int:
         if classification == "complaint" and supervised:
@@ -145,6 +154,8 @@ class Destination:
                 "complaint": self.clocks.complaint,
                 "complaint_supervised": self.clocks.complaint_supervised,
                 "feedback": self.clocks.feedback,
+                "hold": self.clocks.hold,
+                "hold_expiry": self.clocks.hold_expiry,
             },
         }
 

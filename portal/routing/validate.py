@@ -21,6 +21,7 @@ from portal.phone_numbers import PHONE_TEXT, InvalidNumber, msisdn
 from portal.routing.engine import PointKey, RoutingData, Rule
 from portal.routing.model import (
     CLASSIFICATIONS,
+    HOLD_EXPIRY,
     Agency,
     Category,
     Clocks,
@@ -255,19 +256,28 @@ class _Checker:
         seen[value] = line
         return True
 
-    def clocks(self, m: dict, what: str) -> dict[str, int]:
+    def clocks(self, m: dict, what: str) -> dict[str, int | str]:
         node = m.get("clocks")
         if node is None:
             return {}
         table = self.mapping(node, f"'clocks' of {what}", key_line(m, "clocks"))
         if table is None:
             return {}
-        result = {}
+        result: dict[str, int | str] = {}
         for name, value in table.items():
             line = key_line(table, name)
             if name not in CLOCK_FIELDS:
                 hint = did_you_mean(name, CLOCK_FIELDS) or f" (allowed: {', '.join(CLOCK_FIELDS)})"
                 self.error(line, f"unknown clock '{name}' in {what}{hint}")
+            elif name == "hold_expiry":
+                if value in HOLD_EXPIRY:
+                    result[name] = str(value)
+                else:
+                    self.error(
+                        line,
+                        f"'hold_expiry' of {what} must be one of {', '.join(HOLD_EXPIRY)} "
+                        f"(what happens when the citizen does not answer), not {value!r}",
+                    )
             elif (
                 isinstance(value, bool)
                 or not isinstance(value, int)

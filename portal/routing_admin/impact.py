@@ -188,6 +188,8 @@ def _clock_diff(a, b) -> str:
         "complaint",
         "complaint_supervised",
         "feedback",
+        "hold",
+        "hold_expiry",
     )
     return ", ".join(
         f"{n} {getattr(a, n)}→{getattr(b, n)}" for n in names if getattr(a, n) != getattr(b, n)
