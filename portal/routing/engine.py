@@ -223,6 +223,18 @@ class Router:
         canonical = normalize(code)
         return None if canonical is None else self._by_code.get(canonical)
 
+    def cross_region_rules(self) -> list[tuple[Rule, str, bool]]:
+        """(rule, destination region, accepted?) of every rule whose handling agency is in
+        another region; accepted when that region lists the rule's region in
+        `accept_routes_from` (docs/routing.md, "Rules into another region")."""
+        found = []
+        for rule in self.rules:
+            target = self._agencies[rule.route_agency].region_id
+            if target != rule.region_id:
+                accepted = rule.region_id in self._regions[target].accept_routes_from
+                found.append((rule, target, accepted))
+        return found
+
     # --- routing --------------------------------------------------------------------------
 
     def route(

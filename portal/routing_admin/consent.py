@@ -7,9 +7,9 @@ activated the file (a whole-file activation counts as consent, confirmed explici
 
 The loader does not refuse an unconsented rule: a version a super admin activated holds
 such rules legitimately, and every stored version must keep loading. The editor does:
-a regional admin may not make a route unconsented (add one, point one elsewhere, or
-revoke an acceptance a rule uses); routes the base version already held without written
-acceptance came from a super admin and stay as they are until someone changes them.
+a regional admin may not make a route unconsented (add one, widen its conditions, point
+it elsewhere, or revoke an acceptance a rule uses); routes the base version already held
+without written acceptance came from a super admin and stay as long as they are unchanged.
 Pure: takes two Routers, returns plain values.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from portal.routing.engine import Router
+from portal.routing.engine import Router, Rule
 
 ACCEPTED = "accepted"  # the destination lists the source in accept_routes_from
 BY_ACTIVATION = "activation"  # no written acceptance; a super admin activated it before
@@ -37,27 +37,25 @@ class CrossRoute:
     status: str
 
     @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.rule_id, self.source, self.agency_id)
-
-    @property
     def consented(self) -> bool:
         return self.status != NEEDS_CONSENT
 
 
-def _routes(router: Router) -> list[tuple[str, str, str, str, str, bool]]:
-    """(rule, source, destination, agency, unit, accepted) of every cross-region rule."""
-    found = []
-    for rule in router.rules:
-        agency = router.agency(rule.route_agency)
-        if agency is None or agency.region_id == rule.region_id:
-            continue
-        target = router.region(agency.region_id)
-        accepted = target is not None and rule.region_id in target.accept_routes_from
-        found.append(
-            (rule.id, rule.region_id, agency.region_id, agency.id, rule.route_unit, accepted)
-        )
-    return found
+def _same_rule(rule: Rule) -> tuple:
+    """What makes a route the one consented to: the rule, which reports it takes (its
+    conditions) and where it sends them. A new description or clocks keep it the same."""
+    return (
+        rule.id,
+        rule.region_id,
+        rule.route_agency,
+        rule.route_unit,
+        rule.classifications,
+        rule.categories,
+        rule.agencies,
+        rule.units,
+        rule.services,
+        rule.supervised,
+    )
 
 
 def cross_routes(
@@ -67,20 +65,26 @@ def cross_routes(
     version the edit started from); `regions` keeps those whose source or destination is
     one of them (a regional admin reads only the routes that touch their region)."""
     held = (
-        {(r, s, a) for r, s, _d, a, _u, ok in _routes(old) if not ok} if old is not None else set()
+        {_same_rule(rule) for rule, _d, ok in old.cross_region_rules() if not ok}
+        if old is not None
+        else set()
     )
     wanted = set(regions) if regions is not None else None
     result = []
-    for rule_id, source, destination, agency_id, unit_id, accepted in _routes(new):
-        if wanted is not None and not ({source, destination} & wanted):
+    for rule, destination, accepted in new.cross_region_rules():
+        if wanted is not None and not ({rule.region_id, destination} & wanted):
             continue
         if accepted:
             status = ACCEPTED
-        elif (rule_id, source, agency_id) in held:
+        elif _same_rule(rule) in held:
             status = BY_ACTIVATION
         else:
             status = NEEDS_CONSENT
-        result.append(CrossRoute(rule_id, source, destination, agency_id, unit_id, status))
+        result.append(
+            CrossRoute(
+                rule.id, rule.region_id, destination, rule.route_agency, rule.route_unit, status
+            )
+        )
     return sorted(result, key=lambda r: (r.source, r.rule_id))
 
 

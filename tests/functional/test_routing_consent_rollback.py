@@ -207,6 +207,10 @@ def test_super_admin_activation_counts_as_consent_once_confirmed(super_admin, ka
     )
     assert moved != edited
     assert _post(kalsel_admin, KALSEL, k_fields, moved, "check").status_code == 422
+    # … and so is widening which reports it takes (all complaints instead of "lainnya").
+    widened = edited.replace("    when:\n      category: lainnya\n", "", 1)
+    assert widened != edited
+    assert _post(kalsel_admin, KALSEL, k_fields, widened, "check").status_code == 422
 
 
 @pytest.mark.parametrize(
@@ -256,15 +260,28 @@ def test_bad_accept_routes_from_is_refused_with_its_line(tmp_path, hst_admin, va
     assert versions.newest().id == 1
 
 
-def test_the_loader_accepts_an_unconsented_rule_written_by_the_super_admin(tmp_path):
-    """Documented choice: consent is the editor's check, so every stored version loads."""
+def test_the_loader_accepts_an_unconsented_rule_and_check_names_it(tmp_path):
+    """Documented choice: consent is the editor's check, so every stored version loads;
+    `flask routing check` passes the file and notes the rule without acceptance."""
+    from click.testing import CliRunner
+
+    from portal.routing.cli import routing_cli
+
     anchor = "          unit: ipsrs\n"
     path = tmp_path / "routing.yaml"
     path.write_text(DEMO.replace(anchor, anchor + CROSS_RULE_WHOLE, 1), encoding="utf-8")
     router = load_router(path)
-    assert router.route("rsud-ulin", "poli-umum", "pendaftaran", category="lainnya").region.id == (
-        "hst"
+    destination = router.route("rsud-ulin", "poli-umum", "pendaftaran", category="lainnya")
+    assert destination.region.id == "hst"
+    result = CliRunner().invoke(routing_cli, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "note: rule 'kalsel-ke-inspektorat-hst' of region 'kalsel'" in result.output
+    accepted = path.read_text(encoding="utf-8").replace(
+        "  - id: hst\n", "  - id: hst\n    accept_routes_from: [kalsel]\n", 1
     )
+    path.write_text(accepted, encoding="utf-8")
+    result = CliRunner().invoke(routing_cli, ["check", str(path)])
+    assert result.exit_code == 0 and "note:" not in result.output, result.output
 
 
 # --- 4. rollback is checked like any edit --------------------------------------------------
