@@ -16,7 +16,7 @@ from portal.routing.model import RoutingFileError
 from portal.routing_admin.consent import cross_routes
 from portal.routing_admin.diffs import unified
 from portal.routing_admin.impact import Impact, compute_impact
-from portal.routing_admin.promises import PrintedBatch, broken_promises
+from portal.routing_admin.promises import PrintedBatch, broken_promises, changed_counters
 from portal.routing_admin.regions import (
     RegionPartError,
     RegionSpan,
@@ -63,6 +63,10 @@ def _no_router(_short_hash: str) -> Router | None:
     return None
 
 
+def _no_batches(_points: list[tuple[str, str, str]]) -> list[PrintedBatch]:
+    return []
+
+
 def _no_codes(_units: list[tuple[str, str]]) -> dict[str, list[str]]:
     return {}
 
@@ -71,12 +75,12 @@ def _no_codes(_units: list[tuple[str, str]]) -> dict[str, list[str]]:
 class Field:
     """What is out there that an edit may break, as plain values and look-ups: printed
     posters per counter, open cases per unit (within the editor's scope), the poster
-    batches with the version they were printed with, a stored version's Router by hash,
-    and the tracking codes of the open cases of some units."""
+    batches of some counters with the version they were printed with, a stored version's
+    Router by hash, and the tracking codes of the open cases of some units."""
 
     posters: Iterable[tuple[str, str, str, int]] = ()
     open_cases: Iterable[tuple[str, str, int]] = ()
-    printed: Iterable[PrintedBatch] = ()
+    printed: Callable[[list[tuple[str, str, str]]], Iterable[PrintedBatch]] = _no_batches
     router_of: Callable[[str], Router | None] = _no_router
     case_codes: Callable[[list[tuple[str, str]]], dict[str, list[str]]] = _no_codes
 
@@ -129,7 +133,8 @@ def check_edit(
     )
     mine = None if region_id is None else {region_id}
     impact.cross_routes = cross_routes(base.router, router, mine)
-    printed = [p for p in field_state.printed if regions is None or p.region_id in regions]
+    counters = changed_counters(base.router, router, (p[:3] for p in field_state.posters), regions)
+    printed = field_state.printed(counters) if counters else []
     impact.promises, impact.counts["promises"] = broken_promises(
         base.router, router, printed, field_state.router_of
     )

@@ -10,7 +10,7 @@ caller hands over the batches as plain values and a way to get a stored version'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -49,6 +49,25 @@ class BrokenPromise:
 def _days(router: Router, ids: tuple[str, str, str]) -> int | None:
     point = router.find_service_point(*ids)
     return None if point is None else followup_days(router, point)
+
+
+def changed_counters(
+    old: Router,
+    new: Router,
+    printed: Iterable[tuple[str, str, str]],
+    regions: Collection[str] | None = None,
+) -> list[tuple[str, str, str]]:
+    """The printed counters (QR IDs) whose N this change alters, in `regions` (None: all):
+    only their batches need to be read and compared."""
+    result = []
+    for ids in dict.fromkeys(printed):
+        before, after = _days(old, ids), _days(new, ids)
+        if before is None or after is None or before == after:
+            continue
+        point = new.find_service_point(*ids)
+        if point is not None and (regions is None or point.region.id in regions):
+            result.append(ids)
+    return result
 
 
 def broken_promises(

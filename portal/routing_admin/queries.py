@@ -34,9 +34,9 @@ def open_cases_by_unit(scope: Select) -> list[tuple[str, str, int]]:
     return [tuple(row) for row in db.session.execute(stmt)]
 
 
-def printed_batches(regions: Iterable[str] | None = None) -> list:
-    """Every batch's posters per counter, with the routing version it was printed with;
-    `regions` keeps the counters of those regions (None: all)."""
+def printed_batches(points: Iterable[tuple[str, str, str]]) -> list:
+    """The batches that printed posters of these counters (QR IDs), one row per batch and
+    counter, with the routing version each was printed with."""
     from portal.posters.models import PosterBatch, PosterItem
     from portal.routing_admin.promises import PrintedBatch
 
@@ -63,9 +63,15 @@ def printed_batches(regions: Iterable[str] | None = None) -> list:
         )
         .order_by(PosterBatch.id)
     )
-    if regions is not None:
-        stmt = stmt.where(PosterItem.region_id.in_(sorted(set(regions))))
-    return [PrintedBatch(*row) for row in db.session.execute(stmt)]
+    wanted = set(points)
+    if not wanted:
+        return []
+    stmt = stmt.where(
+        PosterItem.agency_id.in_(sorted({a for a, _u, _s in wanted})),
+        PosterItem.unit_id.in_(sorted({u for _a, u, _s in wanted})),
+    )
+    rows = (PrintedBatch(*row) for row in db.session.execute(stmt))
+    return [b for b in rows if (b.agency_id, b.unit_id, b.service_id) in wanted]
 
 
 MAX_CODES_PER_UNIT = 30

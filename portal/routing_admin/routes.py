@@ -3,6 +3,8 @@ history and rollback. Views are thin: editing.py checks, versions.py stores."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -153,8 +155,8 @@ def _field_state() -> Field:
     return Field(
         posters=queries.printed_posters(),
         open_cases=queries.open_cases_by_unit(scope),
-        printed=queries.printed_batches(),
-        router_of=stored_router,
+        printed=queries.printed_batches,
+        router_of=cache(stored_router),  # each printed version compiled once per request
         case_codes=lambda units: queries.open_case_codes(scope, units),
     )
 
