@@ -106,7 +106,8 @@ def _editor(region_id: str | None):
     refusal = _consent_refusal(check)
     if refusal is not None:
         status = 403 if action == "activate" else 422
-        return _page(region_id, edit_base, text, check=check, error=refusal), status
+        page = _page(region_id, edit_base, text, check=check, error=refusal, refused=True)
+        return page, status
     simulation = _simulate(check.router, form) if action == "simulate" and check.ok else None
     if action != "activate" or not check.ok:
         status = 200 if check.ok else 422
@@ -335,7 +336,8 @@ def rollback(version_id: int):
         base, submitted, region_id, label=f"versi {old.id}", field_state=_field_state()
     )
     if request.method == "GET":
-        return _rollback_page(old, base, check), 200 if check.ok else 422
+        refused = _consent_refusal(check) if check.ok else None
+        return _rollback_page(old, base, check, error=refused), 200 if check.ok else 422
     form = request.form
     started_from = form.get("base_version", type=int)
     if started_from is not None and started_from != base.id:
@@ -387,7 +389,7 @@ def rollback(version_id: int):
     return redirect(url_for(".history"))
 
 
-def _rollback_page(old, base: Base, check: EditCheck, **extra):
+def _rollback_page(old, base: Base, check: EditCheck, error: str | None = None):
     return render_template(
         "routing_admin/rollback.html",
         old=old,
@@ -395,5 +397,6 @@ def _rollback_page(old, base: Base, check: EditCheck, **extra):
         check=check,
         form=request.form,
         super_admin=may_edit_whole_file(current_user),
-        **extra,
+        error=error,
+        refused=_consent_refusal(check) is not None if check.ok else False,
     )

@@ -475,3 +475,27 @@ def test_no_promise_warning_when_the_clock_stays(super_admin):
     edited = whole.replace("ipsrs.rsudulin@", "ipsrs2.rsudulin@", 1)
     html = _text(_post(super_admin, WHOLE, fields, edited, "check"))
     assert "Tidak ada poster tercetak yang janjinya berubah." in html
+
+
+def test_rolling_back_to_an_unconsented_route_is_checked_like_an_edit(
+    tmp_path, super_admin, kalsel_admin
+):
+    _seeded()
+    anchor = "          unit: ipsrs\n"
+    with_rule = _activate_file(
+        tmp_path, "v2.yaml", DEMO.replace(anchor, anchor + CROSS_RULE_WHOLE, 1), "ke HST"
+    )
+    _activate_file(tmp_path, "v3.yaml", DEMO, "aturan dihapus")
+    # Kalsel's admin may not bring the rule back: HST never accepted it.
+    page, fields = _rollback_page(kalsel_admin, with_rule.id)
+    assert page.status_code == 200 and "Ditolak: aturan berikut" in _text(page)
+    assert 'name="confirm_consent"' not in _text(page)
+    refused = kalsel_admin.post(f"/staf/aturan-rute/versi/{with_rule.id}/pulihkan", data=fields)
+    assert refused.status_code == 403 and "kalsel-ke-inspektorat-hst" in _text(refused)
+    # The super admin may, once the consent is confirmed.
+    page, fields = _rollback_page(super_admin, with_rule.id)
+    assert 'name="confirm_consent"' in _text(page)
+    url = f"/staf/aturan-rute/versi/{with_rule.id}/pulihkan"
+    assert super_admin.post(url, data=fields).status_code == 409
+    done = super_admin.post(url, data={**fields, "confirm_consent": "1"})
+    assert done.status_code == 302 and versions.newest().restored_from_id == with_rule.id
