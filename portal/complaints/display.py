@@ -1,8 +1,17 @@
-"""Names to show for a complaint's IDs, read from the active routing version."""
+"""Names to show for a complaint's IDs, read from the active routing version.
+
+A case keeps the (agency, unit) it was routed to even when a later version (an edit or a
+rollback, confirmed by an admin) no longer has that unit. Citizens and staff must then
+not read a raw id: the name comes from the version that routed the case (the last name it
+had), marked "unit lama", or, when even that is unknown, the words "unit lama".
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from flask_babel import gettext as _
 
 from portal.routing.loader import Router
 
@@ -16,22 +25,70 @@ class PlaceNames:
     timezone: str  # the region's IANA zone, for showing times in its own clock
 
 
-def place_names(router: Router, complaint) -> PlaceNames:
-    """Fall back to the raw IDs when a later routing version no longer knows a name."""
+def _stored(short_hash: str) -> Router | None:
+    from portal.routing.active import stored_router
+
+    return stored_router(short_hash)
+
+
+def place_names(
+    router: Router, complaint, former: Callable[[str], Router | None] = _stored
+) -> PlaceNames:
+    """Names from `router`; for a place it no longer has, the last known name from the
+    version that routed the complaint (`former(routing_version)`), marked as old."""
+    earlier: list[Router | None] = []
+
+    def then() -> Router | None:  # the routing version of the case, read once if needed
+        if not earlier:
+            earlier.append(former(complaint.routing_version or ""))
+        return earlier[0]
+
     point = router.find_service_point(
         complaint.origin_agency_id, complaint.origin_unit_id, complaint.origin_service_id
     )
+    origin_ids = (
+        complaint.origin_agency_id,
+        complaint.origin_unit_id,
+        complaint.origin_service_id,
+    )
+    if point is None and then() is not None:
+        point = then().find_service_point(*origin_ids)
     origin = (
         f"{point.agency.name} – {point.unit.name} – {point.service.name}"
         if point
-        else "/".join(
-            (complaint.origin_agency_id, complaint.origin_unit_id, complaint.origin_service_id)
-        )
+        else _("layanan lama")
     )
     return PlaceNames(
-        region=router.region_name(complaint.region_id),
-        agency=router.agency_name(complaint.agency_id),
-        unit=router.unit_name(complaint.agency_id, complaint.unit_id),
+        region=_region_name(router, complaint.region_id, then),
+        agency=_agency_name(router, complaint.agency_id, then),
+        unit=_unit_name(router, complaint.agency_id, complaint.unit_id, then),
         origin=origin,
         timezone=router.timezone_for(complaint.region_id),
     )
+
+
+def _region_name(router: Router, region_id: str, then) -> str:
+    region = router.region(region_id)
+    if region is None and then() is not None:
+        region = then().region(region_id)
+    return region.name if region is not None else region_id  # a region id is a readable word
+
+
+def _agency_name(router: Router, agency_id: str, then) -> str:
+    agency = router.agency(agency_id)
+    if agency is not None:
+        return agency.name
+    earlier = then().agency(agency_id) if then() is not None else None
+    if earlier is not None:
+        return _("%(name)s (instansi lama)", name=earlier.name)
+    return _("instansi lama")
+
+
+def _unit_name(router: Router, agency_id: str, unit_id: str, then) -> str:
+    found = router.successor_unit(agency_id, unit_id)  # also a unit kept by an alias
+    if found is not None:
+        return found[1].name
+    earlier = then().unit(agency_id, unit_id) if then() is not None else None
+    if earlier is not None:
+        return _("%(name)s (unit lama)", name=earlier.name)
+    return _("unit lama")

@@ -238,6 +238,23 @@ def routing_state() -> ActiveRouting | None:
     return value if isinstance(value, ActiveRouting) else None
 
 
+def stored_router(short_hash: str) -> Router | None:
+    """The compiled stored version a complaint or poster batch records as its
+    `routing_version`, None when no stored version has that hash (or it no longer compiles)."""
+    from portal.routing.versions import text_for_hash
+
+    text = text_for_hash(short_hash)
+    if text is None:
+        return None
+    state = routing_state()
+    try:
+        if state is not None:
+            return state.compiled(text, f"version {short_hash}")
+        return compile_text(text, f"version {short_hash}")
+    except RoutingFileError:
+        return None
+
+
 def get_router() -> Router:
     """The compiled newest routing version (checked at most every reload interval)."""
     value = current_app.extensions[EXTENSION_KEY]

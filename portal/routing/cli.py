@@ -46,6 +46,14 @@ def check_command(ctx: click.Context, file: Path | None) -> None:
         f"{counts['units']} units, {counts['services']} services, {counts['rules']} rules "
         f"(version {router.version})"
     )
+    for rule, target, accepted in router.cross_region_rules():
+        if not accepted:  # allowed (a super admin's activation is consent), but say so
+            click.echo(
+                f"note: rule '{rule.id}' of region '{rule.region_id}' routes reports into "
+                f"region '{target}', which does not list '{rule.region_id}' in "
+                "accept_routes_from; the editor refuses this for regional admins, only a "
+                "super admin's confirmed activation (or the CLI) may store it"
+            )
 
 
 def _logo_issues(router, path: Path) -> list[str]:

@@ -182,8 +182,15 @@ class Router:
         return agency.name if agency is not None else agency_id
 
     def unit_name(self, agency_id: str, unit_id: str) -> str:
-        unit = self.unit(agency_id, unit_id)
-        return unit.name if unit is not None else unit_id
+        found = self.successor_unit(agency_id, unit_id)
+        return found[1].name if found is not None else unit_id
+
+    def successor_unit(self, agency_id: str, unit_id: str) -> tuple[Agency, Unit] | None:
+        """The live unit a stored (agency, unit) pair stands for now: the unit itself, or the
+        one whose aliases keep the old ID (renamed, merged or moved), for names on screen."""
+        agency_key = _norm_id(agency_id)
+        key = self._unit_ids.get((self._agency_ids.get(agency_key, agency_key), _norm_id(unit_id)))
+        return None if key is None else (self._agencies[key[0]], self._units[key])
 
     def contacts_for(self, agency_id: str, unit_id: str) -> tuple[Contact, ...]:
         """Who hears of a unit's complaints: its contacts, else its agency's, else its
@@ -220,6 +227,18 @@ class Router:
         """The counter for a typed code ("k7q-3mz" works), including codes of old IDs."""
         canonical = normalize(code)
         return None if canonical is None else self._by_code.get(canonical)
+
+    def cross_region_rules(self) -> list[tuple[Rule, str, bool]]:
+        """(rule, destination region, accepted?) of every rule whose handling agency is in
+        another region; accepted when that region lists the rule's region in
+        `accept_routes_from` (docs/routing.md, "Rules into another region")."""
+        found = []
+        for rule in self.rules:
+            target = self._agencies[rule.route_agency].region_id
+            if target != rule.region_id:
+                accepted = rule.region_id in self._regions[target].accept_routes_from
+                found.append((rule, target, accepted))
+        return found
 
     # --- routing --------------------------------------------------------------------------
 

@@ -95,6 +95,9 @@ class Region:
     # without one has that channel off (no chat intake there, no messages sent from it).
     whatsapp: str | None = None
     sms: str | None = None
+    # Regions whose rules may send their reports (and reporters' personal data) into this
+    # region's queue: the destination's explicit, revocable consent (`accept_routes_from:`).
+    accept_routes_from: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import date
 from functools import cache
 from typing import Any
@@ -85,6 +85,7 @@ REGION_KEYS = (
     "whatsapp",
     "sms",
 )
+REGION_KEYS += ("accept_routes_from",)
 REGION_KEYS += ("agencies", "rules")
 AGENCY_KEYS = ("id", "name", "aliases", "contacts", "clocks", "units")
 UNIT_KEYS = ("id", "name", "aliases", "contacts", "clocks", "services")
@@ -375,6 +376,7 @@ class _FileChecker(_Checker):
         self.region_lines: dict[str, int] = {}
         self.prefix_lines: dict[str, int] = {}
         self.rule_lines: dict[str, int] = {}
+        self.raw_accepts: dict[str, list[tuple[str, int]]] = {}  # region -> (source, line)
 
     def run(self, doc: Any) -> RoutingData | None:
         if doc is None:
@@ -395,7 +397,7 @@ class _FileChecker(_Checker):
         regions = [
             self._region(line, m) for line, m in self.entries(top, "regions", "the file", "region")
         ]
-        self.data.regions = tuple(r for r in regions if r is not None)
+        self.data.regions = self._with_acceptances(tuple(r for r in regions if r is not None))
         if "regions" in top and not regions:
             self.error(key_line(top, "regions"), "no regions defined; add at least one")
 
@@ -470,6 +472,7 @@ class _FileChecker(_Checker):
         ]
         for rule_line, rule in self.entries(m, "rules", what, "rule"):
             self.raw_rules.append((rid or "?", rule_line, rule))
+        self._accepts(m, rid, what)
         if not (rid and name and prefix and timezone):
             return None
         self.data.region_clocks[rid] = clocks
@@ -487,6 +490,59 @@ class _FileChecker(_Checker):
             whatsapp=whatsapp,
             sms=sms,
         )
+
+    def _accepts(self, m: dict, region_id: str | None, what: str) -> None:
+        """`accept_routes_from: [kalsel, …]`: the shape here, the region ids once all are read."""
+        if "accept_routes_from" not in m:
+            return
+        if isinstance(m["accept_routes_from"], str):
+            value = m["accept_routes_from"].strip()
+            self.error(
+                key_line(m, "accept_routes_from"),
+                f"'accept_routes_from' of {what} must be a list of region ids, "
+                f"e.g. [{value or 'kalsel'}]",
+            )
+            return
+        found: list[tuple[str, int]] = []
+        seen: dict[str, int] = {}
+        for _, item, line in self.items(m, "accept_routes_from", what):
+            if not isinstance(item, str) or not SLUG_RE.match(item.strip()):
+                shown = item if isinstance(item, str) else kind(item)
+                self.error(
+                    line,
+                    f"'accept_routes_from' of {what} lists '{shown}', which is no region id: "
+                    f"{_SLUG_HINT}",
+                )
+            elif item.strip() == region_id:
+                self.error(
+                    line,
+                    f"'accept_routes_from' of {what} lists the region itself; "
+                    "its own rules need no acceptance",
+                )
+            elif self.unique(
+                seen, item.strip(), line, f"region '{item.strip()}' is listed twice in {what}"
+            ):
+                found.append((item.strip(), line))
+        if region_id:
+            self.raw_accepts[region_id] = found
+
+    def _with_acceptances(self, regions: tuple[Region, ...]) -> tuple[Region, ...]:
+        """Each region with the sources it accepts; an id naming no region is an error."""
+        known = [r.id for r in regions]
+        result = []
+        for region in regions:
+            sources = []
+            for source, line in self.raw_accepts.get(region.id, ()):
+                if source in self.region_lines:
+                    sources.append(source)
+                else:
+                    self.error(
+                        line,
+                        f"'accept_routes_from' of region '{region.id}' names unknown region "
+                        f"'{source}'{did_you_mean(source, known)}",
+                    )
+            result.append(replace(region, accept_routes_from=tuple(sources)))
+        return tuple(result)
 
     def _agency(self, line: int, m: dict, region_id: str) -> Agency | None:
         aid = self.slug(m, "id", f"an agency in region '{region_id}'")

@@ -66,6 +66,20 @@ def get(version_id: int) -> RoutingVersion:
     return version
 
 
+def text_for_hash(short_hash: str) -> str | None:
+    """The stored text whose hash starts with `short_hash` (what complaints and poster
+    batches record as `routing_version`), or None when no stored version has it."""
+    if not short_hash or len(short_hash) < 12 or not short_hash.isalnum():
+        return None
+    stmt = (
+        select(RoutingVersion.text)
+        .where(RoutingVersion.content_hash.startswith(short_hash.lower(), autoescape=True))
+        .order_by(RoutingVersion.id.desc())
+        .limit(1)
+    )
+    return db.session.execute(stmt).scalar()
+
+
 def history(limit: int = 200) -> list[RoutingVersion]:
     stmt = select(RoutingVersion).order_by(RoutingVersion.id.desc()).limit(limit)
     return list(db.session.execute(stmt).scalars())

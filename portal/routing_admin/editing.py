@@ -7,14 +7,16 @@ part, a line of the part; an issue the edit causes elsewhere in the file is mark
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from portal.routing.engine import Router
 from portal.routing.loader import compile_text
 from portal.routing.model import RoutingFileError
+from portal.routing_admin.consent import cross_routes
 from portal.routing_admin.diffs import unified
 from portal.routing_admin.impact import Impact, compute_impact
+from portal.routing_admin.promises import PrintedBatch, broken_promises, changed_counters
 from portal.routing_admin.regions import (
     RegionPartError,
     RegionSpan,
@@ -57,6 +59,32 @@ class EditCheck:
         return not self.issues and self.router is not None
 
 
+def _no_router(_short_hash: str) -> Router | None:
+    return None
+
+
+def _no_batches(_points: list[tuple[str, str, str]]) -> list[PrintedBatch]:
+    return []
+
+
+def _no_codes(_units: list[tuple[str, str]]) -> dict[str, list[str]]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Field:
+    """What is out there that an edit may break, as plain values and look-ups: printed
+    posters per counter, open cases per unit (within the editor's scope), the poster
+    batches of some counters with the version they were printed with, a stored version's
+    Router by hash, and the tracking codes of the open cases of some units."""
+
+    posters: Iterable[tuple[str, str, str, int]] = ()
+    open_cases: Iterable[tuple[str, str, int]] = ()
+    printed: Callable[[list[tuple[str, str, str]]], Iterable[PrintedBatch]] = _no_batches
+    router_of: Callable[[str], Router | None] = _no_router
+    case_codes: Callable[[list[tuple[str, str]]], dict[str, list[str]]] = _no_codes
+
+
 def check_edit(
     base: Base,
     submitted: str,
@@ -64,8 +92,16 @@ def check_edit(
     posters: Iterable[tuple[str, str, str, int]] = (),
     open_cases: Iterable[tuple[str, str, int]] = (),
     label: str = "routing_rules.yaml",
+    field_state: Field | None = None,
 ) -> EditCheck:
-    """Validate `submitted` (the whole file, or a region's part) against `base`."""
+    """Validate `submitted` (the whole file, or a region's part) against `base`.
+
+    `field_state` (or the older `posters`/`open_cases`) is what the edit may break; the
+    impact then also lists cross-region rules with their consent and broken printed
+    promises. Whether unconsented routes are refused is the caller's decision (who edits).
+    """
+    if field_state is None:
+        field_state = Field(posters=posters, open_cases=open_cases)
     submitted = normalise_newlines(submitted)
     if UNREADABLE in submitted:
         line = submitted[: submitted.index(UNREADABLE)].count("\n") + 1
@@ -92,7 +128,20 @@ def check_edit(
     result.router = router
     result.diff = unified(base.text, whole, f"versi {base.id} (aktif)", "suntingan")
     regions = None if region_id is None else _regions_routed_into(router, region_id)
-    result.impact = compute_impact(base.router, router, posters, open_cases, regions)
+    impact = compute_impact(
+        base.router, router, field_state.posters, field_state.open_cases, regions
+    )
+    mine = None if region_id is None else {region_id}
+    impact.cross_routes = cross_routes(base.router, router, mine)
+    counters = changed_counters(base.router, router, (p[:3] for p in field_state.posters), regions)
+    printed = field_state.printed(counters) if counters else []
+    impact.promises, impact.counts["promises"] = broken_promises(
+        base.router, router, printed, field_state.router_of
+    )
+    if impact.cases_orphaned:
+        units = [tuple(ids.split("/", 1)) for ids, _n in impact.cases_orphaned]
+        impact.orphaned_codes = field_state.case_codes(units)
+    result.impact = impact
     return result
 
 

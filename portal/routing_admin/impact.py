@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from portal.routing.engine import Router
 from portal.routing.model import CLASSIFICATIONS, ServicePoint
+from portal.routing_admin.consent import CrossRoute, unconsented
+from portal.routing_admin.promises import BrokenPromise
 
 MAX_LISTED = 50  # per list; the counts stay exact
 
@@ -31,10 +33,20 @@ class Impact:
     posters_broken: list[tuple[str, int]] = field(default_factory=list)  # (ids, posters)
     cases_orphaned: list[tuple[str, int]] = field(default_factory=list)  # (agency/unit, n)
     counts: dict[str, int] = field(default_factory=dict)
+    # Filled by editing.check_edit: cross-region rules and their consent, broken printed
+    # promises, and the tracking codes of the open cases whose unit disappears.
+    cross_routes: list[CrossRoute] = field(default_factory=list)
+    promises: list[BrokenPromise] = field(default_factory=list)
+    orphaned_codes: dict[str, list[str]] = field(default_factory=dict)  # agency/unit -> codes
 
     @property
     def blockers(self) -> bool:
         return bool(self.posters_broken or self.cases_orphaned)
+
+    @property
+    def needs_consent(self) -> list[CrossRoute]:
+        """Cross-region rules without the destination's consent (new in this edit)."""
+        return unconsented(self.cross_routes)
 
     @property
     def empty(self) -> bool:
@@ -101,13 +113,8 @@ def compute_impact(
 
 
 def _has_unit(router: Router, agency_id: str, unit_id: str) -> bool:
-    """The unit is live, or an alias still leads to a live unit."""
-    agency = router.agency(agency_id)
-    if agency is None:
-        return False
-    if any(u.id == unit_id for u in agency.units):
-        return True
-    return any(unit_id in u.aliases or f"{agency_id}/{unit_id}" in u.aliases for u in agency.units)
+    """The unit is live, or an alias (also `old-agency/old-unit`) still leads to a live one."""
+    return router.successor_unit(agency_id, unit_id) is not None
 
 
 def _contact_change(name: str, before, after) -> str:

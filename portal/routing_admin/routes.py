@@ -3,6 +3,8 @@ history and rollback. Views are thin: editing.py checks, versions.py stores."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -10,21 +12,21 @@ from flask_login import current_user, login_required
 from portal.accounts.reach import reach_of
 from portal.plain_text import has_control
 from portal.routing import versions
-from portal.routing.active import get_router, routing_state
+from portal.routing.active import get_router, routing_state, stored_router
 from portal.routing.engine import Router
 from portal.routing.model import CLASSIFICATIONS, RoutingFileError, UnknownServicePoint
-from portal.routing.models import SOURCE_WEB
+from portal.routing.models import SOURCE_ROLLBACK, SOURCE_WEB
 from portal.routing_admin import queries
 from portal.routing_admin.access import may_edit_region, may_edit_routing, may_edit_whole_file
 from portal.routing_admin.diffs import unified
-from portal.routing_admin.editing import Base, check_edit
+from portal.routing_admin.editing import Base, EditCheck, Field, check_edit
 from portal.routing_admin.history_scope import (
     region_part,
     touches_region,
     version_diff,
     visible_history,
 )
-from portal.routing_admin.regions import RegionPartError, extract_region, merge_region
+from portal.routing_admin.regions import RegionPartError, extract_region
 from portal.staff.scoping import visible_complaints
 
 bp = Blueprint("routing_admin", __name__, url_prefix="/staf/aturan-rute")
@@ -100,25 +102,21 @@ def _editor(region_id: str | None):
     action = form.get("action", "check")
     started_from = form.get("base_version", type=int)
     edit_base = _base_for(started_from)
-    check = check_edit(
-        edit_base,
-        text,
-        region_id,
-        queries.printed_posters(),
-        queries.open_cases_by_unit(visible_complaints(current_user)),
-    )
+    check = check_edit(edit_base, text, region_id, field_state=_field_state())
+    refusal = _consent_refusal(check)
+    if refusal is not None:
+        status = 403 if action == "activate" else 422
+        page = _page(region_id, edit_base, text, check=check, error=refusal, refused=True)
+        return page, status
     simulation = _simulate(check.router, form) if action == "simulate" and check.ok else None
     if action != "activate" or not check.ok:
         status = 200 if check.ok else 422
         return _page(region_id, edit_base, text, check=check, simulation=simulation), status
     if edit_base.id != base.id:
         return _conflict(region_id, edit_base, base, text)
-    if check.impact is not None and check.impact.blockers and not form.get("confirm"):
-        error = _(
-            "Perubahan ini membuat poster tercetak tidak berfungsi atau meninggalkan kasus "
-            "terbuka tanpa unit. Tambahkan id lama di aliases, atau centang konfirmasi."
-        )
-        return _page(region_id, edit_base, text, check=check, error=error), 409
+    unconfirmed = _unconfirmed(check, form)
+    if unconfirmed is not None:
+        return _page(region_id, edit_base, text, check=check, error=unconfirmed), 409
     comment = form.get("comment", "").strip()
     if has_control(comment):  # PostgreSQL cannot store a NUL
         error = _(
@@ -150,6 +148,66 @@ def _editor(region_id: str | None):
         state.activated(version.id, router)
     flash(_("Versi %(number)d aktif sekarang.", number=version.id))
     return redirect(request.path)
+
+
+def _field_state() -> Field:
+    """What is out there that an edit may break, read within the editor's scope."""
+    scope = visible_complaints(current_user)
+    return Field(
+        posters=queries.printed_posters(),
+        open_cases=queries.open_cases_by_unit(scope),
+        printed=queries.printed_batches,
+        router_of=cache(stored_router),  # each printed version compiled once per request
+        case_codes=lambda units: queries.open_case_codes(scope, units),
+    )
+
+
+def _rule_list(check: EditCheck) -> str:
+    router = check.router
+    return "; ".join(
+        _(
+            "%(rule)s (%(source)s → %(destination)s)",
+            rule=r.rule_id,
+            source=router.region_name(r.source) if router else r.source,
+            destination=router.region_name(r.destination) if router else r.destination,
+        )
+        for r in (check.impact.needs_consent if check.impact else ())
+    )
+
+
+def _consent_refusal(check: EditCheck) -> str | None:
+    """A regional admin may not send reports into another region that has not agreed."""
+    if may_edit_whole_file(current_user) or check.impact is None:
+        return None
+    if not check.impact.needs_consent:
+        return None
+    return _(
+        "Ditolak: aturan berikut mengirim laporan (beserta data pribadi pelapor) ke antrean "
+        "daerah lain yang belum menyetujuinya: %(rules)s. Daerah tujuan harus menulis "
+        "accept_routes_from dengan id daerah Anda di bagiannya, atau super admin yang "
+        "mengaktifkan perubahan ini. Bila persetujuan dicabut, ubah atau hapus aturan itu dulu.",
+        rules=_rule_list(check),
+    )
+
+
+def _unconfirmed(check: EditCheck, form) -> str | None:
+    """The confirmations an activation (or rollback) still lacks, as the message shown."""
+    impact = check.impact
+    if impact is None:
+        return None
+    if impact.blockers and not form.get("confirm"):
+        return _(
+            "Perubahan ini membuat poster tercetak tidak berfungsi atau meninggalkan kasus "
+            "terbuka tanpa unit. Tambahkan id lama di aliases, atau centang konfirmasi."
+        )
+    if impact.needs_consent and not form.get("confirm_consent"):
+        return _(
+            "Daerah tujuan belum menyetujui aturan berikut: %(rules)s. Aktivasi oleh super "
+            "admin dihitung sebagai persetujuan daerah tujuan; centang konfirmasinya bila "
+            "itu yang Anda maksud.",
+            rules=_rule_list(check),
+        )
+    return None
 
 
 def _conflict(region_id: str | None, edit_base: Base, newest: Base, text: str):
@@ -203,6 +261,7 @@ def _page(region_id, base: Base, text: str, **extra):
         categories=base.router.categories,
         classifications=CLASSIFICATIONS,
         form=request.form,
+        super_admin=may_edit_whole_file(current_user),
         **extra,
     )
 
@@ -249,46 +308,78 @@ def show_version(version_id: int):
     return render_template("routing_admin/version.html", version=version, diff=diff)
 
 
-@bp.post("/versi/<int:version_id>/pulihkan")
+@bp.route("/versi/<int:version_id>/pulihkan", methods=["GET", "POST"])
 @login_required
 def rollback(version_id: int):
-    """Super admin: activate a copy of the whole version. Regional admin: put back their
-    region's part as it was in that version, leaving other regions as they are now."""
+    """Restore an older version, checked like any edit: the impact summary first (GET),
+    then the same confirmations as an activation (POST). The super admin restores the
+    whole version; a regional admin puts back their region's part as it was in it, leaving
+    other regions as they are now."""
     if not may_edit_routing(current_user):
         abort(403)
     base = _base()
+    try:
+        old = versions.get(version_id)
+    except versions.UnknownVersion:
+        abort(404)
+    region_id = None if may_edit_whole_file(current_user) else _scoped_region()
+    if region_id is not None:
+        parent_text = _text_of(old.parent_id) if old.parent_id else None
+        if not touches_region(old, parent_text, region_id):
+            abort(404)  # a version they cannot see (their part is the same in its parent)
+    try:
+        submitted = old.text if region_id is None else extract_region(old.text, region_id)
+    except (RegionPartError, RoutingFileError) as exc:
+        flash(_("Pemulihan ditolak: %(reason)s", reason=str(exc)))
+        return redirect(url_for(".history"))
+    check = check_edit(
+        base, submitted, region_id, label=f"versi {old.id}", field_state=_field_state()
+    )
+    if request.method == "GET":
+        refused = _consent_refusal(check) if check.ok else None
+        return _rollback_page(old, base, check, error=refused), 200 if check.ok else 422
+    form = request.form
+    started_from = form.get("base_version", type=int)
+    if started_from is not None and started_from != base.id:
+        error = _(
+            "Versi aktif sudah berubah (sekarang versi %(number)s) sejak Anda membuka halaman "
+            "ini. Periksa dampaknya lagi di bawah.",
+            number=base.id,
+        )
+        return _rollback_page(old, base, check, error=error), 409
+    if not check.ok:
+        return _rollback_page(old, base, check), 422
+    refusal = _consent_refusal(check)
+    if refusal is not None:
+        return _rollback_page(old, base, check, error=refusal), 403
+    unconfirmed = _unconfirmed(check, form)
+    if unconfirmed is not None:
+        return _rollback_page(old, base, check, error=unconfirmed), 409
+    comment = form.get("comment", "").strip()
+    if has_control(comment):
+        error = _(
+            "Teks memuat karakter tak terlihat (karakter kendali, mis. NUL) yang tidak "
+            "dapat disimpan. Hapus lalu ketik ulang bagian yang disalin."
+        )
+        return _rollback_page(old, base, check, error=error), 422
     who = versions.Activation(
         author=current_user.email,
         author_id=current_user.id,
-        source=SOURCE_WEB,
-        comment=_("Pemulihan ke versi %(number)d", number=version_id),
+        source=SOURCE_ROLLBACK,
+        comment=comment or _("Pemulihan ke versi %(number)d", number=old.id),
+        region_id=region_id,
+        restored_from_id=old.id,
     )
+    whole = old.text if region_id is None else check.whole
     try:
-        old = versions.get(version_id)
-        if may_edit_whole_file(current_user):
-            version, router = versions.rollback_to(version_id, who)
-        else:
-            region_id = reach_of(current_user).region_id or ""
-            parent_text = _text_of(old.parent_id) if old.parent_id else None
-            if not touches_region(old, parent_text, region_id):
-                abort(404)  # a version they cannot see (their part is the same in its parent)
-            part = extract_region(old.text, region_id)
-            whole, _span = merge_region(base.text, region_id, part)
-            who = versions.Activation(
-                author=who.author,
-                author_id=who.author_id,
-                source="rollback",
-                comment=who.comment,
-                region_id=region_id,
-                restored_from_id=old.id,
-            )
-            version, router = versions.activate(whole, base.id, who)
-    except versions.UnknownVersion:
-        abort(404)
+        version, router = versions.activate(whole, base.id, who, filename=f"version {old.id}")
     except versions.NoChange:
         flash(_("Tidak ada perubahan: versi itu sama dengan versi aktif."))
         return redirect(url_for(".history"))
-    except (RoutingFileError, RegionPartError, versions.StaleVersion) as exc:
+    except versions.StaleVersion:
+        error = _("Orang lain baru saja mengaktifkan versi baru. Periksa dampaknya lagi.")
+        return _rollback_page(old, _base(), check, error=error), 409
+    except RoutingFileError as exc:
         flash(_("Pemulihan ditolak: %(reason)s", reason=str(exc)))
         return redirect(url_for(".history"))
     state = routing_state()
@@ -296,3 +387,16 @@ def rollback(version_id: int):
         state.activated(version.id, router)
     flash(_("Versi %(number)d aktif sekarang.", number=version.id))
     return redirect(url_for(".history"))
+
+
+def _rollback_page(old, base: Base, check: EditCheck, error: str | None = None):
+    return render_template(
+        "routing_admin/rollback.html",
+        old=old,
+        base=base,
+        check=check,
+        form=request.form,
+        super_admin=may_edit_whole_file(current_user),
+        error=error,
+        refused=_consent_refusal(check) is not None if check.ok else False,
+    )

@@ -201,7 +201,9 @@ def test_a_response_on_the_original_reaches_each_duplicates_citizen(app, staff, 
     assert ANSWER in text and codes["original"] in text
     assert re.search(rf"http://localhost/lacak/{codes['by_mail']}\?t=\S+", text)  # its own link
     (whatsapp,) = [
-        p for p in (outboxes / "messages" / "whatsapp").glob("*.txt") if "duplicate" in p.name
+        p
+        for p in (outboxes / "messages" / "whatsapp").glob("*.txt")
+        if "duplicate_progress" in p.name
     ]
     wa = whatsapp.read_text()
     assert "To: +6281299990000" in wa and ANSWER in wa and codes["original"] in wa
@@ -223,7 +225,9 @@ def test_a_rahasia_original_is_never_named_to_its_duplicates(app, staff, family,
     (mail,) = [m for m in mails_to(outboxes, "dua@example.org") if "Perkembangan" in m["Subject"]]
     assert "Rahasia" in mail.get_body(("plain",)).get_content()
     (whatsapp,) = [
-        p for p in (outboxes / "messages" / "whatsapp").glob("*.txt") if "duplicate" in p.name
+        p
+        for p in (outboxes / "messages" / "whatsapp").glob("*.txt")
+        if "duplicate_progress" in p.name
     ]
     for text in (mail.as_string(), whatsapp.read_text()):
         assert codes["original"] not in text

@@ -126,7 +126,7 @@ def test_messages_are_translated_where_shown():
 
 
 def test_every_channel_is_named():
-    assert channels.CHANNELS == ("web", "counter", "api", "whatsapp", "sms")
+    assert channels.CHANNELS == ("web", "counter", "phone", "api", "whatsapp", "sms")
 
 
 def test_invalid_report_carries_its_problems():

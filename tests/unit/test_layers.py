@@ -36,6 +36,8 @@ PURE_DOMAIN: tuple[str, ...] = (
     "portal/routing/engine.py",
     "portal/routing/model.py",
     "portal/routing/validate.py",
+    "portal/routing_admin/consent.py",
+    "portal/routing_admin/promises.py",
     "portal/clocks/*.py",
     "qr/payload.py",
     "qr/shortcode.py",
