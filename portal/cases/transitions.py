@@ -8,10 +8,13 @@ rules live in exactly one table below (drawn in the README).
      │                 └─┼──respond─────────┼─┼───────────────────┘  │ └ auto_close (feedback
      │                   │                  │ │                      │   window over, sla tick)
      │        hold ◀─────┴──── on_hold ─────┘ └────── reopen ────────┘ (citizen, in window)
-     │   (any open case)  answer (citizen) returns to the status it came from
+     │   (any open case)  answer (citizen) or resume (staff) returns to the status it came
+     │   from; hold_timeout (sla tick) does too, or closes it as "no answer"
      │   message (citizen, by chat, on new/verified/in_progress): an event, no status change
+     │   take / assign (any open case): who holds it, no status change
      ├──reject_spam / reject_duplicate──▶ archived
-     └──forward (not our authority)─────▶ forwarded
+     ├──forward (SP4N-LAPOR!)───────────▶ forwarded
+     └──transfer (another region here)──▶ new, in that region ──send_back──▶ new, back home
 
     quarantined (abuse list, on arrival) ──release──▶ new;  ──reject_spam──▶ archived
 """
