@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
+from flask_babel import force_locale
 
 from portal.accounts import roles
+from portal.complaints.display import place_names
 from portal.complaints.models import Complaint, Event
 from portal.complaints.status import CLOSED
 from portal.messaging.choice import EMAIL, SMS, WHATSAPP, medium_for
@@ -61,13 +63,14 @@ def case_link(complaint: Complaint) -> str:
 
 
 def names(complaint: Complaint) -> dict[str, str]:
-    """Region, agency and unit names for the message, from the active routing file."""
-    router = get_router()
-    return {
-        "region_name": router.region_name(complaint.region_id),
-        "agency_name": router.agency_name(complaint.agency_id),
-        "unit_name": router.unit_name(complaint.agency_id, complaint.unit_id),
-    }
+    """Region, agency and unit names for the message, from the active routing file; a
+    unit a later version no longer has keeps its last name, marked old (never a raw id)."""
+    # Written into the row when it is queued, often by the tick (no request): an old unit's
+    # marker in Indonesian, the staff's language. Flask-Babel ignores an empty `g`.
+    g.outbox_rendering = True
+    with force_locale("id"):
+        shown = place_names(get_router(), complaint)
+    return {"region_name": shown.region, "agency_name": shown.agency, "unit_name": shown.unit}
 
 
 def staff_context(complaint: Complaint, recipient: Recipient, **extra: Any) -> dict[str, Any]:

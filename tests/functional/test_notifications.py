@@ -270,3 +270,16 @@ def test_a_reminder_queued_before_a_hold_is_dropped_not_sent(app, router, staff,
     assert {r.status for r in _queued("reminder")} == {"stale"}
     received = {m["Message-ID"] for m in smtp.inbox.messages}
     assert received and not (received & reminded)  # the hold question went out; no reminder
+
+
+def test_a_unit_gone_from_the_routing_file_is_named_not_shown_as_its_id(app, router):
+    """A rollback an admin confirmed can leave open cases in a unit the active version no
+    longer has: e-mails about them name the unit as old, never by its raw id."""
+    from portal.notifications.messages import names
+    from tests.factories import stored_complaint
+
+    complaint = stored_complaint(unit_id="ruang-hilang-0014")
+    shown = names(complaint)
+    assert shown["agency_name"] == router.agency_name("rsud-ulin")
+    assert "ruang-hilang-0014" not in shown["unit_name"]
+    assert shown["unit_name"] == "unit lama"
