@@ -27,3 +27,8 @@ def case(client, h, ulin_payload):
 
 
 from tests.functional.chat_helpers import chat_app, cloud, portal_url  # noqa: E402, F401 - chat fixtures
+from tests.functional.routing_editors import (  # noqa: E402, F401 - editor fixtures
+    hst_admin,
+    kalsel_admin,
+    super_admin,
+)

@@ -16,7 +16,6 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from portal.accounts.services import create_user
 from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.messaging.delivery import WhatsAppChannel
@@ -24,21 +23,10 @@ from portal.messaging.models import PhoneMessage
 from portal.notifications.delivery import EmailChannel
 from portal.notifications.models import OutboxMessage
 from portal.outbox.worker import deliver_all_due
-from tests.functional.case_actions import ACCOUNTS, PASSWORD, act
+from tests.functional.case_actions import act
 
 ANSWER = "Mulai Senin loket pendaftaran dibuka pukul tujuh dengan dua petugas tambahan."
 ORIGINAL_TITLE = "Antrean pendaftaran poli umum sangat lama"
-
-
-@pytest.fixture
-def staff(app, router, h) -> dict:
-    clients = {}
-    for name, spec in ACCOUNTS.items():
-        create_user(router, password=PASSWORD, **spec)
-        client = app.test_client()
-        assert h.login(client, spec["email"], PASSWORD).status_code == 302
-        clients[name] = client
-    return clients
 
 
 @pytest.fixture

@@ -13,33 +13,11 @@ import pytest
 from portal.accounts.services import create_user
 from portal.routing import versions
 from portal.routing.active import get_router
+from tests.functional.routing_editors import PASSWORD
 
-PASSWORD = "sandi-rahasia-123"
 ROOT = Path(__file__).resolve().parents[2]
 OLD_MAIL = "dinkes.hst@example.org"
 NEW_MAIL = "liaison.dinkes.hst@example.org"
-
-
-def _signed_in(app, router, h, email, role, region=None):
-    create_user(router, email=email, password=PASSWORD, role=role, region=region)
-    client = app.test_client()
-    assert h.login(client, email, PASSWORD).status_code == 302
-    return client
-
-
-@pytest.fixture
-def hst_admin(app, router, h):
-    return _signed_in(app, router, h, "admin@hst.example.org", "regional-admin", "hst")
-
-
-@pytest.fixture
-def kalsel_admin(app, router, h):
-    return _signed_in(app, router, h, "admin@kalsel.example.org", "regional-admin", "kalsel")
-
-
-@pytest.fixture
-def super_admin(app, router, h):
-    return _signed_in(app, router, h, "super@example.org", "super-admin")
 
 
 def _editor(client, path="/staf/aturan-rute/wilayah/hst"):

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from portal.accounts.services import create_user
 from portal.routing import versions
 from portal.routing.active import get_router, routing_state
 from portal.routing.loader import load_router
@@ -21,7 +20,6 @@ from portal.routing.model import RoutingFileError
 from portal.routing.models import SOURCE_CLI
 from tests.helpers import hidden_fields
 
-PASSWORD = "sandi-rahasia-123"
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = (ROOT / "routing_rules.yaml").read_text(encoding="utf-8")
 KALSEL = "/staf/aturan-rute/wilayah/kalsel"
@@ -42,28 +40,6 @@ CROSS_RULE_WHOLE = "\n".join(
     ("    " + line if line else line) for line in CROSS_RULE.split("\n")
 ).replace("    rules:\n", "", 1)
 HST_ACCEPTS = "timezone: Asia/Makassar\naccept_routes_from: [kalsel]\n"
-
-
-def _signed_in(app, router, h, email, role, region=None):
-    create_user(router, email=email, password=PASSWORD, role=role, region=region)
-    client = app.test_client()
-    assert h.login(client, email, PASSWORD).status_code == 302
-    return client
-
-
-@pytest.fixture
-def kalsel_admin(app, router, h):
-    return _signed_in(app, router, h, "admin@kalsel.example.org", "regional-admin", "kalsel")
-
-
-@pytest.fixture
-def hst_admin(app, router, h):
-    return _signed_in(app, router, h, "admin@hst.example.org", "regional-admin", "hst")
-
-
-@pytest.fixture
-def super_admin(app, router, h):
-    return _signed_in(app, router, h, "super@example.org", "super-admin")
 
 
 def _editor(client, path):
