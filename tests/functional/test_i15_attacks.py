@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+import os
+from contextlib import contextmanager
+from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session
 
+from portal.accounts.services import find_by_email
 from portal.cases.sla import tick
 from portal.complaints import status as s
+from portal.complaints.models import Complaint
+from portal.extensions import db
+from tests.factories import stored_complaint
+from tests.functional.case_actions import act
+from tests.functional.test_case_holders import AGENCY, UNIT
+from tests.functional.test_counter_intake import case as counter_case
+from tests.functional.test_counter_intake import post_counter, slip_code
+from tests.functional.test_counter_intake import staff as _counter_staff
 from tests.functional.test_holds import at, citizen_mail, held_case, load
 
 # --- the hold tick and a case whose stored clocks cannot be read ---------------------------
@@ -30,3 +43,91 @@ def test_a_held_case_with_unreadable_clocks_does_not_stop_the_tick(app, router, 
     assert len(citizen_mail("hold_expired", fine_id)) == 1
     assert load(broken_code).status == s.ON_HOLD
     assert broken_code in caplog.text or str(broken.id) in caplog.text
+
+
+# --- races: two people act on one case at the same moment -----------------------------------
+
+
+@contextmanager
+def concurrent_write_before_flush(complaint_id: int, **values):
+    """While the request is about to write, another transaction (an admin in another tab,
+    another worker) commits its own change of the same case: what two simultaneous
+    requests do to each other, reproduced deterministically."""
+    fired = []
+
+    def other_writer(session, _flush_context, _instances):
+        if fired or not any(isinstance(o, Complaint) for o in session.dirty):
+            return
+        fired.append(True)
+        with db.engine.begin() as conn:
+            conn.execute(
+                update(Complaint)
+                .where(Complaint.id == complaint_id)
+                .values(version_id=Complaint.version_id + 1, **values)
+            )
+
+    event.listen(Session, "before_flush", other_writer)
+    try:
+        yield fired
+    finally:
+        event.remove(Session, "before_flush", other_writer)
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"),
+    reason="SQLite serialises writers: the second waits for the first, no interleaving",
+)
+@pytest.mark.parametrize("action", ["take", "assign"])
+def test_take_and_assign_at_the_same_moment_answer_409_and_lose_nothing(staff, action):
+    complaint = stored_complaint(status=s.VERIFIED)
+    code, case_id = complaint.tracking_code, complaint.id
+    agency_id = find_by_email(AGENCY).id
+    unit_id = find_by_email(UNIT).id
+    # The page is open at the case's version; meanwhile the agency officer assigns it to
+    # themselves (the other request); this request takes it / assigns it to the unit officer.
+    client = staff["unit"] if action == "take" else staff["admin"]
+    fields = {"assignee": str(unit_id)} if action == "assign" else {}
+    with concurrent_write_before_flush(case_id, assigned_user_id=agency_id) as fired:
+        response = act(client, code, action, **fields)
+    assert fired, "the concurrent write did not happen"
+    assert response.status_code == 409, response.status_code
+    page = response.get_data(as_text=True)
+    assert "sudah diubah orang lain" in page
+    db.session.expire_all()
+    case = db.session.get(Complaint, case_id)
+    assert case.assigned_user_id == agency_id  # the other request's change is kept
+    assert [e.kind for e in case.events if e.kind in ("take", "assign")] == []
+
+
+# --- the counter slip of a report the rules route away from the clerk -----------------------
+
+
+counter_staff = pytest.fixture(_counter_staff.__wrapped__, name="counter_staff")
+
+
+def test_the_clerk_prints_the_slip_of_a_report_routed_out_of_their_reach(counter_staff, h):
+    """A walk-in complains of an extortionate officer at the poli's own counter: the rules
+    send it to the Inspektorat, which the poli's clerk cannot open. The clerk still hands
+    over the slip (code and QR) they just filed, but only within the slip's window; after it
+    the case is as closed to them as any other case outside their reach."""
+    staff = counter_staff
+    clerk = staff["unit"]
+    response = post_counter(clerk, h, category="pungutan-liar")
+    code = slip_code(response)
+    assert (counter_case(code).agency_id, counter_case(code).unit_id) == (
+        "inspektorat-kalsel",
+        "irban-khusus",
+    )
+    assert clerk.get(f"/staf/kasus/{code}").status_code == 404  # not theirs to handle
+
+    slip = clerk.get(f"/staf/loket/struk/{code}")
+    assert slip.status_code == 200, slip.status_code
+    assert code in slip.get_data(as_text=True) and 'id="slip-qr"' in slip.get_data(as_text=True)
+    assert clerk.get(f"/staf/loket/struk/{code}/qr.png").status_code == 200
+    # Nobody else outside the case's reach, and not the clerk after the window.
+    assert staff["hst_admin"].get(f"/staf/loket/struk/{code}").status_code == 404
+    complaint = counter_case(code)
+    complaint.submitted_at = complaint.submitted_at - timedelta(minutes=31)
+    db.session.commit()
+    assert clerk.get(f"/staf/loket/struk/{code}").status_code == 404
+    assert clerk.get(f"/staf/loket/struk/{code}/qr.png").status_code == 404
