@@ -17,6 +17,9 @@ from portal.complaints.models import Complaint
 from portal.extensions import db
 from tests.factories import stored_complaint
 from tests.functional.case_actions import act
+from tests.functional.test_bulk_actions import _case as bulk_case
+from tests.functional.test_bulk_actions import _post as bulk_post
+from tests.functional.test_bulk_actions import _refusals as bulk_refusals
 from tests.functional.test_case_holders import AGENCY, UNIT
 from tests.functional.test_counter_intake import case as counter_case
 from tests.functional.test_counter_intake import post_counter, slip_code
@@ -131,3 +134,33 @@ def test_the_clerk_prints_the_slip_of_a_report_routed_out_of_their_reach(counter
     db.session.commit()
     assert clerk.get(f"/staf/loket/struk/{code}").status_code == 404
     assert clerk.get(f"/staf/loket/struk/{code}/qr.png").status_code == 404
+
+
+# --- duplicates of a case that nobody will handle ------------------------------------------
+
+
+def test_two_cases_cannot_be_archived_as_each_others_duplicates(staff):
+    """A archived as a duplicate of B, then B (in the same bulk round or later) as a
+    duplicate of A: both archived, each citizen told the other one is being handled, and
+    nobody handles either. An original that is itself archived is refused, singly and in
+    bulk, and both stay as they were."""
+    first = stored_complaint(status=s.NEW).tracking_code
+    second = stored_complaint(status=s.NEW).tracking_code
+    spam = stored_complaint(status=s.NEW).tracking_code
+    assert act(staff["admin"], first, "reject_duplicate", duplicate_of=second).status_code == 303
+
+    single = act(staff["admin"], second, "reject_duplicate", duplicate_of=first)
+    assert single.status_code == 400
+    assert "sudah diarsipkan" in single.get_data(as_text=True)
+    assert bulk_case(second).status == s.NEW
+
+    response = bulk_post(staff["admin"], "duplicate", [second], duplicate_of=first)
+    assert response.status_code == 409
+    (refusal,) = [r for r in bulk_refusals(response.get_data(as_text=True)) if second in r]
+    assert "sudah diarsipkan" in refusal
+    assert bulk_case(second).status == s.NEW and bulk_case(second).duplicate_of_id is None
+
+    # An original archived as spam will not be handled either.
+    act(staff["admin"], spam, "reject_spam", text="Iklan")
+    assert act(staff["admin"], second, "reject_duplicate", duplicate_of=spam).status_code == 400
+    assert bulk_case(second).status == s.NEW
