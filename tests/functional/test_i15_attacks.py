@@ -164,3 +164,37 @@ def test_two_cases_cannot_be_archived_as_each_others_duplicates(staff):
     act(staff["admin"], spam, "reject_spam", text="Iklan")
     assert act(staff["admin"], second, "reject_duplicate", duplicate_of=spam).status_code == 400
     assert bulk_case(second).status == s.NEW
+
+
+# --- CSRF on the new forms -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/staf/kasus/{code}/tindakan/take",
+        "/staf/kasus/{code}/tindakan/assign",
+        "/staf/kasus/{code}/tindakan/transfer",
+        "/staf/kasus/{code}/tindakan/send_back",
+        "/staf/kasus/{code}/tindakan/resume",
+        "/staf/antrian/massal",
+        "/staf/loket",
+        "/staf/aturan-rute/versi/1/pulihkan",
+    ],
+)
+def test_every_new_form_refuses_a_post_without_its_csrf_token(staff, path):
+    complaint = stored_complaint(status=s.NEW)
+    code, version = complaint.tracking_code, complaint.version_id
+    data = {
+        "version": str(version),
+        "forward_to": "hst",
+        "text": "Bukan wewenang kami",
+        "action": "spam",
+        "kode": [code],
+        "assignee": str(find_by_email(UNIT).id),
+    }
+    response = staff["admin"].post(path.format(code=code), data=data)
+    assert response.status_code == 400, response.status_code
+    db.session.expire_all()
+    case = db.session.get(Complaint, complaint.id)
+    assert (case.region_id, case.status, case.version_id) == ("kalsel", s.NEW, version)
