@@ -10,6 +10,7 @@ reminded again, an ended hold is no longer on hold.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
@@ -30,6 +31,8 @@ from portal.notifications.hooks import on_hold_reminder
 from portal.routing.engine import Router
 from portal.routing.model import HOLD_CLOSE
 
+log = logging.getLogger(__name__)
+
 REMIND = "remind"
 TIMEOUT = "timeout"
 
@@ -48,6 +51,16 @@ def due_action(window: HoldWindow, reminded_at: datetime | None, today: date) ->
     if reminded_at is None and window.reminder_due(today):
         return REMIND
     return None
+
+
+def _window(case_id: int, started_at: datetime, clocks_json: str | None, tz: str, calendar):
+    """The case's hold window, or None (logged) when its stored clocks cannot be read: one
+    damaged row is left for someone to repair, it does not stop every region's tick."""
+    try:
+        return window_of(started_at, clocks_json, tz, calendar)
+    except (ValueError, TypeError) as exc:
+        log.warning("hold tick: case %s has unreadable clocks_json (%s); skipped", case_id, exc)
+        return None
 
 
 def _held_before_today(region_id: str, tz: str, today: date):
@@ -72,15 +85,11 @@ def _due_ids(region_id: str, tz: str, today: date, calendar) -> list[int]:
         .where(*_held_before_today(region_id, tz, today))
         .order_by(Complaint.id)
     )
-    ids = [
-        row.id
-        for row in db.session.execute(stmt)
-        if due_action(
-            window_of(row.hold_started_at, row.clocks_json, tz, calendar),
-            row.hold_reminded_at,
-            today,
-        )
-    ]
+    ids = []
+    for row in db.session.execute(stmt):
+        window = _window(row.id, row.hold_started_at, row.clocks_json, tz, calendar)
+        if window is not None and due_action(window, row.hold_reminded_at, today):
+            ids.append(row.id)
     db.session.commit()  # end the read before the batches (PostgreSQL holds a snapshot)
     return ids
 
@@ -125,8 +134,8 @@ def _batch(router, region_id, tz, ids, today, calendar, now, result: HoldResult)
     complaints = db.session.execute(stmt).scalars().all()
     questions = _questions([c.id for c in complaints])
     for c in complaints:  # read again: one answered since the ids were listed is left alone
-        window = window_of(c.hold_started_at, c.clocks_json, tz, calendar)
-        action = due_action(window, c.hold_reminded_at, today)
+        window = _window(c.id, c.hold_started_at, c.clocks_json, tz, calendar)
+        action = due_action(window, c.hold_reminded_at, today) if window else None
         if action == REMIND:
             _remind(c, questions.get(c.id), window, now)
             result.reminded += 1

@@ -277,6 +277,16 @@ def _reject_duplicate(ctx: _Context):
         raise ActionInputError(
             str(_l("Kode laporan asli tidak ditemukan di daerah ini.")), field="duplicate_of"
         )
+    if original.status == s.ARCHIVED:  # spam or itself a duplicate: nobody will handle it
+        raise ActionInputError(
+            str(
+                _l(
+                    "Laporan asli itu sudah diarsipkan dan tidak akan ditangani. Sebutkan "
+                    "laporan yang ditangani."
+                )
+            ),
+            field="duplicate_of",
+        )
     c.duplicate_of_id = original.id
     c.reject_reason = "duplicate"
     _finish(ctx)

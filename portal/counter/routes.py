@@ -31,7 +31,9 @@ from portal.citizen.storage_failure import (
 from portal.clocks.deadlines import local_date
 from portal.complaints import channels
 from portal.complaints.display import place_names
+from portal.complaints.queries import by_tracking_code
 from portal.complaints.storage import StorageFailure
+from portal.complaints.tracking_codes import normalize_tracking_code
 from portal.counter.scope import counter_points, may_file, point_in_scope, point_value
 from portal.counter.slip import (
     COUNTER_CHANNELS,
@@ -151,9 +153,20 @@ def _submit(form: CounterForm, point: ServicePoint, photos):
 
 
 def _slip_case(code: str):
-    complaint = complaint_or_404(current_user, code)
+    complaint = _just_filed(code) or complaint_or_404(current_user, code)
     if not may_file(current_user) or not is_counter_case(complaint):
         abort(403)  # a leader, or a report the citizen filed themselves: no slip
+    return complaint
+
+
+def _just_filed(code: str):
+    """The report this clerk filed within the slip's window, even where the rules sent it
+    out of their reach (a complaint about their own unit goes to the Inspektorat): the
+    citizen at the counter still gets the slip. Past the window, the reach decides again."""
+    normalized = normalize_tracking_code(code)
+    complaint = by_tracking_code(normalized) if normalized else None
+    if complaint is None or not may_print_link(current_user.id, complaint, utcnow()):
+        return None
     return complaint
 
 
