@@ -91,7 +91,12 @@ def test_staff_resume_a_held_case_with_a_note_the_citizen_reads(staff, client, c
     (event,) = events_of(c.id, "resume")
     assert event.public and event.note == note
     assert (event.from_status, event.to_status) == (s.ON_HOLD, s.VERIFIED)
-    assert note in client.get(f"/lacak/{code}?t={token}").get_data(as_text=True)
+    tracking = client.get(f"/lacak/{code}?t={token}").get_data(as_text=True)
+    assert note in tracking
+    # The card on top is the resume note, no longer the question as if it still waited.
+    card = tracking.split('class="card response-card"', 1)[1].split("</div>", 1)[0]
+    assert note in card and "Penanganan dilanjutkan" in card
+    assert QUESTION not in card and "Pertanyaan petugas" not in card
     # Nothing was offered to resume any more; the citizen was told work goes on.
     assert 'id="form-resume"' not in staff["unit"].get(f"/staf/kasus/{code}").get_data(as_text=True)
     (mail,) = citizen_mail("resumed", c.id)
