@@ -29,6 +29,11 @@ class CounterForm(ComplaintForm):
         validate_choice=False,
     )
     website = None  # no honeypot behind sign-in
+    # The clerk fills these in for the citizen: worded about the reporter, not "saya/Anda".
+    anonymous = BooleanField(_l("Anonim: sembunyikan identitas pelapor dari unit yang dilaporkan"))
+    notify_via = RadioField(
+        _l("Beri tahu pelapor lewat"), choices=[], default="", validate_choice=False
+    )
     consent = BooleanField(
         _l(
             "Pelapor menyatakan laporannya benar dan setuju datanya diproses untuk "

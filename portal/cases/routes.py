@@ -152,14 +152,22 @@ def act(code: str, action: str):
         return _render(complaint, form, error=exc.message, failed_action=action, status=400)
     if action in transfers.MOVES and not _still_visible(complaint):
         # Out of this admin's region now: back to the queue, not to a page that says 404.
-        flash(
-            _(
+        region = get_router().region_name(complaint.region_id)
+        if action == "send_back":
+            message = _(
+                "Laporan %(code)s sudah dikembalikan ke %(region)s dan tidak lagi ada di "
+                "antrean Anda.",
+                code=complaint.tracking_code,
+                region=region,
+            )
+        else:
+            message = _(
                 "Laporan %(code)s sudah diteruskan ke %(region)s dan tidak lagi ada di "
                 "antrean Anda.",
                 code=complaint.tracking_code,
-                region=get_router().region_name(complaint.region_id),
+                region=region,
             )
-        )
+        flash(message)
         return redirect(url_for("staff.queue"), code=303)
     flash(_("Tersimpan: %(what)s.", what=event_label(action)))
     return redirect(url_for(".case", code=complaint.tracking_code), code=303)

@@ -83,7 +83,7 @@ def _prepare(form: CounterForm, points: list[ServicePoint]) -> None:
 
 
 def _page(form: CounterForm, **extra):
-    return render_template("counter/form.html", form=form, limits=rules, **extra)
+    return render_template("counter/form.html", form=form, limits=rules, for_clerk=True, **extra)
 
 
 @bp.route("", methods=["GET", "POST"])

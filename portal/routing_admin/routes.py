@@ -103,7 +103,7 @@ def _editor(region_id: str | None):
     started_from = form.get("base_version", type=int)
     edit_base = _base_for(started_from)
     check = check_edit(edit_base, text, region_id, field_state=_field_state())
-    refusal = _consent_refusal(check)
+    refusal = _consent_refusal(check, region_id)
     if refusal is not None:
         status = 403 if action == "activate" else 422
         page = _page(region_id, edit_base, text, check=check, error=refusal, refused=True)
@@ -175,12 +175,24 @@ def _rule_list(check: EditCheck) -> str:
     )
 
 
-def _consent_refusal(check: EditCheck) -> str | None:
-    """A regional admin may not send reports into another region that has not agreed."""
+def _consent_refusal(check: EditCheck, region_id: str | None = None) -> str | None:
+    """A regional admin may not send reports into another region that has not agreed.
+
+    The destination's own admin (revoking an acceptance a rule still uses) cannot change the
+    other region's rule, so they are told whom to ask instead."""
     if may_edit_whole_file(current_user) or check.impact is None:
         return None
-    if not check.impact.needs_consent:
+    needs = check.impact.needs_consent
+    if not needs:
         return None
+    if region_id is not None and all(r.destination == region_id for r in needs):
+        return _(
+            "Ditolak: persetujuan (accept_routes_from) ini masih dipakai aturan daerah lain "
+            "yang mengirim laporan ke antrean Anda: %(rules)s. Persetujuan baru dapat dicabut "
+            "setelah daerah asal mengubah atau menghapus aturan itu; hubungi admin daerah asal "
+            "atau super admin.",
+            rules=_rule_list(check),
+        )
     return _(
         "Ditolak: aturan berikut mengirim laporan (beserta data pribadi pelapor) ke antrean "
         "daerah lain yang belum menyetujuinya: %(rules)s. Daerah tujuan harus menulis "
@@ -336,7 +348,7 @@ def rollback(version_id: int):
         base, submitted, region_id, label=f"versi {old.id}", field_state=_field_state()
     )
     if request.method == "GET":
-        refused = _consent_refusal(check) if check.ok else None
+        refused = _consent_refusal(check, region_id) if check.ok else None
         return _rollback_page(old, base, check, error=refused), 200 if check.ok else 422
     form = request.form
     started_from = form.get("base_version", type=int)
@@ -349,7 +361,7 @@ def rollback(version_id: int):
         return _rollback_page(old, base, check, error=error), 409
     if not check.ok:
         return _rollback_page(old, base, check), 422
-    refusal = _consent_refusal(check)
+    refusal = _consent_refusal(check, region_id)
     if refusal is not None:
         return _rollback_page(old, base, check, error=refusal), 403
     unconfirmed = _unconfirmed(check, form)

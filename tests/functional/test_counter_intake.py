@@ -180,6 +180,18 @@ def test_a_phone_citizen_who_chose_whatsapp_gets_it_there_in_english(app, staff,
     assert "Telepon (dicatat petugas)" not in slip and "Telephone" in slip
 
 
+def test_the_form_speaks_to_the_clerk_about_the_reporter(staff, client, ulin_payload):
+    """The clerk ticks Anonim for the citizen: "hide my identity" would be the clerk's."""
+    page = staff["unit"].get("/staf/loket").get_data(as_text=True)
+    assert "sembunyikan identitas pelapor" in page and "Beri tahu pelapor lewat" in page
+    assert "Nama pelapor tidak dicatat" in page and "e-mail pelapor agar petugas" in page
+    for citizen_voice in ("identitas saya", "Beri tahu saya", "menghubungi Anda", "Nama Anda"):
+        assert citizen_voice not in page
+    # The citizen's own form keeps speaking to the citizen.
+    form = client.get(f"/q/{ulin_payload}").get_data(as_text=True)
+    assert "sembunyikan identitas saya" in form and "menghubungi Anda" in form
+
+
 # --- who may file, and for where -------------------------------------------------------------
 
 

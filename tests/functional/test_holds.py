@@ -3,7 +3,9 @@ a hold nobody answered (back to work, or closed as "no answer"), on real holiday
 
 from __future__ import annotations
 
+import html as html_mod
 import json
+import re
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 
@@ -91,7 +93,12 @@ def test_staff_resume_a_held_case_with_a_note_the_citizen_reads(staff, client, c
     (event,) = events_of(c.id, "resume")
     assert event.public and event.note == note
     assert (event.from_status, event.to_status) == (s.ON_HOLD, s.VERIFIED)
-    assert note in client.get(f"/lacak/{code}?t={token}").get_data(as_text=True)
+    tracking = client.get(f"/lacak/{code}?t={token}").get_data(as_text=True)
+    assert note in tracking
+    # The card on top is the resume note, no longer the question as if it still waited.
+    card = tracking.split('class="card response-card"', 1)[1].split("</div>", 1)[0]
+    assert note in card and "Penanganan dilanjutkan" in card
+    assert QUESTION not in card and "Pertanyaan petugas" not in card
     # Nothing was offered to resume any more; the citizen was told work goes on.
     assert 'id="form-resume"' not in staff["unit"].get(f"/staf/kasus/{code}").get_data(as_text=True)
     (mail,) = citizen_mail("resumed", c.id)
@@ -329,3 +336,9 @@ def test_dashboard_counts_held_cases_their_age_and_how_near_they_are_to_the_end(
     assert 'id="tertunda"' in html and "Menunggu jawaban pelapor (3)" in html
     agency_page = staff["leader"].get("/staf/dasbor/instansi/rsud-ulin").get_data(as_text=True)
     assert "Menunggu jawaban pelapor (3)" in agency_page
+    # "Lihat di antrean" on an agency's page lists that agency's held cases, not the region's.
+    link = re.search(r'<a href="([^"]*status=on_hold[^"]*)"', agency_page).group(1)
+    assert "agency=rsud-ulin" in link
+    queue = staff["leader"].get(html_mod.unescape(link))
+    chosen = re.search(r'<option[^>]*value="rsud-ulin"[^>]*>', queue.get_data(as_text=True))
+    assert queue.status_code == 200 and "selected" in chosen.group(0)

@@ -96,6 +96,12 @@ def test_regional_rule_into_another_region_is_refused_in_indonesian(kalsel_admin
     assert "Ditolak: aturan berikut mengirim laporan" in html
     assert "kalsel-ke-inspektorat-hst (Provinsi Kalimantan Selatan → Kabupaten Hulu" in html
     assert "BELUM disetujui daerah tujuan" in html
+    # The page opens at the check result: the refusal is there, with no call to press a
+    # button the page does not offer.
+    result = html.split('id="check-result"', 1)[1]
+    assert "Ditolak: aturan berikut mengirim laporan" in result
+    assert "menekan Aktifkan" not in result and 'value="activate"' not in result
+    assert "Perubahan ini belum dapat diaktifkan." in result
     done = _post(kalsel_admin, KALSEL, fields, edited, "activate", comment="ke HST", confirm="1")
     assert done.status_code == 403
     assert versions.newest().id == 1  # nothing stored
@@ -128,6 +134,9 @@ def test_accepted_after_the_destination_admin_writes_accept_routes_from(kalsel_a
     html = _text(page)
     assert page.status_code == 403
     assert "kalsel-ke-inspektorat-hst" in html and "Ditolak" in html
+    # Told whom to ask: HST cannot edit Kalsel's rule nor write Kalsel's acceptance.
+    assert "masih dipakai aturan daerah lain" in html and "hubungi admin daerah asal" in html
+    assert "dengan id daerah Anda" not in html
     assert get_router().region("hst").accept_routes_from == ("kalsel",)
     # Once Kalsel drops the rule, HST may revoke.
     fields, part = _editor(kalsel_admin, KALSEL)

@@ -187,6 +187,9 @@ def test_the_citizen_follows_the_case_through_transfer_and_send_back(staff, clie
     reason_back = "Barabai benar, tetapi layanan ini milik RSUD Ulin (provinsi)."
     response = act(staff["hst_admin"], code, "send_back", text=reason_back)
     assert response.status_code == 303 and response.headers["Location"].endswith("/staf/antrian")
+    # The admin who sent it back reads "sent back", not "forwarded".
+    queue = staff["hst_admin"].get("/staf/antrian").get_data(as_text=True)
+    assert f"{code} sudah dikembalikan ke {KALSEL}" in queue and "sudah diteruskan" not in queue
     c = load(code)
     assert (c.status, c.region_id, c.transferred_from) == ("new", "kalsel", "hst")
     # Home again: where the region's own rules route the counter it was reported at.
