@@ -6,6 +6,7 @@ refuses when APP_ENV=production.
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import islice
 
 import click
@@ -60,6 +61,15 @@ def seed() -> None:
             (f"admin.{region.id}@example.org", roles.REGIONAL_ADMIN, {"region": region.id})
         )
         accounts.append((f"pimpinan.{region.id}@example.org", roles.LEADER, {"region": region.id}))
+    for region in router.regions:
+        # An officer of the unit most of the region's demo reports reach, so "Saya tangani"
+        # and the counter (Loket) can be tried as the people who work the cases would.
+        points = [p for p in router.service_points() if p.region.id == region.id]
+        units = Counter((p.agency.id, p.unit.id) for p in points[:3])
+        if units:
+            (agency, unit), _count = units.most_common(1)[0]
+            scope = {"agency": agency, "unit": unit}
+            accounts.append((f"petugas.{region.id}@example.org", roles.UNIT_OFFICER, scope))
     for email, role, scope in accounts:
         if find_by_email(email) is None:
             create_user(router, email=email, password=DEMO_PASSWORD, role=role, **scope)
@@ -93,7 +103,8 @@ def seed() -> None:
     base = current_app.config["PUBLIC_BASE_URL"]
     click.echo(f"Staff accounts (password: {DEMO_PASSWORD}):")
     for email, role, scope in accounts:
-        click.echo(f"  {email:<34} {role:<15} {scope.get('region', 'all')}")
+        reach = scope.get("region") or "/".join(scope.get(k, "") for k in ("agency", "unit"))
+        click.echo(f"  {email:<34} {role:<15} {reach or 'all'}")
     click.echo("Try a poster's QR link or short code:")
     counters = (p for p in router.service_points() if not p.agency.id.startswith("inspektorat"))
     for point in islice(counters, 3):
