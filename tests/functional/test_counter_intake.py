@@ -178,6 +178,14 @@ def test_a_phone_citizen_who_chose_whatsapp_gets_it_there_in_english(app, staff,
     slip = unescape(staff["admin"].get(f"/staf/loket/struk/{code}").get_data(as_text=True))
     assert 'lang="en"' in slip and "Report receipt" in slip and "by WhatsApp" in slip
     assert "Telepon (dicatat petugas)" not in slip and "Telephone" in slip
+    # A caller cannot scan the slip: the clerk is told to read the code out (not printed).
+    assert f"read the tracking code {code} to the caller" in slip
+
+
+def test_a_walk_in_slip_has_no_telephone_note(staff, h):
+    code = slip_code(post_counter(staff["unit"], h))
+    slip = staff["unit"].get(f"/staf/loket/struk/{code}").get_data(as_text=True)
+    assert code in slip and 'id="slip-phone"' not in slip
 
 
 def test_the_form_speaks_to_the_clerk_about_the_reporter(staff, client, ulin_payload):
