@@ -160,6 +160,9 @@ class QueueRow:
     working_days_left: int | None  # negative when overdue
     due_state: str | None  # overdue | due_soon | None
     holder: str | None = None  # the e-mail address of whoever holds the case
+    # A new case that came from another region of the portal: that region's name, so the
+    # receiving desk sees at a glance what arrived by transfer or was sent back to it.
+    moved_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,7 @@ ROW_COLUMNS = (
     Complaint.anonymous,
     Complaint.confidential,
     Complaint.assigned_user_id,
+    Complaint.transferred_from,
 )
 
 
@@ -552,4 +556,9 @@ def _queue_row(
         working_days_left=left,
         due_state=state if state in (DUE_OVERDUE, DUE_SOON) else None,
         holder=emails.get(row.assigned_user_id),
+        moved_from=(
+            router.region_name(row.transferred_from)
+            if row.transferred_from and row.status == status.NEW
+            else None
+        ),
     )

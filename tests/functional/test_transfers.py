@@ -115,7 +115,9 @@ def test_a_transfer_lands_in_the_receiving_regions_queue_on_its_clocks(
     for name in ("admin", "agency", "unit", "leader"):
         assert staff[name].get(f"/staf/kasus/{code}").status_code == 404
     hst_admin = staff["hst_admin"]
-    assert code in hst_admin.get("/staf/antrian").get_data(as_text=True)
+    hst_queue = hst_admin.get("/staf/antrian").get_data(as_text=True)
+    assert code in hst_queue
+    assert f'<span class="badge moved-from">Dari {KALSEL}</span>' in hst_queue
     page = hst_admin.get(f"/staf/kasus/{code}").get_data(as_text=True)
     assert f"Diteruskan dari:</strong> {KALSEL}" in page
     assert "Kembalikan ke daerah asal" in page
@@ -123,6 +125,8 @@ def test_a_transfer_lands_in_the_receiving_regions_queue_on_its_clocks(
     assert act(hst_admin, code, "verify", target="rsud-damanhuri/poli-anak").status_code == 303
     c = load(code)
     assert (c.status, c.agency_id, c.unit_id) == ("verified", "rsud-damanhuri", "poli-anak")
+    # Accepted: no longer a fresh arrival in the queue.
+    assert "moved-from" not in hst_admin.get("/staf/antrian").get_data(as_text=True)
     assert act(hst_unit, code, "start").status_code == 303
     assert load(code).status == "in_progress"
 
