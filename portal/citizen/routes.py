@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
@@ -24,8 +25,11 @@ from portal.citizen.storage_failure import (
     storage_notice,
     wants_without_photos,
 )
+from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import local_date
+from portal.clocks.holds import window_of
 from portal.complaints import channels
+from portal.complaints import status as s
 from portal.complaints.access import token_matches
 from portal.complaints.display import place_names
 from portal.complaints.queries import by_tracking_code
@@ -301,7 +305,25 @@ def case_page(
         can_reopen=private and can_reopen(complaint, router),
         duplicate_of=complaint.duplicate_of,
         moved=last_move(complaint) if complaint.transferred_from else None,
+        answer_by=_answer_by(complaint, router),
         error=error,
         failed=failed,
         typed=typed,
     ), status
+
+
+def _answer_by(complaint, router) -> date | None:
+    """The citizen's last day to answer a question, the day the staff page shows; None when
+    not on hold or when the case's stored clocks cannot be read (the page still works)."""
+    if complaint.status != s.ON_HOLD or complaint.hold_started_at is None:
+        return None
+    try:
+        window = window_of(
+            complaint.hold_started_at,
+            complaint.clocks_json,
+            router.timezone_for(complaint.region_id),
+            calendar_for(router.holidays_for(complaint.region_id)),
+        )
+    except (TypeError, ValueError):
+        return None
+    return window.last_day

@@ -10,10 +10,12 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from portal.cases.sla import tick
 from portal.clocks.calendar import calendar_for
+from portal.clocks.holds import window_of
 from portal.complaints import status as s
 from portal.complaints.models import Complaint, Event
 from portal.extensions import db
@@ -21,6 +23,7 @@ from portal.messaging.models import PhoneMessage
 from portal.messaging.texts import render_phone
 from portal.notifications.models import OutboxMessage
 from portal.notifications.render import render_row
+from portal.routing.active import get_router
 from portal.routing.model import HOLD_CLOSE, Clocks
 from portal.staff.scoping import visible_complaints
 from tests.factories import stored_complaint
@@ -84,6 +87,18 @@ def test_staff_resume_a_held_case_with_a_note_the_citizen_reads(staff, client, c
     page = staff["unit"].get(f"/staf/kasus/{code}").get_data(as_text=True)
     assert 'id="form-resume"' in page and "ditampilkan kepada pelapor" in page
     assert 'id="hold-window"' in page
+    # The citizen sees the same last day to answer as the staff page.
+    c = load(code)
+    router = get_router()
+    last = window_of(
+        c.hold_started_at,
+        c.clocks_json,
+        router.timezone_for(c.region_id),
+        calendar_for(router.holidays_for(c.region_id)),
+    ).last_day
+    waiting = client.get(f"/lacak/{code}?t={token}").get_data(as_text=True)
+    shown = waiting.split('id="answer-by"', 1)[1].split("</p>", 1)[0]
+    assert format_date(last, "long", locale="id") in shown
 
     note = "Pelapor sudah menjawab lewat telepon: loket 3."
     assert act(staff["unit"], code, "resume", text=note).status_code == 303
@@ -94,7 +109,7 @@ def test_staff_resume_a_held_case_with_a_note_the_citizen_reads(staff, client, c
     assert event.public and event.note == note
     assert (event.from_status, event.to_status) == (s.ON_HOLD, s.VERIFIED)
     tracking = client.get(f"/lacak/{code}?t={token}").get_data(as_text=True)
-    assert note in tracking
+    assert note in tracking and 'id="answer-by"' not in tracking
     # The card on top is the resume note, no longer the question as if it still waited.
     card = tracking.split('class="card response-card"', 1)[1].split("</div>", 1)[0]
     assert note in card and "Penanganan dilanjutkan" in card
