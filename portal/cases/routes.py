@@ -73,6 +73,7 @@ def _render(
     status: int = 200,
 ):
     router = get_router()
+    actions = page.offered_actions(complaint, current_user.role)
     show_reporter = may_see_reporter(current_user, complaint)
     return render_template(
         "staff/case.html",
@@ -86,7 +87,7 @@ def _render(
         may_resend=current_user.role in (roles.SUPER_ADMIN, roles.REGIONAL_ADMIN),
         deadlines=page.deadlines(complaint, router),
         hold=page.hold_info(complaint, router, clocks_of(complaint)),
-        actions=page.offered_actions(complaint, current_user.role),
+        actions=actions,
         dispose_targets=page.dispose_targets(complaint, router),
         duplicates=similar_open_cases(current_user, complaint) if complaint.status == s.NEW else [],
         duplicate_of=_openable(complaint.duplicate_of_id),
@@ -95,9 +96,7 @@ def _render(
         regions=page.transfer_targets(complaint, router, current_user.role),
         moved=transfers.last_move(complaint) if complaint.transferred_from else None,
         moved_from=router.region_name(complaint.transferred_from or ""),
-        holders=holders.holders_for(complaint, current_user)
-        if "assign" in page.offered_actions(complaint, current_user.role)
-        else [],
+        holders=holders.holders_for(complaint, current_user) if "assign" in actions else [],
     ), status
 
 

@@ -16,6 +16,8 @@ from portal.abuse.models import QUARANTINE, REFUSE
 from portal.abuse.services import screen
 from portal.cases import transitions
 from portal.cases.feedback import can_reopen
+from portal.cases.page import hold_info
+from portal.cases.services import clocks_of
 from portal.cases.transfers import last_move
 from portal.citizen.form_cache import BlankFormCache
 from portal.citizen.photo_upload import process_uploads
@@ -25,11 +27,8 @@ from portal.citizen.storage_failure import (
     storage_notice,
     wants_without_photos,
 )
-from portal.clocks.calendar import calendar_for
 from portal.clocks.deadlines import local_date
-from portal.clocks.holds import window_of
 from portal.complaints import channels
-from portal.complaints import status as s
 from portal.complaints.access import token_matches
 from portal.complaints.display import place_names
 from portal.complaints.queries import by_tracking_code
@@ -315,15 +314,8 @@ def case_page(
 def _answer_by(complaint, router) -> date | None:
     """The citizen's last day to answer a question, the day the staff page shows; None when
     not on hold or when the case's stored clocks cannot be read (the page still works)."""
-    if complaint.status != s.ON_HOLD or complaint.hold_started_at is None:
-        return None
     try:
-        window = window_of(
-            complaint.hold_started_at,
-            complaint.clocks_json,
-            router.timezone_for(complaint.region_id),
-            calendar_for(router.holidays_for(complaint.region_id)),
-        )
+        held = hold_info(complaint, router, clocks_of(complaint))
     except (TypeError, ValueError):
         return None
-    return window.last_day
+    return held.window.last_day if held else None

@@ -40,27 +40,19 @@ def printed_batches(points: Iterable[tuple[str, str, str]]) -> list:
     from portal.posters.models import PosterBatch, PosterItem
     from portal.routing_admin.promises import PrintedBatch
 
+    per_counter = (
+        PosterBatch.id,
+        PosterBatch.created_at,
+        PosterBatch.routing_version,
+        PosterItem.region_id,
+        PosterItem.agency_id,
+        PosterItem.unit_id,
+        PosterItem.service_id,
+    )
     stmt = (
-        select(
-            PosterBatch.id,
-            PosterBatch.created_at,
-            PosterBatch.routing_version,
-            PosterItem.region_id,
-            PosterItem.agency_id,
-            PosterItem.unit_id,
-            PosterItem.service_id,
-            func.count(),
-        )
+        select(*per_counter, func.count())
         .join(PosterItem, PosterItem.batch_id == PosterBatch.id)
-        .group_by(
-            PosterBatch.id,
-            PosterBatch.created_at,
-            PosterBatch.routing_version,
-            PosterItem.region_id,
-            PosterItem.agency_id,
-            PosterItem.unit_id,
-            PosterItem.service_id,
-        )
+        .group_by(*per_counter)
         .order_by(PosterBatch.id)
     )
     wanted = set(points)
