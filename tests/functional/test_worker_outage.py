@@ -14,15 +14,19 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from portal import create_app
+from portal.complaints import status as s
+from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.notifications.models import SENT, OutboxMessage
 from portal.notifications.outbox import add_message
+from portal.timeutil import utcnow
 from tests.components import unavailable
 from tests.conftest import _drop_everything
 from tests.functional.test_outbox import SmtpServer
@@ -239,3 +243,53 @@ def test_a_worker_started_while_the_database_is_down_delivers_once_it_is_up(outa
     assert worker.process.returncode == 0, output
     assert "sent: 4, retry later: 0, dead: 0" in output
     assert sent_rows(app) == 4
+
+
+def _hold_state(app, code: str) -> tuple[str, int]:
+    """The case's status and how many "hold expired" notices were written for it."""
+    with app.app_context():
+        case = db.session.execute(select(Complaint).filter_by(tracking_code=code)).scalar_one()
+        notices = db.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.complaint_id == case.id, OutboxMessage.template == "hold_expired")
+        )
+        state = (case.status, notices)
+        db.session.remove()
+    return state
+
+
+def test_a_hold_that_ran_out_while_the_database_was_down_ends_once_it_is_back(outage):
+    """The worker's tick ends a hold nobody answered; with the database gone it fails each
+    round, and the first round after the database returns ends the hold, once."""
+    from portal.routing.active import get_router
+    from tests.factories import stored_complaint
+
+    app, env, cluster, _smtp = outage
+    with app.app_context():
+        get_router()
+        code = stored_complaint(
+            status=s.ON_HOLD,
+            hold_started_at=utcnow() - timedelta(days=60),
+            hold_return_status=s.VERIFIED,
+            reporter_email="warga@example.org",
+            notify_via="email",
+        ).tracking_code
+        db.session.remove()
+    cluster.stop()
+    worker = Worker(env, "--tick-every", "0.5")
+    try:
+        worker.wait_for_failures(0, "sla tick")
+        assert worker.alive(), "".join(worker.lines)
+        assert worker.failures("sla tick") > 0
+        cluster.start()
+        assert wait_until(lambda: _hold_state(app, code) == (s.VERIFIED, 1)), "".join(worker.lines)
+        time.sleep(1.5)  # a few more ticks: the hold is not ended twice
+        assert _hold_state(app, code) == (s.VERIFIED, 1)
+        assert worker.alive(), "".join(worker.lines)
+        output = worker.stop()
+    finally:
+        worker.kill()
+        if not cluster.is_up():
+            cluster.start()
+    assert worker.process.returncode == 0, output
