@@ -310,7 +310,8 @@ def test_a_whatsapp_citizen_hears_of_the_transfer_by_whatsapp(
         transfer(staff["admin"], code)
         deliver_all_due(WhatsAppChannel())
         db.session.expire_all()
-        kinds = [r.kind for r in db.session.execute(select(PhoneMessage)).scalars()]
+        rows = select(PhoneMessage).order_by(PhoneMessage.id)  # PostgreSQL: no order unasked
+        kinds = [r.kind for r in db.session.execute(rows).scalars()]
         assert kinds == ["receipt", "transferred"]
         files = sorted((tmp_path / "messages" / "whatsapp").glob("*.txt"))
         text = next(f.read_text() for f in files if "Kind: transferred" in f.read_text())
