@@ -95,6 +95,7 @@ def _import_models() -> None:
     import portal.messaging.models
     import portal.national.models
     import portal.notifications.models
+    import portal.open311.models
     import portal.posters.models
     import portal.routing.models  # noqa: F401
 
@@ -136,6 +137,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.messaging.failed_routes import bp as phone_messages_bp
     from portal.national.routes import bp as national_bp
     from portal.notifications.routes import bp as notifications_bp
+    from portal.open311.routes import bp as open311_bp
     from portal.posters.routes import bp as posters_bp
     from portal.routing_admin.routes import bp as routing_admin_bp
     from portal.staff.routes import bp as staff_bp
@@ -160,6 +162,7 @@ def configure_blueprints(app: Flask) -> None:
         i18n_bp,
         chat_bp,
         counter_bp,
+        open311_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)
@@ -213,11 +216,21 @@ def configure_cli(app: Flask) -> None:
     from portal.messaging.cli import phone_cli
     from portal.national.cli import national_cli
     from portal.notifications.cli import outbox_cli
+    from portal.open311.cli import apikeys_cli
     from portal.posters.cli import qr_cli
     from portal.routing.cli import routing_cli
 
     groups = (routing_cli, qr_cli, users_cli, complaints_cli, sla_cli, outbox_cli, national_cli)
-    for group in (*groups, phone_cli, stats_cli, demo_cli, chat_cli, backup_cmd, restore_cmd):
+    for group in (
+        *groups,
+        phone_cli,
+        stats_cli,
+        demo_cli,
+        chat_cli,
+        apikeys_cli,
+        backup_cmd,
+        restore_cmd,
+    ):
         app.cli.add_command(group)
 
 

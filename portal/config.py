@@ -264,6 +264,28 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         **national,
         **ratelimits,
         **_phone_settings(env, instance_path, production),
+        **_open311_settings(env),
+    }
+
+
+def _open311_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The Open311 API's photo fetching: a `media_url` is fetched only from public internet
+    addresses, except the networks listed here (e.g. a partner system on the office
+    network, "10.20.0.0/16"), within OPEN311_MEDIA_TIMEOUT seconds in all."""
+    import ipaddress
+
+    networks = []
+    for part in (env.get("OPEN311_MEDIA_ALLOWED_NETWORKS") or "").replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError as exc:
+            raise ConfigError(
+                f"OPEN311_MEDIA_ALLOWED_NETWORKS must be networks such as 10.20.0.0/16, "
+                f"not {part!r}"
+            ) from exc
+    return {
+        "OPEN311_MEDIA_ALLOWED_NETWORKS": tuple(networks),
+        "OPEN311_MEDIA_TIMEOUT": _number(env, "OPEN311_MEDIA_TIMEOUT", 10, minimum=0, above=True),
     }
 
 

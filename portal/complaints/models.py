@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import User
 from portal.complaints.status import OPEN
 from portal.extensions import db
 from portal.timeutil import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from portal.open311.models import ApiKey
 
 # The queue's partial indexes hold open complaints only, on both engines (migration 0004).
 _OPEN_STATUSES = "status IN ({})".format(", ".join(f"'{value}'" for value in OPEN))
@@ -99,6 +103,13 @@ class Complaint(db.Model):
     transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The citizen was reminded halfway through the current hold (once per hold).
     hold_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where the problem is (WGS84), when the door that filed it knew: the Open311 API's
+    # lat/long. `address_id` is the client's own address id, kept as sent.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    address_id: Mapped[str | None] = mapped_column(String(64))
+    # The Open311 client application's key a report was filed with (channel "api").
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id"))
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(Text)
     # Speed figures for the leaders' recap, in working days of the region's calendar, fixed
@@ -118,6 +129,7 @@ class Complaint(db.Model):
 
     duplicate_of: Mapped[Complaint | None] = relationship(remote_side=[id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assigned_user_id])
+    api_key: Mapped[ApiKey | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
     __table_args__ = (

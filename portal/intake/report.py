@@ -8,6 +8,7 @@ an API error, a chat reply), because this module cannot know the reader's langua
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -17,13 +18,14 @@ from typing import Any
 from email_validator import EmailNotValidError, validate_email
 
 from portal.plain_text import has_control
-from portal.routing.model import CLASSIFICATIONS
+from portal.routing.model import CLASSIFICATIONS, Bounds
 
 TITLE_MIN, TITLE_MAX = 5, 150
 DESCRIPTION_MIN, DESCRIPTION_MAX = 20, 5000
 LOCATION_MAX = 200
 NAME_MAX = 120
 EMAIL_MAX = 254
+ADDRESS_ID_MAX = 64
 SUBMISSION_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")  # what secrets.token_urlsafe draws
 MAX_PHOTOS = 3
 NOTIFY_VIA = ("email", "whatsapp", "sms")
@@ -40,6 +42,7 @@ TEXT_FIELDS = {
     "reporter_name": False,
     "reporter_phone": False,
     "reporter_email": False,
+    "address_id": False,
 }
 
 
@@ -87,6 +90,11 @@ class NewReport:
     # How the citizen is told of progress: email, whatsapp or sms (NOTIFY_VIA); None when
     # they left no way (an Anonim report without contact details).
     notify_via: str | None = None
+    # Where the problem is, when the door knows (the Open311 API): WGS84 degrees, both or
+    # neither; `address_id` is the client's own id of an address, kept as sent.
+    latitude: float | None = None
+    longitude: float | None = None
+    address_id: str | None = None
 
     def problems(
         self,
@@ -94,12 +102,14 @@ class NewReport:
         today: date,
         categories: Collection[str] | None = None,
         photo_count: int = 0,
+        bounds: Bounds | None = None,
     ) -> dict[str, Problem]:
         """Field name -> the first problem with it; empty when the report may be stored.
 
         `today` is the date where the report is filed (the region's own date), so a
         citizen in WIT filing at 07:00 may name today's date. `categories`: the ids the
-        routing file knows (None skips the check).
+        routing file knows (None skips the check). `bounds`: the region's box from the
+        routing file; coordinates outside it are refused (None skips the check).
         """
         found: dict[str, Problem] = {}
 
@@ -176,9 +186,27 @@ class NewReport:
                     "notify_via",
                     Problem(N_("Isi nomor HP untuk diberi tahu lewat WhatsApp atau SMS.")),
                 )
+        check("latitude", _coordinates(self.latitude, self.longitude, bounds))
+        check("address_id", _at_most(self.address_id, ADDRESS_ID_MAX))
         if photo_count > MAX_PHOTOS:
             check("photos", Problem(N_("Paling banyak %(max)s foto."), {"max": MAX_PHOTOS}))
         return found
+
+
+def _coordinates(
+    latitude: float | None, longitude: float | None, bounds: Bounds | None
+) -> Problem | None:
+    if latitude is None and longitude is None:
+        return None
+    if latitude is None or longitude is None:
+        return Problem(N_("Isi lintang dan bujur bersama-sama."))
+    if not (math.isfinite(latitude) and math.isfinite(longitude)):
+        return Problem(N_("Lintang dan bujur harus berupa angka."))
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return Problem(N_("Lintang harus -90 sampai 90 dan bujur -180 sampai 180."))
+    if bounds is not None and not bounds.contains(latitude, longitude):
+        return Problem(N_("Lokasi ini berada di luar wilayah layanan."))
+    return None
 
 
 def _text(value: str, low: int, high: int, required: str, length: str) -> Problem | None:

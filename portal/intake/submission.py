@@ -58,6 +58,9 @@ def report_content(service_point: tuple[str, str, str], report: NewReport) -> di
     fields.pop("locale")
     if fields.get("notify_via") is None:
         fields.pop("notify_via", None)  # digests of reports filed before the choice existed
+    for name in ("latitude", "longitude", "address_id"):  # likewise, before Open311
+        if fields.get(name) is None:
+            fields.pop(name, None)
     return {"service_point": "/".join(service_point), **fields}
 
 
@@ -73,6 +76,7 @@ def submit_report(
     now: datetime | None = None,
     quarantine: bool = False,
     filed_by: int | None = None,
+    api_key_id: int | None = None,
 ) -> Receipt:
     """Store the report with its photos, first event, routing decision and deadlines.
 
@@ -85,6 +89,7 @@ def submit_report(
     region's abuse list said so) stores it held back: status quarantined, no deadline
     running, nobody notified until it is released. `filed_by`: the staff account that filed
     it for the citizen (a clerk at the counter), recorded as the first event's actor.
+    `api_key_id`: the Open311 client application's key it was filed with.
 
     Photos are written before the transaction and removed on every path that stores no
     row: StorageFailure (a photo could not be written; none is left on disk and nothing is
@@ -104,6 +109,7 @@ def submit_report(
             today=local_date(submitted_at, point.region.timezone),
             categories=router.category_ids,
             photo_count=len(photos),
+            bounds=point.region.bounds,
         )
         if problems:
             first = _by_digest(key_digest) if report.submission_key else None
@@ -154,6 +160,10 @@ def submit_report(
                 description=report.description,
                 incident_date=report.incident_date,
                 location=report.location,
+                latitude=report.latitude,
+                longitude=report.longitude,
+                address_id=report.address_id,
+                api_key_id=api_key_id,
                 reporter_name=None if report.anonymous else report.reporter_name,
                 reporter_phone=report.reporter_phone,
                 reporter_msisdn=msisdn_or_none(report.reporter_phone),

@@ -55,6 +55,14 @@ SETTINGS: dict[str, Setting] = {
     "conversation_per_case": Setting(
         "RATELIMIT_CONVERSATION_PER_CASE", "10 per 10 minutes; 50 per day", "case"
     ),
+    # Open311: readers share addresses like citizens do (a city dashboard, a researcher
+    # behind a university proxy); filing counts per API key, each client application's own.
+    "open311_read_per_address": Setting(
+        "RATELIMIT_OPEN311_READ_PER_ADDRESS", "120 per minute; 3000 per hour", "client address"
+    ),
+    "open311_post_per_key": Setting(
+        "RATELIMIT_OPEN311_POST_PER_KEY", "60 per 10 minutes; 1000 per day", "API key"
+    ),
     "signin_per_address": Setting(
         "RATELIMIT_SIGNIN_PER_ADDRESS", "30 per minute; 300 per hour", "client address"
     ),

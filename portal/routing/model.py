@@ -81,6 +81,21 @@ class Agency:
 
 
 @dataclass(frozen=True)
+class Bounds:
+    """A region's box in WGS84 degrees (`bounds:` in the routing file): reports with
+    coordinates outside it are refused. Indonesia never crosses the antimeridian, so
+    west < east always."""
+
+    south: float
+    west: float
+    north: float
+    east: float
+
+    def contains(self, latitude: float, longitude: float) -> bool:
+        return self.south <= latitude <= self.north and self.west <= longitude <= self.east
+
+
+@dataclass(frozen=True)
 class Region:
     id: str
     name: str
@@ -98,6 +113,12 @@ class Region:
     # Regions whose rules may send their reports (and reporters' personal data) into this
     # region's queue: the destination's explicit, revocable consent (`accept_routes_from:`).
     accept_routes_from: tuple[str, ...] = ()
+    # What the public record (the Open311 API) may show of this region's reports: the
+    # report text, address and coordinates (`public_text:`), and the photos
+    # (`public_photos:`); both off by default, when only the title is published.
+    public_text: bool = False
+    public_photos: bool = False
+    bounds: Bounds | None = None
 
 
 @dataclass(frozen=True)

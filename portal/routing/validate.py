@@ -23,6 +23,7 @@ from portal.routing.model import (
     CLASSIFICATIONS,
     HOLD_EXPIRY,
     Agency,
+    Bounds,
     Category,
     Clocks,
     Contact,
@@ -86,6 +87,8 @@ REGION_KEYS = (
     "sms",
 )
 REGION_KEYS += ("accept_routes_from",)
+REGION_KEYS += ("public_text", "public_photos", "bounds")
+BOUNDS_KEYS = ("south", "west", "north", "east")
 REGION_KEYS += ("agencies", "rules")
 AGENCY_KEYS = ("id", "name", "aliases", "contacts", "clocks", "units")
 UNIT_KEYS = ("id", "name", "aliases", "contacts", "clocks", "services")
@@ -207,6 +210,54 @@ class _Checker:
             )
             return None
         return value
+
+    def flag(self, m: dict, key: str, what: str) -> bool:
+        """A yes/no switch (`public_text: true`); absent means false."""
+        if key not in m:
+            return False
+        value = m[key]
+        if not isinstance(value, bool):
+            self.error(
+                key_line(m, key), f"'{key}' of {what} must be true or false, not {kind(value)}"
+            )
+            return False
+        return value
+
+    def bounds(self, m: dict, what: str) -> Bounds | None:
+        """`bounds: {south: -4.2, west: 114.3, north: -1.3, east: 116.6}` in degrees."""
+        if "bounds" not in m:
+            return None
+        line = key_line(m, "bounds")
+        box = self.mapping(
+            m["bounds"], f"'bounds' of {what}", line, " with south, west, north, east"
+        )
+        if box is None:
+            return None
+        self.keys(box, f"'bounds' of {what}", BOUNDS_KEYS, BOUNDS_KEYS)
+        values: dict[str, float] = {}
+        limits = {"south": 90, "north": 90, "west": 180, "east": 180}
+        for key in BOUNDS_KEYS:
+            raw = box.get(key)
+            if key not in box:
+                continue
+            if (
+                isinstance(raw, bool)
+                or not isinstance(raw, int | float)
+                or not -limits[key] <= raw <= limits[key]
+            ):
+                self.error(
+                    key_line(box, key),
+                    f"'{key}' in 'bounds' of {what} must be degrees between "
+                    f"-{limits[key]} and {limits[key]}, not {raw!r}",
+                )
+                continue
+            values[key] = float(raw)
+        if len(values) != len(BOUNDS_KEYS):
+            return None
+        if values["south"] >= values["north"] or values["west"] >= values["east"]:
+            self.error(line, f"'bounds' of {what}: south must be below north and west of east")
+            return None
+        return Bounds(**values)
 
     def text(self, m: dict, key: str, what: str) -> str | None:
         if key not in m:
@@ -466,6 +517,9 @@ class _FileChecker(_Checker):
                 logo = None
         whatsapp = self.phone_number(m, "whatsapp", what)
         sms = self.phone_number(m, "sms", what)
+        public_text = self.flag(m, "public_text", what)
+        public_photos = self.flag(m, "public_photos", what)
+        bounds = self.bounds(m, what)
         agencies = [
             self._agency(aline, a, rid or "?")
             for aline, a in self.entries(m, "agencies", what, "agency")
@@ -489,6 +543,9 @@ class _FileChecker(_Checker):
             logo_line=key_line(m, "logo") if logo is not None else None,
             whatsapp=whatsapp,
             sms=sms,
+            public_text=public_text,
+            public_photos=public_photos,
+            bounds=bounds,
         )
 
     def _accepts(self, m: dict, region_id: str | None, what: str) -> None:
