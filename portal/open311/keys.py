@@ -27,7 +27,7 @@ NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 KEY_RE = re.compile(r"^al311_[A-Za-z0-9_-]{43}$")
 
 
-class KeyError_(ValueError):
+class ApiKeyRefused(ValueError):
     """A key that cannot be made or revoked; the message says why (for the CLI and page)."""
 
 
@@ -51,16 +51,18 @@ def create_key(
     """
     name = (name or "").strip().lower()
     if not NAME_RE.match(name):
-        raise KeyError_(
+        raise ApiKeyRefused(
             f"name {name!r}: use 2-60 lower-case letters, digits, '.', '_' or '-' "
             "(e.g. 'kota-banjarmasin-app')"
         )
     wanted = sorted({r.strip().lower() for r in regions if r.strip()})
     unknown = sorted(set(wanted) - set(known_regions))
     if unknown:
-        raise KeyError_(f"unknown region(s): {', '.join(unknown)}")
+        raise ApiKeyRefused(f"unknown region(s): {', '.join(unknown)}")
     if db.session.execute(select(ApiKey.id).where(ApiKey.name == name)).first():
-        raise KeyError_(f"a key named {name!r} already exists (names stay taken after revoking)")
+        raise ApiKeyRefused(
+            f"a key named {name!r} already exists (names stay taken after revoking)"
+        )
     plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         name=name,
@@ -95,9 +97,9 @@ def revoke_key(name: str, *, by_email: str = "", now: datetime | None = None) ->
         select(ApiKey).where(ApiKey.name == (name or "").strip().lower())
     ).scalar_one_or_none()
     if key is None:
-        raise KeyError_(f"no key named {name!r}")
+        raise ApiKeyRefused(f"no key named {name!r}")
     if key.revoked_at is not None:
-        raise KeyError_(f"key {key.name!r} was already revoked")
+        raise ApiKeyRefused(f"key {key.name!r} was already revoked")
     key.revoked_at = now or utcnow()
     key.revoked_by_email = by_email
     db.session.commit()
