@@ -412,6 +412,14 @@ def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
             ),
             ["v"],
         ),
+        "open311.openapi_document": st.builds(
+            lambda name, q, etag: Draft(
+                "GET", f"/open311/v2/{name}", q, headers={"If-None-Match": etag} if etag else {}
+            ),
+            path_segment(["openapi.json"]),
+            query_strings(["locale"]),
+            st.one_of(st.none(), st.just("*"), values()),
+        ),
         "accounts.login": st.one_of(
             _getting(st.just("/staf/masuk"), ["next"]),
             _posting(
@@ -450,6 +458,7 @@ ENDPOINTS = (
     "citizen.track_case",
     "conversation.act",
     "i18n.switch_language",
+    "open311.openapi_document",
     "public_stats.public_index",
     "public_stats.public_region",
     "static",
