@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask import current_app
+
 from portal.accounts.services import create_user
 from portal.cases.services import ActionInput, Actor, perform
 from portal.complaints.queries import by_tracking_code
 from portal.extensions import db
 from portal.open311.keys import create_key, revoke_key
+from qr.shortcode import format_code, short_code
 from tests import helpers
 
 # Who files the seeded reports: none of it may ever appear in an Open311 answer.
@@ -24,6 +27,7 @@ REPORTER = {
 }
 PRIVATE_TEXTS = ("Siti Aminah Rahasia", "siti.rahasia@example.org", "81234567890")
 INTERNAL_NOTE = "Catatan internal: jangan tampil di API"
+ULIN = ("rsud-ulin", "poli-umum", "pendaftaran")
 PUBLIC_ANSWER = "Loket pendaftaran kedua sudah dibuka mulai Senin."
 
 
@@ -32,6 +36,8 @@ class Seeded:
     published: list[str] = field(default_factory=list)  # tracking codes, oldest first
     hidden: list[str] = field(default_factory=list)  # new (unverified) or confidential
     keys: dict[str, str] = field(default_factory=dict)  # name -> plaintext
+    # RSUD Ulin – Poli Umum – Pendaftaran (Kalimantan Selatan), as GeoReport prints it
+    service_code: str = format_code(short_code(*ULIN))
 
 
 def admin(router, region: str = "kalsel"):
@@ -56,21 +62,33 @@ def file_report(client, payload: str, **overrides) -> tuple[str, str]:
 
 
 def act(router, user, code: str, action: str, **data) -> None:
+    """The action as the case page performs it (in a request: the e-mails build links)."""
     db.session.expire_all()
     case = by_tracking_code(code)
-    perform(
-        case,
-        action,
-        Actor(user.role, user.id),
-        ActionInput(**data),
-        router=router,
-        expected_version=None,
-    )
+    with current_app.test_request_context():
+        perform(
+            case,
+            action,
+            Actor(user.role, user.id),
+            ActionInput(**data),
+            router=router,
+            expected_version=None,
+        )
 
 
 def publish(router, user, code: str) -> None:
     """Verified (with an internal note), so it is published; still open."""
-    act(router, user, code, "verify", text=INTERNAL_NOTE)
+    db.session.expire_all()
+    case = by_tracking_code(code)
+    act(
+        router,
+        user,
+        code,
+        "verify",
+        text=INTERNAL_NOTE,
+        agency_id=case.agency_id,
+        unit_id=case.unit_id,
+    )
 
 
 def answer(router, user, code: str, text: str = PUBLIC_ANSWER) -> None:
