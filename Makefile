@@ -7,7 +7,7 @@ MO     := translations/en/LC_MESSAGES/messages.mo
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-backup bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow translations extract-messages clean
+.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-backup bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311 translations extract-messages clean
 
 install: $(STAMP) $(MO)
 
@@ -57,7 +57,7 @@ db-check: install
 
 # Each benchmark prints a table next to the bare stack measured in the same run;
 # add --record (BENCH_ARGS=--record) to append it to bench/RESULTS.md.
-bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow
+bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311
 
 bench-submit: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
@@ -100,6 +100,9 @@ bench-chat: install  # a WhatsApp citizen's wait for the answer (webhook, outbox
 
 bench-case-flow: install  # a transfer until the other region sees it; 100 cases disposed in bulk vs one by one vs bare SQL (BENCH_CASE_FLOW_DATABASE_URL for PostgreSQL)
 	$(BIN)/python bench/case_flow.py $(if $(BENCH_CASE_FLOW_DATABASE_URL),--db $(BENCH_CASE_FLOW_DATABASE_URL))
+
+bench-open311: install  # the Open311 API next to a bare Flask JSON view (BENCH_OPEN311_DATABASE_URL for PostgreSQL)
+	$(BIN)/python bench/open311.py $(if $(BENCH_OPEN311_DATABASE_URL),--db $(BENCH_OPEN311_DATABASE_URL)) $(BENCH_ARGS)
 
 bench-photo-writes: install  # one photo written, fsync'd and renamed into place, next to a plain write
 	$(BIN)/python bench/photo_writes.py

@@ -10,6 +10,7 @@ import pytest
 from portal.complaints import channels
 from portal.intake import report as rules
 from portal.intake.report import NewReport, Problem
+from portal.routing.model import Bounds
 
 TODAY = date(2026, 12, 1)
 
@@ -157,3 +158,39 @@ def test_an_incident_date_before_1900_is_a_typo():
         "incident_date": "Tanggal kejadian paling awal 1900."
     }
     assert problems(replace(GOOD, incident_date=date(1900, 1, 1))) == {}
+
+
+# --- coordinates (the Open311 API's lat/long) ----------------------------------------------
+
+KALSEL = Bounds(south=-4.2, west=114.3, north=-1.3, east=116.6)
+
+
+def test_coordinates_inside_the_box_are_fine():
+    report = replace(GOOD, latitude=-3.3194, longitude=114.5908)
+    assert problems(report, bounds=KALSEL) == {}
+    assert problems(report) == {}  # no box: any valid coordinates
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "message"),
+    [
+        (-3.3, None, "Isi lintang dan bujur bersama-sama."),
+        (None, 114.5, "Isi lintang dan bujur bersama-sama."),
+        (float("nan"), 114.5, "Lintang dan bujur harus berupa angka."),
+        (-3.3, float("inf"), "Lintang dan bujur harus berupa angka."),
+        (91.0, 114.5, "Lintang harus -90 sampai 90 dan bujur -180 sampai 180."),
+        (-3.3, -180.5, "Lintang harus -90 sampai 90 dan bujur -180 sampai 180."),
+        (-6.2, 106.8, "Lokasi ini berada di luar wilayah layanan."),  # Jakarta, not Kalsel
+    ],
+)
+def test_bad_coordinates_are_refused(latitude, longitude, message):
+    report = replace(GOOD, latitude=latitude, longitude=longitude)
+    assert problems(report, bounds=KALSEL) == {"latitude": message}
+
+
+def test_an_address_id_is_bounded_and_plain():
+    assert problems(replace(GOOD, address_id="x" * 64)) == {}
+    assert problems(replace(GOOD, address_id="x" * 65)) == {
+        "address_id": "Paling banyak 64 karakter."
+    }
+    assert "address_id" in problems(replace(GOOD, address_id="A\x00B"))
