@@ -35,6 +35,7 @@ PUBLIC_ANSWER = "Loket pendaftaran kedua sudah dibuka mulai Senin."
 class Seeded:
     published: list[str] = field(default_factory=list)  # tracking codes, oldest first
     hidden: list[str] = field(default_factory=list)  # new (unverified) or confidential
+    tokens: list[str] = field(default_factory=list)  # of POSTs' answers
     keys: dict[str, str] = field(default_factory=dict)  # name -> plaintext
     # RSUD Ulin – Poli Umum – Pendaftaran (Kalimantan Selatan), as GeoReport prints it
     service_code: str = format_code(short_code(*ULIN))

@@ -41,8 +41,6 @@ IDEMPOTENCY_KEY_PATTERN = "^[A-Za-z0-9_-]{16,64}$"
 STATUS_LIST_PATTERN = "^(open|closed)(,(open|closed))*$"
 PAGE_SIZE_MAX = 1000
 ID_LIST_MAX = 100
-# Flask's names of the path parameters -> the document's (GeoReport calls it "format").
-PARAMETER_NAMES = {"fmt": "format"}
 
 JSON_TYPE, XML_TYPE, JPEG_TYPE = "application/json", "text/xml", "image/jpeg"
 RETRY_AFTER = {
@@ -60,17 +58,6 @@ ERROR_TEXT = {
     "429": "Too many requests: the rate limit of this address (or api_key) is reached.",
     "503": "The service is temporarily unavailable (e.g. its database is down).",
 }
-
-
-def openapi_path(rule: str) -> str:
-    """The document's path of a Flask URL rule: `<fmt>` -> `{format}`, converters dropped."""
-    out, rest = [], rule
-    while "<" in rest:
-        before, _, tail = rest.partition("<")
-        inner, _, rest = tail.partition(">")
-        name = inner.rsplit(":", 1)[-1]
-        out += [before, "{", PARAMETER_NAMES.get(name, name), "}"]
-    return "".join([*out, rest])
 
 
 def build_document(
@@ -477,29 +464,49 @@ def _schemas() -> dict[str, Any]:
                     "description": "The HTTP status (or a short name of the wrong field).",
                     "anyOf": [{"type": "integer"}, {"type": "string"}],
                 },
-                "description": {**text, "description": "`<field>: <message>`, localized."},
+                "description": {
+                    **text,
+                    "minLength": 1,
+                    "description": "`<field>: <message>`, localized.",
+                },
             },
         ),
         "Errors": _list("Error"),
-        "Discovery": {
-            "type": "object",
-            "properties": {
-                "changeset": when,
+        "Discovery": _object(
+            ["changeset", "contact", "key_service", "endpoints"],
+            {
+                "changeset": {**when, "description": "When the routing last changed."},
                 "contact": text,
-                "key_service": text,
-                "endpoints": {"type": "array", "items": _ref("schemas", "Endpoint")},
+                "key_service": {**text, "description": "How to get an api_key."},
+                "endpoints": _list("Endpoint"),
+                "jurisdictions": {**_list("Jurisdiction"), "description": "Extension."},
             },
-        },
-        "Endpoint": {
-            "type": "object",
-            "properties": {
+        ),
+        "Endpoint": _object(
+            ["specification", "url", "changeset", "type", "formats"],
+            {
                 "specification": text,
                 "url": text,
                 "changeset": when,
                 "type": {"type": "string", "enum": ["production", "test"]},
-                "formats": {"type": "array", "items": text},
+                "formats": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": [XML_TYPE, JSON_TYPE]},
+                },
             },
-        },
+        ),
+        "Jurisdiction": _object(
+            ["jurisdiction_id", "name", "public_text", "public_photos"],
+            {
+                "jurisdiction_id": text,
+                "name": text,
+                "public_text": {
+                    "type": "boolean",
+                    "description": "Requests show their text, address and coordinates.",
+                },
+                "public_photos": {"type": "boolean", "description": "Requests show photos."},
+            },
+        ),
         "Service": _object(
             ["service_code", "service_name", "metadata", "type"],
             {
