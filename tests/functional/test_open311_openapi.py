@@ -5,14 +5,18 @@ every endpoint, in both formats and for errors too, match its response schemas."
 from __future__ import annotations
 
 import re
+import uuid
 from xml.etree import ElementTree as ET
 
 import pytest
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import validate as validate_spec
 
+from portal import create_app
+from portal.complaints.queries import by_tracking_code
 from portal.open311.blueprint import PREFIX
 from tests import open311_seed
+from tests.functional.open311_helpers import pin_routing, with_photo
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}  # Flask answers them for every rule by itself
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -139,7 +143,18 @@ def seeded(client, router, ulin_payload):
     return open311_seed.seed(client, router, ulin_payload)
 
 
-def test_answers_of_every_get_match_the_document(client, router, seeded):
+@pytest.fixture(params=["private", "public"])
+def shown(request, app, monkeypatch, tmp_path):
+    """Kalimantan Selatan as the routing file has it, and with its text and photos public
+    (then the answers carry description, address, coordinates and media_url too)."""
+    on = request.param == "public"
+    return pin_routing(app, monkeypatch, tmp_path, public_text=on, public_photos=on)
+
+
+def test_answers_of_every_get_match_the_document(client, shown, ulin_payload):
+    seeded = open311_seed.seed(client, shown, ulin_payload)
+    with_photo(by_tracking_code(seeded.published[0]))
+    router = shown
     doc = document(client)
     p = PREFIX
     check(doc, client, "get", f"{p}/discovery.{{format}}", f"{p}/discovery.{{format}}", 200)
@@ -161,6 +176,14 @@ def test_answers_of_every_get_match_the_document(client, router, seeded):
     for code in seeded.published:
         [item] = check(doc, client, "get", one, f"{p}/requests/{code}.{{format}}", 200)
         assert item["service_request_id"] == code
+    photo = client.get(f"{p}/media/{seeded.published[0]}/1.jpg")
+    public = shown.region("kalsel").public_photos
+    assert photo.status_code == (200 if public else 404)
+    documented = doc["paths"][f"{p}/media/{{service_request_id}}/{{n}}.jpg"]["get"]["responses"]
+    assert photo.mimetype in documented[str(photo.status_code)]["content"]
+    if public:
+        assert items[-1]["media_url"].endswith(f"/media/{seeded.published[0]}/1.jpg")
+        assert {"description", "address", "lat", "long"} <= set(items[0])
 
 
 def test_error_answers_match_the_document(client, router, seeded):
@@ -209,3 +232,23 @@ def test_a_post_and_its_token_match_the_document(client, router, seeded):
     assert row["service_request_id"] == created["service_request_id"]
     check(doc, client, "post", post, post, 400, data={**form, "description": "pendek"})
     check(doc, client, "post", post, post, 403, data={**form, "api_key": seeded.keys["dicabut"]})
+
+
+def test_the_document_counts_in_the_read_limit_and_refuses_as_documented(app, test_environ):
+    limited = create_app(
+        environ={
+            **test_environ,
+            "RATELIMIT_ENABLED": "1",
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_KEY_PREFIX": f"test-openapi-{uuid.uuid4().hex}",
+            "RATELIMIT_OPEN311_READ_PER_ADDRESS": "2 per minute",
+        }
+    )
+    client = limited.test_client()
+    doc = document(client)
+    assert client.get(f"{PREFIX}/services.json").status_code == 200
+    refused = client.get(f"{PREFIX}/openapi.json")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    documented = doc["paths"][f"{PREFIX}/openapi.json"]["get"]["responses"]["429"]
+    schema = documented["content"]["application/json"]["schema"]
+    OAS30Validator({**schema, "components": doc["components"]}).validate(refused.get_json())
