@@ -429,6 +429,7 @@ def _openapi_get() -> dict[str, Any]:
             },
             "304": {"description": "Not modified (If-None-Match matched the ETag)."},
             "429": _error("429"),
+            "503": _error("503"),
         },
     }
 
