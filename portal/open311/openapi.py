@@ -31,12 +31,12 @@ from portal.intake.report import (
     TITLE_MAX,
     TITLE_MIN,
 )
+from portal.routing.model import CLASSIFICATIONS
 
 OPENAPI_VERSION = "3.0.3"
-PREFIX = "/open311/v2"
+PREFIX = "/open311/v2"  # as portal/open311/blueprint.py mounts it (the tests compare)
 FORMATS = ("json", "xml")
 LOCALES = ("id", "en")
-CLASSIFICATIONS = ("complaint", "aspiration", "information")
 IDEMPOTENCY_KEY_PATTERN = "^[A-Za-z0-9_-]{16,64}$"
 STATUS_LIST_PATTERN = "^(open|closed)(,(open|closed))*$"
 PAGE_SIZE_MAX = 1000
