@@ -122,9 +122,13 @@ def _attach(app: Flask, limiter: Limiter) -> None:
         limiter.limit(_spec("conversation_per_address")),
         limiter.limit(_spec("conversation_per_case"), key_func=_case_key),
     ]
+    # One count per address for the whole API, whichever of its GETs a client reads.
+    open311_reads = limiter.shared_limit(
+        _spec("open311_read_per_address"), scope="open311_read", methods=["GET"]
+    )
     for endpoint in app.view_functions:
         if endpoint.startswith(OPEN311_PREFIX) and endpoint not in OPEN311_UNLIMITED_HERE:
-            wrap[endpoint] = [limiter.limit(_spec("open311_read_per_address"), methods=["GET"])]
+            wrap[endpoint] = [open311_reads]
     wrap["accounts.login"] = [limiter.limit(_spec("signin_per_address"), methods=["POST"])]
     # The provider webhooks: every request comes from Meta's or the SMS gateway's few
     # addresses, so a per-address limit would throttle all citizens at once (and Meta
