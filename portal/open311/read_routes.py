@@ -7,6 +7,7 @@ publication.py, the fields by serialize.py. Every view answers in the `locale=` 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import wraps
 
@@ -31,7 +32,9 @@ from portal.timeutil import utcnow
 # The changeset when the routing has never been stored (a fresh database routes by file).
 FIRST_CHANGESET = "2026-01-01T00:00:00+00:00"
 MEDIA_MAX_AGE = 300  # seconds: a report unpublished later drops out of caches soon
-TOKEN_MAX = 64
+# What a POST hands out (URL-safe base64, String(64)); anything else finds nothing, and a
+# NUL or other control character never reaches the database (PostgreSQL refuses them).
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def localized(view: Callable) -> Callable:
@@ -134,7 +137,7 @@ def get_token(token: str, fmt: str):
     """The tracking code a POST's token stands for (only its holder knows the token)."""
     fmt = wanted_format(fmt)
     code = None
-    if len(token) <= TOKEN_MAX:
+    if TOKEN_RE.fullmatch(token):
         code = db.session.execute(
             select(Complaint.tracking_code)
             .join(ApiPost, ApiPost.complaint_id == Complaint.id)

@@ -385,6 +385,8 @@ def test_a_token_gives_the_tracking_code_of_its_post(client):
     errors_of(client, "/tokens/refused-" + token[:20], 404)  # a POST that made nothing
     errors_of(client, "/tokens/unknown", 404)
     errors_of(client, "/tokens/" + "x" * 300, 404)
+    errors_of(client, f"/tokens/%00{token}", 404)  # a NUL never reaches PostgreSQL
+    errors_of(client, f"/tokens/{token}%0A", 404)
 
 
 # --- photos ----------------------------------------------------------------------------------
