@@ -511,3 +511,26 @@ def test_every_get_is_limited_per_address_with_a_georeport_429(limited_app):
     assert elsewhere.status_code == 200
     # the limit is the API's own: the citizen pages of the same address still answer
     assert client.get("/").status_code == 200
+
+
+def test_a_database_outage_is_a_georeport_503_with_retry_after(test_environ, tmp_path):
+    """A real outage: PostgreSQL on a port where nothing listens (refused at once)."""
+    from tests.pgcluster import free_port
+
+    env = {
+        **test_environ,
+        "DATABASE_URL": f"postgresql://root@127.0.0.1:{free_port()}/x",
+        "INSTANCE_PATH": str(tmp_path),
+    }
+    down = create_app(environ=env)
+    client = down.test_client()
+    for path in ("/requests.json", "/discovery.json", "/requests/KSL-AAAAAA.xml", "/services.xml"):
+        got = client.get(f"{API}{path}?locale=en")
+        assert got.status_code == 503, (path, got.data[:200])
+        assert got.headers["Retry-After"] == "30" and got.headers["Cache-Control"] == "no-store"
+        if path.endswith(".json"):
+            [error] = got.get_json()
+            assert error["code"] == 503 and "try again shortly" in error["description"]
+        else:
+            assert got.mimetype == "text/xml"
+    assert client.get("/lacak/KSL-AAAAAA").mimetype == "text/html"
