@@ -1,4 +1,5 @@
-"""Flask-Limiter on the public doors: tracking look-ups, short codes, conversation, sign-in.
+"""Flask-Limiter on the public doors: tracking look-ups, short codes, conversation, sign-in,
+the Open311 API's reads.
 
 The limits are attached here, by endpoint name, after the blueprints are registered, so
 every limit of the portal is in one place and the views stay as they were. The report form
