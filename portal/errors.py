@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from portal.extensions import db
+from portal.open311.app_errors import georeport_error, under_open311
 
 
 def register_error_pages(app: Flask) -> None:
@@ -23,6 +24,8 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(exc):
+        if under_open311():
+            return georeport_error(403)
         return render_template(
             "errors/error.html",
             title=_("Akses ditolak"),
@@ -35,6 +38,8 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(405)
     def method_not_allowed(exc):
         response = exc.get_response()  # keeps the Allow header Werkzeug computed
+        if under_open311():
+            return georeport_error(405, {"Allow": response.headers.get("Allow", "")})
         page = render_template(
             "errors/error.html",
             title=_("Cara membuka halaman ini tidak didukung"),
@@ -47,6 +52,8 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(exc):
+        if under_open311():
+            return georeport_error(404)
         return render_template(
             "errors/error.html",
             title=_("Halaman tidak ditemukan"),
@@ -55,6 +62,8 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(exc):
+        if under_open311():
+            return georeport_error(413)
         return render_template(
             "errors/error.html",
             title=_("Kiriman terlalu besar"),
@@ -67,6 +76,8 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(exc):
         db.session.rollback()
+        if under_open311():
+            return georeport_error(500)
         return render_template(
             "errors/error.html",
             title=_("Terjadi kesalahan"),

@@ -1,4 +1,5 @@
-"""Flask-Limiter on the public doors: tracking look-ups, short codes, conversation, sign-in.
+"""Flask-Limiter on the public doors: tracking look-ups, short codes, conversation, sign-in,
+the Open311 API's reads.
 
 The limits are attached here, by endpoint name, after the blueprints are registered, so
 every limit of the portal is in one place and the views stay as they were. The report form
@@ -24,6 +25,7 @@ from flask_babel import ngettext
 from flask_limiter import Limiter, RateLimitExceeded
 from werkzeug.wrappers import Response
 
+from portal.open311.app_errors import georeport_error, under_open311
 from portal.ratelimits.keys import browser_key, client_address, give_browser_id
 from portal.ratelimits.settings import is_memory
 
@@ -50,6 +52,10 @@ LOOKUP_ENDPOINTS = (
     "citizen.short_code_entry",
     "citizen.from_short_code",
 )
+
+# Every GET of the Open311 API is limited per address; its POST has its own limit per key.
+OPEN311_PREFIX = "open311."
+OPEN311_UNLIMITED_HERE = frozenset({"open311.post_request"})
 
 WEBHOOK_ENDPOINTS = ("chat.whatsapp_verify", "chat.whatsapp_inbound", "chat.sms_inbound")
 
@@ -117,6 +123,13 @@ def _attach(app: Flask, limiter: Limiter) -> None:
         limiter.limit(_spec("conversation_per_address")),
         limiter.limit(_spec("conversation_per_case"), key_func=_case_key),
     ]
+    # One count per address for the whole API, whichever of its GETs a client reads.
+    open311_reads = limiter.shared_limit(
+        _spec("open311_read_per_address"), scope="open311_read", methods=["GET"]
+    )
+    for endpoint in app.view_functions:
+        if endpoint.startswith(OPEN311_PREFIX) and endpoint not in OPEN311_UNLIMITED_HERE:
+            wrap[endpoint] = [open311_reads]
     wrap["accounts.login"] = [limiter.limit(_spec("signin_per_address"), methods=["POST"])]
     # The provider webhooks: every request comes from Meta's or the SMS gateway's few
     # addresses, so a per-address limit would throttle all citizens at once (and Meta
@@ -141,6 +154,8 @@ def _too_many_requests(exc: RateLimitExceeded):
     limiter = limiter_of(current_app)
     current = limiter.current_limit if limiter is not None else None
     seconds = retry_after_seconds(current.reset_at) if current is not None else 60
+    if under_open311():
+        return georeport_error(429, {"Retry-After": str(seconds)})
     minutes = max(1, math.ceil(seconds / 60))
     page = render_template(
         "errors/error.html",

@@ -328,10 +328,78 @@ def sms_webhook(w: World) -> st.SearchStrategy[Draft]:
     return st.one_of(structured, structured, raw)
 
 
+OPEN311 = "/open311/v2"
+OPEN311_QUERY = ["jurisdiction_id", "locale"]
+OPEN311_LIST_QUERY = [
+    *OPEN311_QUERY,
+    "service_request_id",
+    "service_code",
+    "start_date",
+    "end_date",
+    "status",
+    "page",
+    "page_size",
+]
+
+
+def open311_reads(w: World, code) -> dict[str, st.SearchStrategy[Draft]]:
+    """The GeoReport GETs: real and mangled suffixes, codes, ids and every list filter."""
+    fmt = path_segment(["json", "xml"])
+    region = st.one_of(st.sampled_from(w.regions), path_segment(w.regions))
+    query = st.one_of(
+        query_strings(OPEN311_QUERY),
+        st.builds(lambda r, q: q + b"&jurisdiction_id=" + r.encode(), region, query_strings([])),
+    )
+
+    def getting(path: st.SearchStrategy[str], names: list[str]) -> st.SearchStrategy[Draft]:
+        plain = _getting(path, names)
+        scoped = st.builds(lambda p, q: Draft("GET", p, q), path, query)
+        return st.one_of(plain, scoped)
+
+    return {
+        "open311.discovery": getting(fmt.map(lambda f: f"{OPEN311}/discovery.{f}"), ["locale"]),
+        "open311.services": getting(fmt.map(lambda f: f"{OPEN311}/services.{f}"), OPEN311_QUERY),
+        "open311.service_definition": getting(
+            st.tuples(path_segment(w.short_codes), fmt).map(
+                lambda p: f"{OPEN311}/services/{p[0]}.{p[1]}"
+            ),
+            OPEN311_QUERY,
+        ),
+        "open311.list_requests": getting(
+            fmt.map(lambda f: f"{OPEN311}/requests.{f}"), OPEN311_LIST_QUERY
+        ),
+        "open311.get_request": getting(
+            st.tuples(code, fmt).map(lambda p: f"{OPEN311}/requests/{p[0]}.{p[1]}"),
+            OPEN311_QUERY,
+        ),
+        "open311.get_token": getting(
+            st.tuples(path_segment(["t" * 40, "al311-token"]), fmt).map(
+                lambda p: f"{OPEN311}/tokens/{p[0]}.{p[1]}"
+            ),
+            [],
+        ),
+        "open311.media": getting(
+            st.tuples(code, st.one_of(st.integers(0, 4).map(str), path_segment(["1"]))).map(
+                lambda p: f"{OPEN311}/media/{p[0]}/{p[1]}.jpg"
+            ),
+            ["locale"],
+        ),
+        "open311.openapi_document": st.builds(
+            lambda name, q, etag: Draft(
+                "GET", f"{OPEN311}/{name}", q, headers={"If-None-Match": etag} if etag else {}
+            ),
+            path_segment(["openapi.json"]),
+            query_strings(["locale"]),
+            st.one_of(st.none(), st.just("*"), values()),
+        ),
+    }
+
+
 def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
     code = st.one_of(st.just("$code"), st.just("$code"), path_segment(w.codes))
     period = ["periode", "dari", "sampai", "pilih"]
     return {
+        **open311_reads(w, code),
         "citizen.index": _getting(st.just("/"), ["kode"]),
         "citizen.pick": _getting(
             st.one_of(
@@ -412,14 +480,6 @@ def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
             ),
             ["v"],
         ),
-        "open311.openapi_document": st.builds(
-            lambda name, q, etag: Draft(
-                "GET", f"/open311/v2/{name}", q, headers={"If-None-Match": etag} if etag else {}
-            ),
-            path_segment(["openapi.json"]),
-            query_strings(["locale"]),
-            st.one_of(st.none(), st.just("*"), values()),
-        ),
         "accounts.login": st.one_of(
             _getting(st.just("/staf/masuk"), ["next"]),
             _posting(
@@ -458,7 +518,14 @@ ENDPOINTS = (
     "citizen.track_case",
     "conversation.act",
     "i18n.switch_language",
+    "open311.discovery",
+    "open311.get_request",
+    "open311.get_token",
+    "open311.list_requests",
+    "open311.media",
     "open311.openapi_document",
+    "open311.service_definition",
+    "open311.services",
     "public_stats.public_index",
     "public_stats.public_region",
     "static",
