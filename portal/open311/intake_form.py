@@ -32,6 +32,7 @@ ATTRIBUTES = (
     "notify_via",
 )
 ATTRIBUTE_NAME = re.compile(r"^attribute\[(.*)\]$", re.DOTALL)
+UNKNOWN_SHOWN = 10  # unknown attributes named in one answer
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # The intake rules' field -> the Open311 field a client sent it in.
 OPEN311_FIELD = {
@@ -141,7 +142,8 @@ def parse_form(
         code = match.group(1)
         if code in ATTRIBUTES:
             attributes[code] = value
-        else:
+        elif len(problems) < UNKNOWN_SHOWN:  # a form of thousands answers a few lines
+            # refused, not ignored: a misspelt attribute[anonymus] must not file a name
             problems.setdefault(_field_name(name), Problem(N_("Atribut ini tidak dikenal.")))
 
     description = (form.get("description") or "").strip()

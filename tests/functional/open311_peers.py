@@ -14,10 +14,12 @@ Paths (a test reads `server.requests` to see what was asked, and from where):
   /to?url=…      302 to the URL given
   /loop/<n>      302 to /loop/<n+1>, forever
   /chain/<n>     302 n more times, then the JPEG
+With `start(tls=…)` the same over HTTPS, recording the server name of each handshake.
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
@@ -42,14 +44,16 @@ class Seen:
 @dataclass
 class PhotoHost:
     requests: list[Seen] = field(default_factory=list)
+    sni: list[str | None] = field(default_factory=list)  # server names of TLS handshakes
     big_size: int = 10 * 1024 * 1024
+    scheme: str = "http"
     release: threading.Event = field(default_factory=threading.Event)
     httpd: ThreadingHTTPServer | None = None
 
     @property
     def base(self) -> str:
         host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self.scheme}://{host}:{port}"
 
     @property
     def port(self) -> int:
@@ -61,7 +65,8 @@ class PhotoHost:
     def paths(self) -> list[str]:
         return [seen.path for seen in self.requests]
 
-    def start(self) -> PhotoHost:
+    def start(self, tls: tuple[str, str] | None = None) -> PhotoHost:
+        """Serve plain HTTP, or HTTPS with `tls` = (certificate file, key file)."""
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -158,6 +163,12 @@ class PhotoHost:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            context.sni_callback = lambda _sock, name, _ctx: self.sni.append(name)
+            self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         return self
 

@@ -9,6 +9,7 @@ metadata addresses behind a redirect, redirect loops, oversized, fake and slow f
 from __future__ import annotations
 
 import ipaddress
+import subprocess
 import time
 
 import pytest
@@ -280,3 +281,64 @@ def test_a_name_is_resolved_and_checked_before_any_connection(host):
     assert fetch_photo(url, limits(allowed_networks=everything_local)).width == 120
     assert host.requests[-1].host == f"localhost:{host.port}"
     assert host.requests[-1].client in {"127.0.0.1", "::1"}
+
+
+# --- https --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tls_host(tmp_path_factory):
+    """An HTTPS photo host with a self-signed certificate for the name `localhost`."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key_file = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key_file),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = PhotoHost().start(tls=(str(cert), str(key_file)))
+    yield server, cert
+    server.stop()
+
+
+def test_https_connects_to_the_checked_address_with_the_names_sni_and_certificate(
+    tls_host, monkeypatch
+):
+    server, cert = tls_host
+    local = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+    url = f"https://localhost:{server.port}/photo.jpg"
+    # not trusted: the certificate is checked
+    assert refusal(url, allowed_networks=local) == "unfetchable"
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the test's certificate made trusted
+    server.requests.clear()
+    server.sni.clear()
+    assert fetch_photo(url, limits(allowed_networks=local)).width == 120
+    assert server.sni == ["localhost"]
+    assert [(r.path, r.host) for r in server.requests] == [
+        ("/photo.jpg", f"localhost:{server.port}")
+    ]
+    # the same server by its address: the certificate names no address, so it is refused
+    assert refusal(f"https://127.0.0.1:{server.port}/photo.jpg", allowed_networks=local) == (
+        "unfetchable"
+    )
+    # and https without the allowance is refused before any handshake
+    server.sni.clear()
+    assert refusal(url, allowed_networks=()) == "refused-address"
+    assert server.sni == []

@@ -601,3 +601,11 @@ def test_a_replay_is_not_counted_as_the_same_text_again(limited, key):
     assert client.post(URL, data=form(key), headers=header).status_code == 201
     assert client.post(URL, data=form(key), headers=header).status_code == 200
     assert json.loads(client.post(URL, data=form(key), headers=header).data)[0]["token"]
+
+
+def test_a_flood_of_unknown_attributes_is_answered_in_a_few_lines(app, client, key):
+    junk = {f"attribute[x{i}]": "1" for i in range(500)}
+    with Unchanged(app):
+        response = client.post(URL, data=form(key, **junk))
+    assert response.status_code == 400
+    assert len(errors(response)) == 10
