@@ -11,6 +11,7 @@ whatever its outcome (with field names and reasons only, never what was typed).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hmac
 import secrets
 from collections.abc import Mapping
@@ -24,6 +25,7 @@ from sqlalchemy import select
 from portal.abuse.keys import list_key
 from portal.abuse.models import QUARANTINE, REFUSE
 from portal.abuse.services import screen
+from portal.availability.outage import DATABASE_DOWN
 from portal.clocks.deadlines import local_date
 from portal.complaints import channels
 from portal.complaints.access import content_digest, submission_digest
@@ -126,12 +128,18 @@ def file_request(
         service_code="".join(ch for ch in code if ch.isprintable())[:CODE_MAX] or None,
     )
     try:
-        filed = _file(post, form, idempotency_key, remote_addr, locale, router, settings, now)
+        return _file(post, form, idempotency_key, remote_addr, locale, router, settings, now)
     except _Stop as stop:
         db.session.rollback()
         _record(post, stop.outcome, stop.detail)
         raise stop.refused from None
-    return filed
+    except DATABASE_DOWN:
+        raise  # nothing can be recorded; the app's 503 answers
+    except Exception:
+        db.session.rollback()
+        with contextlib.suppress(Exception):  # the error itself matters more than its record
+            _record(post, "error", "internal")
+        raise
 
 
 def _record(
@@ -161,40 +169,9 @@ def _file(
     settings: FilingSettings,
     now: datetime | None,
 ) -> Filed:
-    key = find_active_key(form.get("api_key"))
-    if key is None:
-        raise _stop(
-            403,
-            "api_key",
-            _("Kunci API tidak ada, tidak dikenal, atau sudah dicabut."),
-            "forbidden",
-        )
-    post.api_key_id = key.id
-    refusal = check_key(key.id)
-    if refusal is not None:
-        raise _too_many(refusal)
-    point = _service_point(router, form)
-    if not key.may_file_in(point.region.id):
-        raise _stop(
-            403,
-            "api_key",
-            _("Kunci API ini tidak berlaku untuk daerah layanan ini."),
-            "forbidden",
-            "api_key:region",
-        )
-
-    header = (idempotency_key or "").strip()
-    problems: dict[str, Problem] = {}
-    if idempotency_key is not None and not IDEMPOTENCY_KEY.match(header):
-        problems["Idempotency-Key"] = Problem(
-            N_("Harus 16 sampai 64 karakter: huruf, angka, '-' atau '_'.")
-        )
-    submission_key = (
-        submission_key_for(settings.secret, key.id, header)
-        if idempotency_key is not None and not problems
-        else secrets.token_urlsafe(24)
-    )
+    key, point = _authorized(post, form, router)
     region = point.region
+    submission_key, problems = _submission_key(settings.secret, key.id, idempotency_key)
     parsed = parse_form(
         form,
         submission_key=submission_key,
@@ -266,6 +243,47 @@ def _file(
     token = secrets.token_urlsafe(24)
     _record(post, "created", None, complaint.id, token)
     return Filed(receipt.tracking_code, token, _notice(complaint), replay=False)
+
+
+def _authorized(
+    post: ApiPost, form: Mapping[str, str], router: Router
+) -> tuple[ApiKey, ServicePoint]:
+    """The key (403), its rate limit (429), the service point (404), the key's regions."""
+    key = find_active_key(form.get("api_key"))
+    if key is None:
+        raise _stop(
+            403,
+            "api_key",
+            _("Kunci API tidak ada, tidak dikenal, atau sudah dicabut."),
+            "forbidden",
+        )
+    post.api_key_id = key.id
+    refusal = check_key(key.id)
+    if refusal is not None:
+        raise _too_many(refusal)
+    point = _service_point(router, form)
+    if not key.may_file_in(point.region.id):
+        raise _stop(
+            403,
+            "api_key",
+            _("Kunci API ini tidak berlaku untuk daerah layanan ini."),
+            "forbidden",
+            "api_key:region",
+        )
+    return key, point
+
+
+def _submission_key(
+    secret: str, api_key_id: int, header: str | None
+) -> tuple[str, dict[str, Problem]]:
+    """The report's submission key from the Idempotency-Key header, else a random one."""
+    if header is None:
+        return secrets.token_urlsafe(24), {}
+    value = header.strip()
+    if not IDEMPOTENCY_KEY.match(value):
+        problem = Problem(N_("Harus 16 sampai 64 karakter: huruf, angka, '-' atau '_'."))
+        return secrets.token_urlsafe(24), {"Idempotency-Key": problem}
+    return submission_key_for(secret, api_key_id, value), {}
 
 
 def _service_point(router: Router, form: Mapping[str, str]) -> ServicePoint:

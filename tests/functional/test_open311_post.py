@@ -609,3 +609,14 @@ def test_a_flood_of_unknown_attributes_is_answered_in_a_few_lines(app, client, k
         response = client.post(URL, data=form(key, **junk))
     assert response.status_code == 400
     assert len(errors(response)) == 10
+
+
+def test_while_the_database_is_down_a_post_gets_the_apps_503(tmp_path):
+    """Nothing to check a key against: the app's outage answer (503, Retry-After), which
+    the Open311 error hooks put in GeoReport's format."""
+    from tests.functional.test_outage_pages import closed_port_url, environ
+
+    down = create_app(environ=environ(tmp_path, closed_port_url()))
+    response = down.test_client().post(URL, data=form("al311_" + "A" * 43))
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
