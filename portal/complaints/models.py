@@ -125,9 +125,9 @@ class Complaint(db.Model):
 
     duplicate_of: Mapped[Complaint | None] = relationship(remote_side=[id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assigned_user_id])
-    # Named, not imported: portal.open311 reads complaints, so an import here (even under
-    # TYPE_CHECKING) would be a cycle between the two packages (tests/unit/test_layers.py).
-    api_key: Mapped[ApiKey | None] = relationship("ApiKey")  # noqa: F821
+    # Named, not imported: portal.open311 builds on complaints, never the other way round
+    # (tests/unit/test_layers.py), so the key's class is found by name at mapping time.
+    api_key = relationship("ApiKey")
 
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
     __table_args__ = (

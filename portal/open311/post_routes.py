@@ -1,5 +1,63 @@
-"""POST /open311/v2/requests.(json|xml): a client application files a report."""
+"""POST /open311/v2/requests.(json|xml): a client application files a report.
+
+No session and no CSRF token: the API key in the form is the client's credential. The
+view only reads the request and writes the answer; `portal.open311.filing` decides.
+"""
 
 from __future__ import annotations
 
-from portal.open311.blueprint import bp  # noqa: F401 - views attach to it
+from flask import current_app, request
+from flask_babel import force_locale
+
+from portal.extensions import csrf
+from portal.open311.blueprint import bp, wanted_format
+from portal.open311.filing import FilingRefused, FilingSettings, file_request
+from portal.open311.formats import error_response, items_response
+from portal.open311.media_fetch import MediaLimits
+from portal.routing.active import get_router
+
+LOCALES = ("id", "en")
+
+
+def _settings() -> FilingSettings:
+    config = current_app.config
+    return FilingSettings(
+        secret=config["SECRET_KEY"],
+        upload_dir=config["UPLOAD_FOLDER"],
+        media=MediaLimits(
+            max_bytes=config["PHOTO_MAX_BYTES"],
+            max_pixels=config["PHOTO_MAX_PIXELS"],
+            timeout=float(config["OPEN311_MEDIA_TIMEOUT"]),
+            allowed_networks=tuple(config["OPEN311_MEDIA_ALLOWED_NETWORKS"]),
+        ),
+    )
+
+
+@bp.post("/requests.<fmt>")
+@csrf.exempt
+def post_request(fmt: str):
+    fmt = wanted_format(fmt)
+    form = request.form.to_dict(flat=True)
+    locale = form.get("locale") if form.get("locale") in LOCALES else "id"
+    with force_locale(locale):
+        try:
+            filed = file_request(
+                form,
+                idempotency_key=request.headers.get("Idempotency-Key"),
+                remote_addr=request.remote_addr,
+                locale=locale,
+                router=get_router(),
+                settings=_settings(),
+            )
+        except FilingRefused as refused:
+            response = error_response(fmt, refused)
+            if refused.retry_after is not None:
+                response.headers["Retry-After"] = str(refused.retry_after)
+            return response
+        item = {
+            "service_request_id": filed.service_request_id,
+            "token": filed.token,
+            "service_notice": filed.service_notice,
+            "account_id": None,
+        }
+        return items_response(fmt, "service_requests", "request", [item], filed.status)

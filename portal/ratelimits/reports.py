@@ -40,27 +40,47 @@ def _same_text_key(ids: tuple[str, str, str], title: str, description: str) -> s
     return f"text:{point}:{text_fingerprint(title or '', description or '')}"
 
 
-def check_report(ids: tuple[str, str, str], title: str, description: str) -> Refusal | None:
-    """Count this report against every limit; a Refusal if one of them is spent."""
+def check_report(
+    ids: tuple[str, str, str], title: str, description: str, *, per_client: bool = True
+) -> Refusal | None:
+    """Count this report against every limit; a Refusal if one of them is spent.
+
+    `per_client=False` (the Open311 API) leaves out the browser and address counts: a
+    client application files for many citizens from one server, and has its own limit
+    per API key (`check_key`); the same text and the service point still count.
+    """
     limiter = limiter_of(current_app)
     if limiter is None:
         return None
+    point = service_point_key(ids)
+    keys = [("report_same_text", _same_text_key(ids, title, description))]
+    if per_client:
+        keys += [
+            ("report_per_session", browser_key()),
+            ("report_per_address", f"ip:{client_address()}"),
+        ]
+    keys.append(("report_per_service_point", point))
+    return _hit_all(limiter, "report", keys)
+
+
+def check_key(api_key_id: int) -> Refusal | None:
+    """Count one Open311 POST against its API key's limit ("open311_post_per_key")."""
+    limiter = limiter_of(current_app)
+    if limiter is None:
+        return None
+    return _hit_all(limiter, "open311", [("open311_post_per_key", f"key:{api_key_id}")])
+
+
+def _hit_all(limiter, scope: str, keys: list[tuple[str, str]]) -> Refusal | None:
     limits = current_app.config["RATELIMITS"]
     prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
-    point = service_point_key(ids)
-    keys = (
-        ("report_same_text", _same_text_key(ids, title, description)),
-        ("report_per_session", browser_key()),
-        ("report_per_address", f"ip:{client_address()}"),
-        ("report_per_service_point", point),
-    )
     try:
         strategy = limiter.limiter
         for name, key in keys:
             for item in limits[name]:
-                if not strategy.hit(item, prefix, "report", name, key):
-                    stats = strategy.get_window_stats(item, prefix, "report", name, key)
-                    log.info("report refused by %s (%s)", name, item)
+                if not strategy.hit(item, prefix, scope, name, key):
+                    stats = strategy.get_window_stats(item, prefix, scope, name, key)
+                    log.info("%s refused by %s (%s)", scope, name, item)
                     return Refusal(name, retry_after_seconds(stats.reset_time))
     except Exception:  # the storage is down: take the report (see extension.py)
         log.exception("rate-limit storage unreachable; report accepted without a count")

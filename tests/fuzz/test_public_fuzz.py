@@ -45,6 +45,7 @@ from portal.extensions import db
 from portal.messaging.models import PhoneMessage
 from portal.national.models import NationalMirrorItem
 from portal.notifications.models import OutboxMessage
+from portal.open311.keys import create_key
 from qr.payload import ServiceRef, SigningKeys, encode
 from tests import chat_peers
 from tests.fuzz import stats
@@ -63,6 +64,7 @@ from tests.fuzz.strategies import (
     path_segment,
     query_strings,
     raw_bodies,
+    unicode_text,
     values,
 )
 
@@ -395,6 +397,91 @@ def open311_reads(w: World, code) -> dict[str, st.SearchStrategy[Draft]]:
     }
 
 
+API_KEY = Live("api_key")
+ASCII = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=80)
+
+
+def open311_post(w: World) -> st.SearchStrategy[Draft]:
+    """GeoReport form fields (attributes under random names too), huge values, NUL, bad
+    floats; the real API key most of the time, else none or a wrong one."""
+    coordinates = st.one_of(
+        st.sampled_from(["-3.3194", "114.5907", "NaN", "-inf", "1e999", "-91", "181", ""]),
+        st.floats(allow_nan=True, allow_infinity=True).map(repr),
+        numbers,
+        values(),
+    )
+    flags = st.one_of(st.sampled_from(["true", "false", "TRUE", "ya", ""]), values())
+    fields = {
+        "api_key": st.one_of(
+            st.just(API_KEY), st.just(API_KEY), st.just("al311_" + "A" * 43), values()
+        ),
+        "service_code": st.one_of(*[st.sampled_from(w.short_codes)] * 4, values(long=True)),
+        "jurisdiction_id": st.one_of(st.sampled_from(w.regions), values()),
+        "lat": coordinates,
+        "long": coordinates,
+        "address_string": values(long=True),
+        "address_id": values(long=True),
+        "email": st.one_of(st.just("siti@example.org"), values(long=True)),
+        "phone": st.one_of(st.just("0812 3456 7890"), values()),
+        "first_name": values(long=True),
+        "last_name": values(long=True),
+        "description": values(long=True),
+        "device_id": values(),
+        "account_id": values(),
+        # never a name that resolves: a refused address, a wrong scheme, or junk
+        "media_url": st.one_of(
+            st.sampled_from(
+                ["http://127.0.0.1:1/a.jpg", "http://169.254.169.254/", "ftp://x/a.jpg", ""]
+            ),
+            values(),
+        ),
+        "locale": st.one_of(st.sampled_from(["id", "en", "fr"]), values()),
+        "attribute[classification]": st.one_of(st.sampled_from(CLASSIFICATIONS), values()),
+        "attribute[title]": values(long=True),
+        "attribute[category]": st.one_of(st.sampled_from(w.categories), values()),
+        "attribute[incident_date]": st.one_of(dates, values()),
+        "attribute[anonymous]": flags,
+        "attribute[confidential]": flags,
+        "attribute[notify_via]": st.one_of(st.sampled_from(["email", "whatsapp", "sms"]), values()),
+    }
+    valid = {
+        "api_key": API_KEY,
+        "service_code": w.short_codes[1],
+        "description": "Saya menunggu tiga jam di loket pendaftaran tanpa kejelasan.",
+        "lat": "-3.3194",
+        "long": "114.5907",
+        "first_name": "Siti",
+        "email": "siti@example.org",
+    }
+    attributes = st.lists(
+        st.tuples(unicode_text.map(lambda name: f"attribute[{name}]"), values()), max_size=2
+    )
+    items = st.tuples(form_items(fields, valid=valid), attributes).map(lambda p: p[0] + p[1])
+    header = st.one_of(
+        st.just({}),
+        st.just({"Idempotency-Key": "fuzz-idempotency-key-0001"}),
+        ASCII.map(lambda v: {"Idempotency-Key": v}),
+    )
+    junk = st.one_of(st.sampled_from(["JSON", "html", ""]), path_segment(["json", "xml"]))
+    fmt = st.integers(0, 9).flatmap(lambda i: st.sampled_from(["json", "xml"]) if i else junk)
+    path = fmt.map(lambda fmt: f"/open311/v2/requests.{fmt}")
+    structured = st.builds(
+        lambda p, form, headers, multipart: Draft(
+            "POST", p, form=form, headers=headers, multipart=multipart
+        ),
+        path,
+        items,
+        header,
+        st.booleans(),
+    )
+    raw = st.builds(
+        lambda p, body: Draft("POST", p, raw_body=body[0], content_type=body[1]),
+        path,
+        raw_bodies(),
+    )
+    return st.one_of(structured, structured, structured, raw)
+
+
 def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
     code = st.one_of(st.just("$code"), st.just("$code"), path_segment(w.codes))
     period = ["periode", "dari", "sampai", "pilih"]
@@ -480,6 +567,7 @@ def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
             ),
             ["v"],
         ),
+        "open311.post_request": open311_post(w),
         "accounts.login": st.one_of(
             _getting(st.just("/staf/masuk"), ["next"]),
             _posting(
@@ -526,6 +614,7 @@ ENDPOINTS = (
     "open311.openapi_document",
     "open311.service_definition",
     "open311.services",
+    "open311.post_request",
     "public_stats.public_index",
     "public_stats.public_region",
     "static",
@@ -540,6 +629,7 @@ BUDGET = {
     "accounts.login": 250,
     "citizen.track_case": 200,
     "public_stats.public_region": 120,
+    "open311.post_request": 300,
 }
 DEFAULT_BUDGET = 120
 BUDGET.update({"availability.healthz": 30, "availability.readyz": 30})  # no input to vary
@@ -564,6 +654,8 @@ class Fuzzer:
         hidden = h.open_form(self.browser, f"/q/{page}")
         code, token = h.receipt(h.post_report(self.browser, f"/q/{page}", hidden=hidden))
         world.live.update(csrf=hidden["csrf_token"], code=code, token=token)
+        _row, api_key = create_key("fuzz-app", ["kalsel"], known_regions=world.regions)
+        world.live["api_key"] = api_key
         world.codes.insert(0, code)
         self._hold()
 
@@ -658,6 +750,8 @@ class Fuzzer:
     def _success(endpoint: str, draft: Draft, response, headers: dict[str, str]) -> bool:
         if endpoint in WEBHOOKS:
             return response.status_code == 200 and _authentic(endpoint, draft, headers)
+        if endpoint == "open311.post_request":  # stored only with the real key, answered 201
+            return response.status_code == 201 and (("api_key", API_KEY) in (draft.form or []))
         if draft.method != "POST" or response.status_code != 303:
             return False
         location = response.headers.get("Location", "")

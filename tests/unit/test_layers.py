@@ -52,6 +52,8 @@ PURE_DOMAIN: tuple[str, ...] = (
     "portal/chat/dialogue.py",
     "portal/chat/parsing.py",
     "portal/cases/message_state.py",
+    "portal/open311/intake_form.py",
+    "portal/open311/media_fetch.py",
 )
 FORBIDDEN_IN_PURE = ("flask", "flask_*", "portal.extensions")
 FORBIDDEN_IN_QR = ("portal", "flask", "flask_*")
