@@ -137,6 +137,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.messaging.failed_routes import bp as phone_messages_bp
     from portal.national.routes import bp as national_bp
     from portal.notifications.routes import bp as notifications_bp
+    from portal.open311.admin_routes import bp as api_keys_bp
     from portal.open311.routes import bp as open311_bp
     from portal.posters.routes import bp as posters_bp
     from portal.routing_admin.routes import bp as routing_admin_bp
@@ -163,6 +164,7 @@ def configure_blueprints(app: Flask) -> None:
         chat_bp,
         counter_bp,
         open311_bp,
+        api_keys_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)
