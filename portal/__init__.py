@@ -125,6 +125,7 @@ def configure_i18n(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     from portal.abuse.routes import bp as abuse_bp
     from portal.accounts.routes import bp as accounts_bp
+    from portal.api_keys.routes import bp as api_keys_bp
     from portal.cases.routes import bp as cases_bp
     from portal.cases.template_routes import bp as response_templates_bp
     from portal.chat.routes import bp as chat_bp
@@ -137,7 +138,6 @@ def configure_blueprints(app: Flask) -> None:
     from portal.messaging.failed_routes import bp as phone_messages_bp
     from portal.national.routes import bp as national_bp
     from portal.notifications.routes import bp as notifications_bp
-    from portal.open311.admin_routes import bp as api_keys_bp
     from portal.open311.routes import bp as open311_bp
     from portal.posters.routes import bp as posters_bp
     from portal.routing_admin.routes import bp as routing_admin_bp

@@ -13,12 +13,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forms.api_keys import ApiKeyForm, ApiKeyRevokeForm
+from portal.api_keys.labels import outcome_label
+from portal.api_keys.scope import api_key_or_404, visible_api_keys, visible_api_posts
 from portal.extensions import db
 from portal.open311.keys import ApiKeyRefused, create_key, revoke_key
 from portal.open311.models import ApiKey
-from portal.open311.post_labels import outcome_label
 from portal.routing.active import get_router
-from portal.staff.scoping import admin_region, api_key_or_404, visible_api_keys, visible_api_posts
+from portal.staff.scoping import admin_region
 
 bp = Blueprint("api_keys", __name__, url_prefix="/staf/kunci-api")
 
