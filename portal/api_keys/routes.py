@@ -103,7 +103,7 @@ def _list_page(form: ApiKeyForm, error: str | None = None):
         "open311/keys.html",
         keys=db.session.execute(stmt).scalars().all(),
         form=form,
-        own_region=router.region(own) if own else None,
+        own_region_name=router.region_name(own) if own else None,
         error=error,
         **_names(),
     )

@@ -208,6 +208,7 @@ def test_a_regional_admin_sees_only_keys_of_exactly_their_region(staff, keys):
 def test_a_regional_admin_makes_keys_of_their_own_region_only(staff):
     page = text(staff["admin"].get(PAGE))
     assert 'name="all_regions"' not in page and 'name="regions"' not in page
+    assert "Wilayah: Provinsi Kalimantan Selatan" in re.sub(r"<[^>]+>", "", page)
     made = post_create(staff["admin"], name="kota-bjm-app", regions="hst", all_regions="y")
     assert made.status_code == 200
     key = db.session.execute(select(ApiKey)).scalar_one()
