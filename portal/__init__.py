@@ -125,6 +125,7 @@ def configure_i18n(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     from portal.abuse.routes import bp as abuse_bp
     from portal.accounts.routes import bp as accounts_bp
+    from portal.api_keys.routes import bp as api_keys_bp
     from portal.cases.routes import bp as cases_bp
     from portal.cases.template_routes import bp as response_templates_bp
     from portal.chat.routes import bp as chat_bp
@@ -163,6 +164,7 @@ def configure_blueprints(app: Flask) -> None:
         chat_bp,
         counter_bp,
         open311_bp,
+        api_keys_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)
