@@ -138,6 +138,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.messaging.failed_routes import bp as phone_messages_bp
     from portal.national.routes import bp as national_bp
     from portal.notifications.routes import bp as notifications_bp
+    from portal.open311.app_errors import register_open311_errors
     from portal.open311.routes import bp as open311_bp
     from portal.posters.routes import bp as posters_bp
     from portal.routing_admin.routes import bp as routing_admin_bp
@@ -168,6 +169,7 @@ def configure_blueprints(app: Flask) -> None:
     )
     for bp in blueprints:
         app.register_blueprint(bp)
+    register_open311_errors(app)  # GeoReport error lists under /open311/, not HTML pages
 
 
 def configure_ratelimits(app: Flask) -> None:
