@@ -125,6 +125,7 @@ def configure_i18n(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     from portal.abuse.routes import bp as abuse_bp
     from portal.accounts.routes import bp as accounts_bp
+    from portal.api_keys.routes import bp as api_keys_bp
     from portal.cases.routes import bp as cases_bp
     from portal.cases.template_routes import bp as response_templates_bp
     from portal.chat.routes import bp as chat_bp
@@ -137,6 +138,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.messaging.failed_routes import bp as phone_messages_bp
     from portal.national.routes import bp as national_bp
     from portal.notifications.routes import bp as notifications_bp
+    from portal.open311.app_errors import register_open311_errors
     from portal.open311.routes import bp as open311_bp
     from portal.posters.routes import bp as posters_bp
     from portal.routing_admin.routes import bp as routing_admin_bp
@@ -163,9 +165,11 @@ def configure_blueprints(app: Flask) -> None:
         chat_bp,
         counter_bp,
         open311_bp,
+        api_keys_bp,
     )
     for bp in blueprints:
         app.register_blueprint(bp)
+    register_open311_errors(app)  # GeoReport error lists under /open311/, not HTML pages
 
 
 def configure_ratelimits(app: Flask) -> None:

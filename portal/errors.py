@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
 from portal.extensions import db
-from portal.open311.app_errors import georeport_error, under_open311
+from portal.machine_errors import machine_answer
 
 
 def register_error_pages(app: Flask) -> None:
@@ -24,8 +24,9 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(exc):
-        if under_open311():
-            return georeport_error(403)
+        answer = machine_answer(403)
+        if answer is not None:
+            return answer
         return render_template(
             "errors/error.html",
             title=_("Akses ditolak"),
@@ -38,8 +39,9 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(405)
     def method_not_allowed(exc):
         response = exc.get_response()  # keeps the Allow header Werkzeug computed
-        if under_open311():
-            return georeport_error(405, {"Allow": response.headers.get("Allow", "")})
+        answer = machine_answer(405, {"Allow": response.headers.get("Allow", "")})
+        if answer is not None:
+            return answer
         page = render_template(
             "errors/error.html",
             title=_("Cara membuka halaman ini tidak didukung"),
@@ -52,8 +54,9 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(exc):
-        if under_open311():
-            return georeport_error(404)
+        answer = machine_answer(404)
+        if answer is not None:
+            return answer
         return render_template(
             "errors/error.html",
             title=_("Halaman tidak ditemukan"),
@@ -62,8 +65,9 @@ def register_error_pages(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(exc):
-        if under_open311():
-            return georeport_error(413)
+        answer = machine_answer(413)
+        if answer is not None:
+            return answer
         return render_template(
             "errors/error.html",
             title=_("Kiriman terlalu besar"),
@@ -76,8 +80,9 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(exc):
         db.session.rollback()
-        if under_open311():
-            return georeport_error(500)
+        answer = machine_answer(500)
+        if answer is not None:
+            return answer
         return render_template(
             "errors/error.html",
             title=_("Terjadi kesalahan"),

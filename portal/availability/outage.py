@@ -19,7 +19,7 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from portal.extensions import db
-from portal.open311.app_errors import georeport_error, under_open311
+from portal.machine_errors import machine_answer
 from portal.routing.active import RoutingUnavailable
 
 log = logging.getLogger(__name__)
@@ -67,8 +67,9 @@ def outage_page(exc: Exception):
         str(exc).splitlines()[0][:200] if str(exc) else "",
     )
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
-    if under_open311():
-        return georeport_error(503, headers)
+    answer = machine_answer(503, headers)
+    if answer is not None:
+        return answer
     title = _("Sedang gangguan")
     message = _(
         "Sistem kami sedang gangguan, coba lagi sebentar. Tidak ada yang berubah; "

@@ -98,3 +98,27 @@ def transfer_targets(complaint: Complaint, router: Router, role: str) -> list[Re
         if r.id != complaint.region_id
         and (role == roles.SUPER_ADMIN or r.id != complaint.transferred_from)
     ]
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    text: str  # "-3.3194, 114.5908"
+    url: str  # the spot on OpenStreetMap
+
+
+def map_point(complaint: Complaint) -> MapPoint | None:
+    """Where the report says the problem is (the Open311 API's lat/long), as staff read it.
+
+    Six decimals (about 10 cm) at most, trailing zeros dropped, so a client's -3.3194 reads
+    as sent. Coordinates name a place, not the reporter, so an Anonim case shows them too.
+    """
+    if complaint.latitude is None or complaint.longitude is None:
+        return None
+    lat, lon = _degrees(complaint.latitude), _degrees(complaint.longitude)
+    url = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+    return MapPoint(f"{lat}, {lon}", url)
+
+
+def _degrees(value: float) -> str:
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text

@@ -86,6 +86,7 @@ def _render(
         citizen_messages=citizen_messages(complaint, show_reporter),
         may_resend=current_user.role in (roles.SUPER_ADMIN, roles.REGIONAL_ADMIN),
         deadlines=page.deadlines(complaint, router),
+        map_point=page.map_point(complaint),
         hold=page.hold_info(complaint, router, clocks_of(complaint)),
         actions=actions,
         dispose_targets=page.dispose_targets(complaint, router),

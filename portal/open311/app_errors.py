@@ -2,26 +2,28 @@
 database down) answered in GeoReport's error format under /open311/, where a client
 program reads the answer, instead of the HTML pages people get everywhere else.
 
-The app-level handlers (portal/errors.py, the 429 of portal/ratelimits/extension.py, the
-503 of portal/availability/outage.py) ask `under_open311()` first.
+`register_open311_errors` hooks `georeport_error` into portal/machine_errors.py, which the
+app-level handlers (portal/errors.py, the 429 of portal/ratelimits/extension.py, the 503
+of portal/availability/outage.py) ask first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import request
+from flask import Flask, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
+from portal.machine_errors import register
 from portal.open311.blueprint import PREFIX, requested_format
 from portal.open311.formats import Open311Error, error_response
 from portal.open311.params import wanted_locale
 
 
-def under_open311() -> bool:
-    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
+def register_open311_errors(app: Flask) -> None:
+    register(app, PREFIX, georeport_error)
 
 
 def _descriptions() -> dict[int, str]:

@@ -13,10 +13,12 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.open311.models import ApiKey
@@ -25,10 +27,41 @@ from portal.timeutil import utcnow
 KEY_PREFIX = "al311_"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 KEY_RE = re.compile(r"^al311_[A-Za-z0-9_-]{43}$")
+CONTACT_MAX = 254  # the column's size; a longer address would fail on PostgreSQL
+
+
+def N_(message: str) -> str:
+    """Marks a message for the translation catalogue; it is translated where shown."""
+    return message
+
+
+BAD_NAME = N_(
+    "Nama “%(name)s” tidak dapat dipakai: gunakan 2–60 huruf kecil, angka, '.', '_' atau '-' "
+    "(mis. kota-banjarmasin-app)."
+)
+UNKNOWN_REGIONS = N_("Wilayah tidak dikenal: %(regions)s.")
+NAME_TAKEN = N_(
+    "Sudah ada kunci bernama “%(name)s” (nama tetap terpakai setelah kuncinya dicabut)."
+)
+BAD_CONTACT = N_("Kontak harus berupa satu alamat surel, mis. tim-ti@banjarmasinkota.go.id.")
+NO_SUCH_KEY = N_("Tidak ada kunci bernama “%(name)s”.")
+ALREADY_REVOKED = N_("Kunci “%(name)s” sudah dicabut.")
 
 
 class ApiKeyRefused(ValueError):
-    """A key that cannot be made or revoked; the message says why (for the CLI and page)."""
+    """A key that cannot be made or revoked. `field` names the input at fault (for a form
+    or a CLI option); the message is an Indonesian message id, so the page and the CLI can
+    say it in their reader's language (`render`); str() is the Indonesian text."""
+
+    def __init__(self, field: str, message: str, **params: str):
+        self.field = field
+        self.message = message
+        self.params = params
+        super().__init__(message % params if params else message)
+
+    def render(self, translate: Callable[..., str]) -> str:
+        """The reason in the reader's language, e.g. `exc.render(flask_babel.gettext)`."""
+        return translate(self.message, **self.params)
 
 
 def key_hash(plaintext: str) -> str:
@@ -47,36 +80,52 @@ def create_key(
 ) -> tuple[ApiKey, str]:
     """A new key (committed) and its plaintext, which is never stored or shown again.
 
-    `regions` empty means every region. Names are lower-case, unique, 2–60 characters.
+    `regions` empty means every region; a blank entry among them is refused rather than
+    dropped, so a slip never widens a key to every region. Names are lower-case, unique,
+    2–60 characters. `contact`: optional, one e-mail address of the application's team.
     """
     name = (name or "").strip().lower()
     if not NAME_RE.match(name):
-        raise ApiKeyRefused(
-            f"name {name!r}: use 2-60 lower-case letters, digits, '.', '_' or '-' "
-            "(e.g. 'kota-banjarmasin-app')"
-        )
-    wanted = sorted({r.strip().lower() for r in regions if r.strip()})
-    unknown = sorted(set(wanted) - set(known_regions))
+        raise ApiKeyRefused("name", BAD_NAME, name=name)
+    wanted = sorted({r.strip().lower() for r in regions})
+    known = set(known_regions)
+    unknown = [r or "''" for r in wanted if r not in known]
     if unknown:
-        raise ApiKeyRefused(f"unknown region(s): {', '.join(unknown)}")
+        raise ApiKeyRefused("region", UNKNOWN_REGIONS, regions=", ".join(unknown))
+    contact = _checked_contact(contact)
     if db.session.execute(select(ApiKey.id).where(ApiKey.name == name)).first():
-        raise ApiKeyRefused(
-            f"a key named {name!r} already exists (names stay taken after revoking)"
-        )
+        raise ApiKeyRefused("name", NAME_TAKEN, name=name)
     plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         name=name,
         key_hash=key_hash(plaintext),
         key_prefix=plaintext[:10],
         regions=" ".join(wanted),
-        contact=(contact or "").strip() or None,
+        contact=contact,
         created_by_id=created_by_id,
         created_by_email=created_by_email,
         created_at=now or utcnow(),
     )
     db.session.add(key)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same name, made at the same moment by someone else
+        db.session.rollback()
+        raise ApiKeyRefused("name", NAME_TAKEN, name=name) from None
     return key, plaintext
+
+
+def _checked_contact(contact: str | None) -> str | None:
+    contact = (contact or "").strip()
+    if not contact:
+        return None
+    if len(contact) > CONTACT_MAX:
+        raise ApiKeyRefused("contact", BAD_CONTACT)
+    try:
+        validate_email(contact, check_deliverability=False)
+    except EmailNotValidError:
+        raise ApiKeyRefused("contact", BAD_CONTACT) from None
+    return contact
 
 
 def find_active_key(plaintext: str | None) -> ApiKey | None:
@@ -97,9 +146,9 @@ def revoke_key(name: str, *, by_email: str = "", now: datetime | None = None) ->
         select(ApiKey).where(ApiKey.name == (name or "").strip().lower())
     ).scalar_one_or_none()
     if key is None:
-        raise ApiKeyRefused(f"no key named {name!r}")
+        raise ApiKeyRefused("name", NO_SUCH_KEY, name=(name or "").strip())
     if key.revoked_at is not None:
-        raise ApiKeyRefused(f"key {key.name!r} was already revoked")
+        raise ApiKeyRefused("name", ALREADY_REVOKED, name=key.name)
     key.revoked_at = now or utcnow()
     key.revoked_by_email = by_email
     db.session.commit()

@@ -25,7 +25,7 @@ from flask_babel import ngettext
 from flask_limiter import Limiter, RateLimitExceeded
 from werkzeug.wrappers import Response
 
-from portal.open311.app_errors import georeport_error, under_open311
+from portal.machine_errors import machine_answer
 from portal.ratelimits.keys import browser_key, client_address, give_browser_id
 from portal.ratelimits.settings import is_memory
 
@@ -154,8 +154,9 @@ def _too_many_requests(exc: RateLimitExceeded):
     limiter = limiter_of(current_app)
     current = limiter.current_limit if limiter is not None else None
     seconds = retry_after_seconds(current.reset_at) if current is not None else 60
-    if under_open311():
-        return georeport_error(429, {"Retry-After": str(seconds)})
+    answer = machine_answer(429, {"Retry-After": str(seconds)})
+    if answer is not None:
+        return answer
     minutes = max(1, math.ceil(seconds / 60))
     page = render_template(
         "errors/error.html",

@@ -167,6 +167,19 @@ def new_abuse_entry() -> int:
     return entry.id
 
 
+def new_api_key() -> int:
+    """An Open311 key of Kalimantan Selatan only, with one recorded POST."""
+    from portal.open311.keys import create_key
+    from portal.open311.models import ApiPost
+
+    key, _plaintext = create_key(
+        f"matrix-{next(_serial)}", ["kalsel"], known_regions=["kalsel", "hst"]
+    )
+    db.session.add(ApiPost(api_key_id=key.id, outcome="invalid", detail="description"))
+    db.session.commit()
+    return key.id
+
+
 @dataclass(frozen=True)
 class Subject:
     """How to name an object of Kalimantan Selatan in a URL, and who must reach it."""
@@ -210,6 +223,8 @@ SUBJECTS = {
     "abuse_entry_id": Subject(
         new_abuse_entry, MISSING_ID, frozenset({"super-admin", "regional-admin"})
     ),
+    # The region's Open311 keys: managed by its admins only.
+    "api_key_id": Subject(new_api_key, MISSING_ID, frozenset({"super-admin", "regional-admin"})),
     # A region's part of the routing file (and its abuse list): edited by its admin.
     "region_id": Subject(
         lambda: "kalsel", "atlantis", frozenset({"super-admin", "regional-admin"})

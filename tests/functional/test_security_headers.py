@@ -55,6 +55,7 @@ def arguments(app, case_code: str, token: str, payload: str) -> dict[str, object
         "phone_message_id": 1,
         "mirror_id": 1,
         "abuse_entry_id": 1,
+        "api_key_id": 1,
     }
 
 
