@@ -139,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
             "DATABASE_URL": url,
             "PUBLIC_BASE_URL": "http://localhost",
             "RATELIMIT_ENABLED": "0",
+            # as in production: the active routing version is re-read at most once a second
+            # (tests re-read it on every use, which would be most of what is measured here)
+            "ROUTING_RELOAD_SECONDS": "1",
         }
         app = create_app(environ=env)
 

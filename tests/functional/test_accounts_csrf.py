@@ -22,6 +22,9 @@ CSRF_PAGE = "Formulir kedaluwarsa"
 # Provider webhooks hold no cookie and so no CSRF token: each request is proven by the
 # provider's signature or shared secret instead (portal/chat/routes.py); without it, 401.
 SIGNED_WEBHOOKS = frozenset({"/webhook/whatsapp", "/webhook/sms"})
+# Open311 clients are programs with no session either: an API key in the form is the proof;
+# a staff session's cookie alone (this test's request carries no key) is refused with 403.
+API_KEY_ROUTES = frozenset({"/open311/v2/requests.<fmt>"})
 
 
 def row_counts() -> dict[str, int]:
@@ -80,6 +83,7 @@ def test_every_state_changing_route_refuses_a_request_without_csrf(app, h, route
         "unit_id": "poli-umum",
         "action": "note",  # a regional admin may note on a new case: it would store an event
         "verb": "balas",
+        "fmt": "json",
     }
     form = {
         **h.valid_report(),
@@ -110,8 +114,15 @@ def test_every_state_changing_route_refuses_a_request_without_csrf(app, h, route
             if rule.rule in SIGNED_WEBHOOKS:  # no CSRF: the provider's signature instead
                 if response.status_code != 401:
                     wrong.append(f"{method} {url} answered {response.status_code}, not 401")
+            elif rule.rule in API_KEY_ROUTES:  # no CSRF: the API key instead
+                if response.status_code != 403:
+                    wrong.append(f"{method} {url} answered {response.status_code}, not 403")
             elif response.status_code != 400 or CSRF_PAGE not in body:
                 wrong.append(f"{method} {url} answered {response.status_code}")
+            if rule.rule in API_KEY_ROUTES:  # the refusal itself is recorded, nothing else
+                if after["api_posts"] != before["api_posts"] + 1:
+                    wrong.append(f"{method} {url} did not record its refused POST")
+                after["api_posts"] = before["api_posts"]
             if after != before:
                 changed = {t: (before[t], after[t]) for t in before if before[t] != after[t]}
                 wrong.append(f"{method} {url} stored something: {changed}")
