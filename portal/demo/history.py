@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
+from portal.accounts import roles
+from portal.accounts.models import User
 from portal.cases import transitions
 from portal.cases.services import ActionInput, Actor, perform
 from portal.clocks.calendar import calendar_for
@@ -36,7 +38,6 @@ TITLES = (
     "Biaya tanpa kuitansi",
     "Jam layanan tidak sesuai papan",
 )
-ADMIN = Actor("regional-admin")
 CITIZEN = Actor(transitions.CITIZEN)
 
 
@@ -53,6 +54,7 @@ def seed_history(router: Router, region_id: str) -> int:
     zone = ZoneInfo(region.timezone)
     today = utcnow().astimezone(zone).date()
     slow_agency = points[-1].agency.id
+    admin = _admin_of(region_id)
     new = 0
     for i in range(REPORTS_PER_REGION):
         # One generator per report: a second seed skips handling the reports it already
@@ -87,29 +89,49 @@ def seed_history(router: Router, region_id: str) -> int:
             select(Complaint).filter_by(tracking_code=receipt.tracking_code)
         ).scalar_one()
         slow = point.agency.id == slow_agency
-        _handle(router, case, filed, today, calendar, zone, rng, slow=slow)
+        _handle(router, case, filed, today, calendar, zone, rng, admin, slow=slow)
     return new
 
 
-def _handle(router, case, filed, today, calendar, zone, rng, *, slow: bool) -> None:
+def _admin_of(region_id: str) -> Actor:
+    """The region's demo admin, so its answers are staff answers (the Open311 API's
+    `status_notes` shows only notes an account wrote); a nameless admin without one."""
+    user_id = db.session.execute(
+        select(User.id)
+        .where(User.role == roles.REGIONAL_ADMIN, User.region_id == region_id)
+        .order_by(User.id)
+        .limit(1)
+    ).scalar()
+    return Actor(roles.REGIONAL_ADMIN, user_id)
+
+
+def _handle(router, case, filed, today, calendar, zone, rng, admin, *, slow: bool) -> None:
     """Verify, answer after a few working days (slow desks late or never), close."""
     if rng.random() < 0.08:
-        _act(router, case, "reject_spam", filed, zone, text="Bukan laporan layanan publik.")
+        _act(router, case, "reject_spam", filed, zone, admin, text="Bukan laporan layanan publik.")
         return
-    _act(router, case, "verify", filed, zone, agency_id=case.agency_id, unit_id=case.unit_id)
+    _act(router, case, "verify", filed, zone, admin, agency_id=case.agency_id, unit_id=case.unit_id)
     answer_after = rng.randint(6, 25) if slow else rng.choice((0, 1, 1, 2, 3, 5, 8))
     answered = calendar.add_working_days(filed, answer_after)
     if answered >= today or (slow and rng.random() < 0.4):
         return  # still open: overdue once its deadline passes
-    _act(router, case, "respond", answered, zone, text="Terima kasih, sudah kami tindak lanjuti.")
+    _act(
+        router,
+        case,
+        "respond",
+        answered,
+        zone,
+        admin,
+        text="Terima kasih, sudah kami tindak lanjuti.",
+    )
     closed = calendar.add_working_days(answered, rng.randint(1, 4))
     if closed < today:
         if rng.random() < 0.5:
             _act(router, case, "rate", answered, zone, actor=CITIZEN, rating=rng.randint(3, 5))
-        _act(router, case, "close", closed, zone)
+        _act(router, case, "close", closed, zone, admin)
 
 
-def _act(router, case, action, day, zone, actor=ADMIN, **data) -> None:
+def _act(router, case, action, day, zone, actor: Actor, **data) -> None:
     perform(
         case,
         action,

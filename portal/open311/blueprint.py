@@ -4,6 +4,7 @@ URL's suffix asks for, errors in GeoReport's error format (never an HTML page)."
 from __future__ import annotations
 
 from flask import Blueprint, request
+from flask_babel import gettext as _
 
 from portal.open311.formats import Open311Error, error_response, format_of
 
@@ -23,7 +24,7 @@ def wanted_format(fmt: str) -> str:
     """The format a view was asked for, or a 404 in XML for an unknown suffix."""
     found = format_of(fmt)
     if found is None:
-        raise Open311Error(404, (404, "format not supported: use .json or .xml"))
+        raise Open311Error(404, (404, _("format tidak didukung: pakai .json atau .xml")))
     return found
 
 

@@ -6,6 +6,7 @@ Takes the query as a plain mapping; the messages are in the locale the view forc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -108,11 +109,15 @@ def _items(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
+# An offset's "+" typed into a URL unencoded arrives as a space ("…T08:00:00 08:00").
+_SPACED_OFFSET = re.compile(r"(?<=\d\d:\d\d) (\d\d:?\d\d)$")
+
+
 def _datetime(args: Mapping[str, str], field: str, bad) -> datetime | None:
     """ISO 8601 (`2026-12-03T08:00:00+08:00`, `…Z`, or a date); no offset means UTC."""
     if field not in args:
         return None
-    raw = args.get(field, "").strip()
+    raw = _SPACED_OFFSET.sub(r"+\1", args.get(field, "").strip())
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:

@@ -14,9 +14,8 @@ from portal.open311.blueprint import bp, wanted_format
 from portal.open311.filing import FilingRefused, FilingSettings, file_request
 from portal.open311.formats import error_response, items_response
 from portal.open311.media_fetch import MediaLimits
+from portal.open311.params import wanted_locale
 from portal.routing.active import get_router
-
-LOCALES = ("id", "en")
 
 
 def _settings() -> FilingSettings:
@@ -36,10 +35,11 @@ def _settings() -> FilingSettings:
 @bp.post("/requests.<fmt>")
 @csrf.exempt
 def post_request(fmt: str):
-    fmt = wanted_format(fmt)
     form = request.form.to_dict(flat=True)
-    locale = form.get("locale") if form.get("locale") in LOCALES else "id"
+    # `locale` in the form, as the spec has it, or in the URL, as the GETs take it.
+    locale = wanted_locale(form if "locale" in form else request.args)
     with force_locale(locale):
+        fmt = wanted_format(fmt)
         try:
             filed = file_request(
                 form,

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from portal.accounts import roles
 from portal.accounts.services import find_by_email
-from portal.complaints.models import Complaint
+from portal.complaints.models import Complaint, Event
 from portal.extensions import db
 
 
@@ -28,3 +28,18 @@ def test_demo_seed_adds_an_officer_per_region_once(app, router):
     again = runner.invoke(args=["demo", "seed"])
     assert again.exit_code == 0, again.output
     assert db.session.execute(select(func.count()).select_from(Complaint)).scalar() == cases
+
+
+def test_demo_answers_are_staff_answers_the_api_shows_as_status_notes(app, router, client):
+    """The demo history's responses are written by the region's demo admin, so the Open311
+    API's `status_notes` (only notes an account wrote) shows them, as it would in real use."""
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    admin = find_by_email("admin.kalsel@example.org")
+    answered = db.session.execute(select(Event).where(Event.kind == "respond")).scalars()
+    answered = list(answered)
+    assert answered and all(e.actor_user_id is not None for e in answered)
+    assert any(e.actor_user_id == admin.id for e in answered)
+    found = client.get("/open311/v2/requests.json?status=closed&page_size=1000").json
+    notes = {item["status_notes"] for item in found}
+    assert "Terima kasih, sudah kami tindak lanjuti." in notes

@@ -392,6 +392,25 @@ def test_several_problems_are_one_error_each_in_xml_and_in_english(app, client, 
     assert "characters" in found["description"]
 
 
+def test_locale_in_the_url_words_the_errors_and_the_form_field_wins(app, client, key):
+    """Clients put `locale` where the GETs take it, in the URL; the form field, as the spec
+    has it, wins when both are sent."""
+    with Unchanged(app):
+        in_url = client.post(f"{URL}?locale=en", data=form(key, description="pendek"))
+        both = client.post(f"{URL}?locale=en", data=form(key, description="pendek", locale="id"))
+    assert in_url.status_code == both.status_code == 400
+    assert in_url.json == [
+        {"code": 400, "description": "description: The report text must be 20 to 5000 characters."}
+    ]
+    assert both.json[0]["description"] == "description: Isi laporan harus 20 sampai 5000 karakter."
+    created = client.post(f"{URL}?locale=EN", data=form(key))
+    assert created.status_code == 201, created.data
+    assert created.json[0]["service_notice"].startswith("Report received")
+    db.session.expire_all()
+    case = db.session.execute(select(Complaint)).scalar_one()
+    assert case.locale == "en"  # the receipt goes out in the language the client asked for
+
+
 def test_a_bad_idempotency_key_is_a_400(app, client, key):
     for value in ("pendek", "x" * 65, "kunci dengan spasi!!", "ä" * 20):
         with Unchanged(app):

@@ -271,6 +271,19 @@ def test_the_list_filters_by_dates(client):
     assert codes(only_end) == [cases[0].tracking_code]
 
 
+def test_an_offset_plus_typed_unencoded_still_reads_as_the_offset(client):
+    """`+08:00` pasted into a URL arrives as a space; it means the offset, not a 400."""
+    base = datetime(2026, 11, 10, 4, 0, tzinfo=UTC)
+    cases = [published(submitted_at=base + timedelta(days=d)) for d in range(3)]
+    found = client.get(
+        f"{API}/requests.json?start_date=2026-11-11T12:00:00+08:00&end_date=2026-11-12T12:00:00+08:00"
+    )
+    assert found.status_code == 200, found.data
+    assert codes(found.json) == [c.tracking_code for c in reversed(cases[1:3])]
+    [error] = errors_of(client, "/requests", 400, start_date="2026-11-11T12:00:00 xx")
+    assert error["description"].startswith("start_date: bukan tanggal-waktu ISO 8601")
+
+
 def test_the_list_filters_by_status_and_service_code(client, router):
     verified = published()
     closed = published(status=s.CLOSED)
@@ -447,6 +460,16 @@ def test_unknown_urls_and_suffixes_answer_in_georeport_format(client):
     # everywhere else the HTML page stays
     page = client.get("/no-such-page.json")
     assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+def test_an_unknown_suffix_is_worded_in_the_asked_language(client):
+    for method in ("get", "post"):
+        call = getattr(client, method)
+        default = call(f"{API}/requests.csv")
+        english = call(f"{API}/requests.csv?locale=en")
+        assert default.status_code == english.status_code == 404
+        assert _one(default.data) == "format tidak didukung: pakai .json atau .xml"
+        assert _one(english.data) == "format not supported: use .json or .xml"
 
 
 def _one(body: bytes) -> str:
