@@ -2,9 +2,9 @@
 
 The steps and their answers: the key (403), the service point and jurisdiction (404), the
 key's regions (403), the key's rate limit (429), the form (400, one error per field), the
-Idempotency-Key's replay (200) or conflict (409), the same-text and service-point limits
-(429), the abuse list (403, or stored quarantined), the media_url (400), then the report
-(201). Nothing is written before the last step but the ApiPost row that records each POST
+Idempotency-Key's replay (200) or conflict (409), the abuse list (403, or stored
+quarantined), the media_url (400), the same-text and service-point limits (429), then the
+report (201). Nothing is written before the last step but the ApiPost row that records each POST
 whatever its outcome (with field names and reasons only, never what was typed).
 """
 
@@ -189,9 +189,6 @@ def _file(
     if first is not None:  # the same Idempotency-Key again: nothing is fetched or counted
         return _replay_or_conflict(post, first, point, report, settings.secret)
 
-    refusal = check_report(point.ids, report.title, report.description, per_client=False)
-    if refusal is not None:
-        raise _too_many(refusal)
     verdict = screen(
         list_key(),
         region.id,
@@ -209,6 +206,11 @@ def _file(
             raise _stop(
                 400, "media_url", _(exc.message), "media", f"media_url:{exc.reason}"
             ) from None
+    # Counted after the photo: a POST refused for its media_url is sent again with another
+    # one, and must not spend the same text's budget (2 an hour) on the way.
+    refusal = check_report(point.ids, report.title, report.description, per_client=False)
+    if refusal is not None:
+        raise _too_many(refusal)
     try:
         receipt = submit_report(
             point.ids,

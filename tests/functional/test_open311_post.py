@@ -624,6 +624,29 @@ def test_a_replay_is_not_counted_as_the_same_text_again(limited, key):
     assert json.loads(client.post(URL, data=form(key), headers=header).data)[0]["token"]
 
 
+def test_a_post_refused_for_its_photo_spends_no_same_text_budget(limited, key, monkeypatch):
+    """A client sends the same report again with a working media_url: the refusals before
+    were no flood (the text's budget, 1 an hour here, is still whole)."""
+    from tests.functional.open311_peers import PhotoHost
+
+    app = limited(RATELIMIT_REPORT_SAME_TEXT="1 per hour")
+    monkeypatch.setitem(app.config, "OPEN311_MEDIA_ALLOWED_NETWORKS", (_loopback(),))
+    client = app.test_client()
+    host = PhotoHost().start()
+    try:
+        for bad in ("/fake.jpg", "/page.html", "/missing.jpg"):
+            refused = client.post(URL, data=form(key, media_url=host.url(bad)))
+            assert refused.status_code == 400, refused.data
+            assert descriptions(refused)[0].startswith("media_url: ")
+        filed = client.post(URL, data=form(key, media_url=host.url("/photo.jpg")))
+        again = client.post(URL, data=form(key, media_url=host.url("/photo.jpg")))
+    finally:
+        host.stop()
+    assert filed.status_code == 201, filed.data
+    assert again.status_code == 429  # and the budget does count what was filed
+    assert [p.outcome for p in posts()] == ["media"] * 3 + ["created", "rate-limited"]
+
+
 def test_a_flood_of_unknown_attributes_is_answered_in_a_few_lines(app, client, key):
     junk = {f"attribute[x{i}]": "1" for i in range(500)}
     with Unchanged(app):
