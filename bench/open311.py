@@ -84,10 +84,11 @@ def _bare_app(url: str) -> Flask:
     from sqlalchemy import create_engine
 
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    key = "SERIAL PRIMARY KEY" if engine.dialect.name == "postgresql" else "INTEGER PRIMARY KEY"
     with engine.begin() as conn:
         conn.execute(
             text(
-                "CREATE TABLE IF NOT EXISTS bench_bare_api (id INTEGER PRIMARY KEY, "
+                f"CREATE TABLE IF NOT EXISTS bench_bare_api (id {key}, "
                 "code VARCHAR(64), description TEXT)"
             )
         )
