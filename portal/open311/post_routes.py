@@ -38,12 +38,14 @@ def _settings() -> FilingSettings:
 def post_request(fmt: str):
     fmt = wanted_format(fmt)
     form = request.form.to_dict(flat=True)
+    repeated = tuple(name for name, values in request.form.lists() if len(values) > 1)
     locale = form.get("locale") if form.get("locale") in LOCALES else "id"
     with force_locale(locale):
         try:
             filed = file_request(
                 form,
                 idempotency_key=request.headers.get("Idempotency-Key"),
+                repeated=repeated,
                 remote_addr=request.remote_addr,
                 locale=locale,
                 router=get_router(),
