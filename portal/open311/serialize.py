@@ -202,8 +202,19 @@ def expected_at(complaint: Complaint, timezone: str) -> str | None:
 
 def public_description(complaint: Complaint, region: Region | None) -> str:
     if region is None or not region.public_text:
+        if title_is_text(complaint.title, complaint.description):
+            return str(CLASSIFICATION_LABELS.get(complaint.classification, complaint.title))
         return complaint.title
     return f"{complaint.title}\n\n{complaint.description}"[:PUBLIC_TEXT_LIMIT]
+
+
+def title_is_text(title: str, description: str) -> bool:
+    """A title the channel took from the text (Open311 without attribute[title], WhatsApp,
+    SMS): the start of the description, so publishing it would publish the text itself,
+    a name or a number the citizen wrote in the first line included, where the region
+    keeps the text private."""
+    words = " ".join((title or "").split()).rstrip("\u2026").rstrip(" .,;:-")
+    return bool(words) and " ".join((description or "").split()).startswith(words)
 
 
 def media_url(complaint: Complaint, region: Region | None, base_url: str) -> str | None:

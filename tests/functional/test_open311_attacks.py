@@ -28,7 +28,7 @@ from portal.open311.media_fetch import MediaRefused, fetch_photo, is_refused
 from portal.open311.models import ApiPost
 from tests.factories import stored_complaint
 from tests.functional.case_actions import act
-from tests.functional.open311_helpers import API, both, published
+from tests.functional.open311_helpers import API, both, pin_routing, published
 from tests.functional.open311_peers import PhotoHost
 from tests.functional.test_open311_media import limits
 from tests.functional.test_open311_post import (
@@ -96,6 +96,37 @@ def test_a_duplicate_never_names_an_unpublished_original(client, staff):
     db.session.commit()
     [found] = both(client, f"/requests/{dup.tracking_code}", "requests")
     assert found["status_notes"] == original.tracking_code
+
+
+def test_a_title_taken_from_the_text_is_not_published_where_the_text_is_private(
+    app, client, key, staff, monkeypatch, tmp_path
+):
+    """Finding: filed without attribute[title] (or by WhatsApp/SMS), the title is the
+    description's first line; with public_text off it was published all the same, so
+    "Saya Siti Aminah, HP 0812…, menunggu…" went out to every reader."""
+    first_line = "Saya Siti Aminah HP 0812 9999 1111 menunggu tiga jam di loket pendaftaran."
+    filed = client.post(URL, data=form(key, description=first_line + "\nTidak ada petugas."))
+    assert filed.status_code == 201, filed.data
+    [receipt] = filed.get_json()
+    code = receipt["service_request_id"]
+    assert act(staff["admin"], code, "verify", target="rsud-ulin/poli-umum").status_code == 303
+    chat = published(
+        title="Saya Budi Santoso menunggu…", description="Saya Budi Santoso menunggu lama"
+    )
+    typed = published(title="Antrean pendaftaran lama", description=DESCRIPTION)
+    for fmt in ("json", "xml"):
+        raw = client.get(f"{API}/requests.{fmt}").get_data(as_text=True)
+        for secret in ("Siti", "0812", "9999", "Budi"):
+            assert secret not in raw, (secret, fmt)
+    [one] = both(client, f"/requests/{code}", "requests")
+    assert one["description"] == "Pengaduan"
+    [en] = both(client, f"/requests/{chat.tracking_code}", "requests", locale="en")
+    assert en["description"] == "Complaint"
+    [kept] = both(client, f"/requests/{typed.tracking_code}", "requests")
+    assert kept["description"] == "Antrean pendaftaran lama"  # a title of its own stays
+    pin_routing(app, monkeypatch, tmp_path, public_text=True)
+    [shown] = both(client, f"/requests/{code}", "requests")
+    assert shown["description"].startswith(first_line)
 
 
 def test_thousands_of_bad_codes_are_answered_in_a_few_lines(client):
