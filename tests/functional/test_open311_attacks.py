@@ -26,6 +26,7 @@ from portal.logredact import REDACTED, RedactTokens, redact
 from portal.open311.keys import create_key, revoke_key
 from portal.open311.media_fetch import MediaRefused, fetch_photo, is_refused
 from portal.open311.models import ApiPost
+from tests import photo_samples
 from tests.factories import stored_complaint
 from tests.functional.case_actions import act
 from tests.functional.open311_helpers import API, both, pin_routing, published
@@ -432,6 +433,27 @@ def test_a_huge_pixel_image_is_refused_before_decoding(photo_host):
     with pytest.raises(MediaRefused) as caught:
         fetch_photo(photo_host.url("/photo.jpg"), limits(max_pixels=100))
     assert caught.value.reason == "too-many-pixels"
+
+
+def test_a_photo_filed_by_url_is_served_without_its_metadata(
+    app, client, key, staff, photo_host, monkeypatch, tmp_path
+):
+    """media_url -> stored -> verified -> /media/…: what a reader gets has no EXIF (GPS,
+    maker), XMP, comment or profile of the phone that took it."""
+    monkeypatch.setitem(
+        app.config, "OPEN311_MEDIA_ALLOWED_NETWORKS", (ipaddress.ip_network("127.0.0.1/32"),)
+    )
+    pin_routing(app, monkeypatch, tmp_path, public_photos=True)
+    filed = client.post(URL, data=form(key, media_url=photo_host.url("/photo.jpg")))
+    assert filed.status_code == 201, filed.data
+    [receipt] = filed.get_json()
+    code = receipt["service_request_id"]
+    assert client.get(f"{API}/media/{code}/1.jpg").status_code == 404  # not verified yet
+    assert act(staff["admin"], code, "verify", target="rsud-ulin/poli-umum").status_code == 303
+    served = client.get(f"{API}/media/{code}/1.jpg")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    photo_samples.assert_clean_jpeg(served.data)
+    assert b"PhoneMaker" not in served.data and b"GPS" not in served.data
 
 
 # --- what holds: no 5xx, and XML that always parses -----------------------------------------------
