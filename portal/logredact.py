@@ -25,16 +25,21 @@ from portal.phone_numbers import mask_numbers_in
 REDACTED = "[redacted]"
 # `t` as a query parameter (after ?, &, ; or at the start of a bare query string such as
 # gunicorn's %(q)s), plain or percent-encoded (%3F = ?, %26 = &, %3D = =).
+# `api_key` the same way: GeoReport clients often put the Open311 key in a GET's query
+# string (or POST it there by mistake), and the access log would keep it for good.
 _TOKEN = re.compile(
-    r"(?P<lead>(?:(?<![^?&;])|%3[Ff]|%26)t(?:=|%3[Dd]))"
+    r"(?P<lead>(?:(?<![^?&;])|%3[Ff]|%26)(?:t|api(?:_|%5[Ff])key)(?:=|%3[Dd]))"
     r"(?P<value>(?!\[redacted\])[^&;\s\"'#]+)"
 )
+# An Open311 key wherever else it turns up (a header, a message): `al311_` and its body.
+_API_KEY = re.compile(r"(?P<lead>al311_)(?!\[redacted\])[A-Za-z0-9_-]+")
 
 
 def redact(text: str) -> str:
-    """`text` with every private-link token replaced by "[redacted]" and every phone number
-    masked."""
-    return mask_numbers_in(_TOKEN.sub(lambda m: m.group("lead") + REDACTED, text))
+    """`text` with every private-link token and Open311 key replaced by "[redacted]" and
+    every phone number masked."""
+    text = _TOKEN.sub(lambda m: m.group("lead") + REDACTED, text)
+    return mask_numbers_in(_API_KEY.sub(lambda m: m.group("lead") + REDACTED, text))
 
 
 def redact_value(value: object) -> object:

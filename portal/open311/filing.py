@@ -13,8 +13,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import hmac
+import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,17 +37,28 @@ from portal.extensions import db
 from portal.intake.report import N_, InvalidReport, Problem
 from portal.intake.submission import SubmissionConflict, report_content, submit_report
 from portal.open311.formats import Open311Error
-from portal.open311.intake_form import IDEMPOTENCY_KEY, OPEN311_FIELD, Place, parse_form
+from portal.open311.intake_form import (
+    IDEMPOTENCY_KEY,
+    OPEN311_FIELD,
+    Place,
+    field_name,
+    parse_form,
+)
 from portal.open311.keys import find_active_key
 from portal.open311.media_fetch import MediaLimits, MediaRefused, fetch_photo
 from portal.open311.models import ApiKey, ApiPost
-from portal.ratelimits.reports import Refusal, check_key, check_report
+from portal.ratelimits.reports import Refusal, check_key, check_keyless, check_report
 from portal.routing.loader import Router
 from portal.routing.model import ServicePoint, UnknownServicePoint
 from portal.timeutil import utcnow
 
 STORAGE_RETRY_AFTER = 600  # seconds; a full upload folder is not fixed in a moment
 CODE_MAX = 20  # ApiPost.service_code
+REPEATED_SHOWN = 10  # repeated fields named in one answer
+# A field name as ApiPost.detail keeps it (`attribute[anonymus]` helps the client's team);
+# a name with digits, spaces or '@' may be what a client typed into the wrong place.
+FIELD_SHAPE = re.compile(r"[A-Za-z_-]{1,40}(\[[A-Za-z_]{1,40}\])?")
+OTHER_FIELD = "other"
 
 
 @dataclass(frozen=True)
@@ -116,9 +128,13 @@ def file_request(
     router: Router,
     settings: FilingSettings,
     now: datetime | None = None,
+    repeated: Collection[str] = (),
 ) -> Filed:
     """File the POSTed report, or raise FilingRefused; every POST leaves an ApiPost row.
 
+    `repeated`: the form fields sent more than once (`form` holds their first values);
+    each is a 400, so `attribute[anonymous]=false&attribute[anonymous]=true` is never
+    read one way by us and the other way by the client that meant it.
     Call inside `force_locale(locale)`: error descriptions and the notice are in it.
     """
     code = (form.get("service_code") or "").strip()
@@ -128,10 +144,13 @@ def file_request(
         service_code="".join(ch for ch in code if ch.isprintable())[:CODE_MAX] or None,
     )
     try:
-        return _file(post, form, idempotency_key, remote_addr, locale, router, settings, now)
+        return _file(
+            post, form, idempotency_key, remote_addr, locale, router, settings, now, repeated
+        )
     except _Stop as stop:
         db.session.rollback()
-        _record(post, stop.outcome, stop.detail)
+        if post.api_key_id is not None or stop.outcome != "rate-limited":
+            _record(post, stop.outcome, stop.detail)  # a keyless flood leaves no rows
         raise stop.refused from None
     except DATABASE_DOWN:
         raise  # nothing can be recorded; the app's 503 answers
@@ -168,8 +187,9 @@ def _file(
     router: Router,
     settings: FilingSettings,
     now: datetime | None,
+    repeated: Collection[str],
 ) -> Filed:
-    key, point = _authorized(post, form, router)
+    key, point = _authorized(post, form, router, remote_addr)
     region = point.region
     submission_key, problems = _submission_key(settings.secret, key.id, idempotency_key)
     parsed = parse_form(
@@ -181,6 +201,8 @@ def _file(
         categories=router.category_ids,
     )
     problems.update(parsed.problems)
+    for name in sorted(repeated)[:REPEATED_SHOWN]:
+        problems.setdefault(field_name(name), Problem(N_("Kirim bidang ini sekali saja.")))
     if problems:
         raise _invalid(problems)
     report = parsed.report
@@ -248,11 +270,15 @@ def _file(
 
 
 def _authorized(
-    post: ApiPost, form: Mapping[str, str], router: Router
+    post: ApiPost, form: Mapping[str, str], router: Router, remote_addr: str | None
 ) -> tuple[ApiKey, ServicePoint]:
-    """The key (403), its rate limit (429), the service point (404), the key's regions."""
+    """The key (403; 429 per address for a flood without one), its rate limit (429), the
+    service point (404), the key's regions."""
     key = find_active_key(form.get("api_key"))
     if key is None:
+        refusal = check_keyless(remote_addr)
+        if refusal is not None:
+            raise _too_many(refusal)
         raise _stop(
             403,
             "api_key",
@@ -333,7 +359,11 @@ def _too_many(refusal: Refusal) -> _Stop:
 def _invalid(problems: Mapping[str, Problem]) -> _Stop:
     errors = [(400, f"{field}: {problem.render(_)}") for field, problem in problems.items()]
     refused = FilingRefused(400, *errors)
-    return _Stop(refused, "invalid", ",".join(sorted(problems))[:1000])
+    # field names only, and none that may be what a client typed in the wrong place
+    recorded = sorted(
+        {field if FIELD_SHAPE.fullmatch(field) else OTHER_FIELD for field in problems}
+    )
+    return _Stop(refused, "invalid", ",".join(recorded)[:1000])
 
 
 def _first_of(secret: str, submission_key: str) -> Complaint | None:

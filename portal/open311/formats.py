@@ -10,6 +10,7 @@ with the HTTP status (400, 403, 404, …) in either format.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -124,7 +125,12 @@ def _text(value: Any) -> str | None:
     return _xml_safe(str(value))
 
 
+# What XML 1.0 cannot hold (its `Char` production): most C0 controls, the surrogates and
+# the two non-characters U+FFFE and U+FFFF. Intake lets U+FFFF through (it is no control
+# character), and one such title would make every XML list that shows it unparseable.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
 def _xml_safe(text: str) -> str:
-    """XML 1.0 cannot hold most control characters; intake refuses them, but a stored
-    value must never make the whole answer unparseable."""
-    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+    """A stored or echoed value must never make the whole answer unparseable."""
+    return _NOT_XML.sub("", text)

@@ -119,7 +119,10 @@ def parse_incident_date(value: str, timezone: str) -> date | None:
     except ValueError:
         return None
     if moment.tzinfo is not None:
-        moment = moment.astimezone(ZoneInfo(timezone))
+        try:
+            moment = moment.astimezone(ZoneInfo(timezone))
+        except (OverflowError, ValueError):  # 9999-12-31T23:59-14:00 is past year 9999 here
+            return None
     return moment.date()
 
 
@@ -144,7 +147,7 @@ def parse_form(
             attributes[code] = value
         elif len(problems) < UNKNOWN_SHOWN:  # a form of thousands answers a few lines
             # refused, not ignored: a misspelt attribute[anonymus] must not file a name
-            problems.setdefault(_field_name(name), Problem(N_("Atribut ini tidak dikenal.")))
+            problems.setdefault(field_name(name), Problem(N_("Atribut ini tidak dikenal.")))
 
     description = (form.get("description") or "").strip()
     given_title = _clean(attributes.get("title"))
@@ -229,7 +232,7 @@ def parse_form(
     return ParsedForm(report=report, media_url=media_url, problems=problems)
 
 
-def _field_name(name: str) -> str:
+def field_name(name: str) -> str:
     """A field name fit to quote back in an error: printable, at most 60 characters."""
     shown = "".join(ch if ch.isprintable() else "?" for ch in name)
     return shown if len(shown) <= 60 else shown[:57] + "..."

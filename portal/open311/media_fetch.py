@@ -45,6 +45,10 @@ CHUNK = 64 * 1024
 USER_AGENT = "AduanLangsung-Open311/1 (+media_url fetch)"
 
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
+SIX_TO_FOUR = ipaddress.ip_network("2002::/16")  # 2002:AABB:CCDD::/48 carries AA.BB.CC.DD
+# Not public, yet `is_global` in the Python this runs on (3.11): IETF protocol addresses
+# and the deprecated IPv6 site-local block.
+NOT_PUBLIC = (ipaddress.ip_network("192.0.0.0/24"), ipaddress.ip_network("fec0::/10"))
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -148,9 +152,13 @@ def is_refused(address: Address, allowed: Iterable[Network]) -> bool:
             plain = address.ipv4_mapped
         elif address in NAT64:  # a NAT64 gateway would connect to the embedded IPv4
             plain = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        elif address in SIX_TO_FOUR:  # so would a 6to4 relay
+            plain = ipaddress.IPv4Address((int(address) >> 80) & 0xFFFFFFFF)
     for network in allowed:
         if plain in network or address in network:
             return False
+    if any(plain in network for network in NOT_PUBLIC if network.version == plain.version):
+        return True
     return not plain.is_global or plain.is_multicast or plain.is_unspecified or plain.is_reserved
 
 

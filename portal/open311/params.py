@@ -20,6 +20,7 @@ from qr.shortcode import normalize
 LOCALES = ("id", "en")
 DEFAULT_PERIOD = timedelta(days=90)  # GeoReport's default range when no date is given
 MAX_CODES = 100
+MAX_ERRORS_PER_FIELD = 10
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 STATUSES = ("open", "closed")
@@ -54,9 +55,13 @@ class RequestFilters:
 def request_filters(args: Mapping[str, str], *, now: datetime) -> RequestFilters:
     """The filters of GET requests; Open311Error(400) listing every bad parameter."""
     problems: list[tuple[int, str]] = []
+    named: dict[str, int] = {}
 
     def bad(field: str, message: str) -> None:
-        problems.append((400, f"{field}: {message}"))
+        # a list of thousands of bad codes is answered in a few lines, not one per code
+        named[field] = named.get(field, 0) + 1
+        if named[field] <= MAX_ERRORS_PER_FIELD:
+            problems.append((400, f"{field}: {message}"))
 
     codes = _items(args.get("service_request_id"))
     if len(codes) > MAX_CODES:

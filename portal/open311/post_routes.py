@@ -36,6 +36,7 @@ def _settings() -> FilingSettings:
 @csrf.exempt
 def post_request(fmt: str):
     form = request.form.to_dict(flat=True)
+    repeated = tuple(name for name, values in request.form.lists() if len(values) > 1)
     # `locale` in the form, as the spec has it, or in the URL, as the GETs take it.
     locale = wanted_locale(form if "locale" in form else request.args)
     with force_locale(locale):
@@ -44,6 +45,7 @@ def post_request(fmt: str):
             filed = file_request(
                 form,
                 idempotency_key=request.headers.get("Idempotency-Key"),
+                repeated=repeated,
                 remote_addr=request.remote_addr,
                 locale=locale,
                 router=get_router(),

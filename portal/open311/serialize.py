@@ -19,6 +19,7 @@ from portal.clocks.due import NO_DEADLINE
 from portal.complaints import status as s
 from portal.complaints.labels import CLASSIFICATION_LABELS, public_label
 from portal.complaints.models import Complaint, Event
+from portal.open311.publication import is_published
 from portal.routing.engine import DEFAULT_TIMEZONE, Router
 from portal.routing.model import CLASSIFICATIONS, Region, ServicePoint
 from qr.shortcode import format_code
@@ -27,6 +28,7 @@ PUBLIC_TEXT_LIMIT = 4000
 TITLE_LIMIT = (5, 150)
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 API_PATH = "/open311/v2"
+DUPLICATE_EVENT = "reject_duplicate"  # its note names the original (portal/cases)
 
 
 def local_iso(instant: datetime, timezone: str) -> str:
@@ -167,8 +169,22 @@ def service_definition(point: ServicePoint, router: Router) -> dict[str, Any]:
 def status_note(complaint: Complaint) -> Event | None:
     """The latest public event staff wrote a note on (never an internal note, never the
     citizen's own text)."""
-    notes = [e for e in complaint.events if e.public and e.actor_user_id is not None and e.note]
+    notes = [
+        e
+        for e in complaint.events
+        if e.public and e.actor_user_id is not None and e.note and _may_show(complaint, e)
+    ]
     return max(notes, key=lambda e: (e.created_at, e.id)) if notes else None
+
+
+def _may_show(complaint: Complaint, event: Event) -> bool:
+    """A duplicate's note is the original's tracking code: shown only while the original
+    is itself published, or the answer would confirm an unverified, quarantined (or since
+    transferred) report exists."""
+    if event.kind != DUPLICATE_EVENT:
+        return True
+    original = complaint.duplicate_of
+    return original is not None and is_published(original)
 
 
 def last_public_change(complaint: Complaint) -> datetime:
@@ -186,8 +202,19 @@ def expected_at(complaint: Complaint, timezone: str) -> str | None:
 
 def public_description(complaint: Complaint, region: Region | None) -> str:
     if region is None or not region.public_text:
+        if title_is_text(complaint.title, complaint.description):
+            return str(CLASSIFICATION_LABELS.get(complaint.classification, complaint.title))
         return complaint.title
     return f"{complaint.title}\n\n{complaint.description}"[:PUBLIC_TEXT_LIMIT]
+
+
+def title_is_text(title: str, description: str) -> bool:
+    """A title the channel took from the text (Open311 without attribute[title], WhatsApp,
+    SMS): the start of the description, so publishing it would publish the text itself,
+    a name or a number the citizen wrote in the first line included, where the region
+    keeps the text private."""
+    words = " ".join((title or "").split()).rstrip("\u2026").rstrip(" .,;:-")
+    return bool(words) and " ".join((description or "").split()).startswith(words)
 
 
 def media_url(complaint: Complaint, region: Region | None, base_url: str) -> str | None:

@@ -71,6 +71,17 @@ def check_key(api_key_id: int) -> Refusal | None:
     return _hit_all(limiter, "open311", [("open311_post_per_key", f"key:{api_key_id}")])
 
 
+def check_keyless(address: str | None) -> Refusal | None:
+    """Count one Open311 POST without a valid key against its address's Open311 budget
+    ("open311_read_per_address", counted apart from the reads): a stranger's flood of
+    keyless POSTs is refused before each one writes its record."""
+    limiter = limiter_of(current_app)
+    if limiter is None:
+        return None
+    key = f"ip:{address or '-'}"
+    return _hit_all(limiter, "open311-keyless", [("open311_read_per_address", key)])
+
+
 def _hit_all(limiter, scope: str, keys: list[tuple[str, str]]) -> Refusal | None:
     limits = current_app.config["RATELIMITS"]
     prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
