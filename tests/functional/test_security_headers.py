@@ -56,6 +56,12 @@ def arguments(app, case_code: str, token: str, payload: str) -> dict[str, object
         "mirror_id": 1,
         "abuse_entry_id": 1,
         "api_key_id": 1,
+        # the Open311 API: its answers carry the same headers (a 404 for the unpublished case)
+        "fmt": "json",
+        "service_code": "7U2-G8M",
+        "service_request_id": case_code,
+        "token": "t" * 32,
+        "n": 1,
     }
 
 
