@@ -8,11 +8,14 @@ which the concurrency and double-submit tests need.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import g
 from sqlalchemy import MetaData, create_engine, text
+from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db
@@ -90,6 +93,23 @@ def app(_app):
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         db.session.remove()
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The test app (same database) served on a free localhost port; yields the base URL.
+
+    Depends on `app`, so it is shut down before `app` empties the tables.
+    """
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
 
 
 @pytest.fixture

@@ -7,12 +7,9 @@ or Playwright is missing the tests skip locally and fail under CI=true (tests.co
 from __future__ import annotations
 
 import shutil
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.components import chromium, unavailable
 
@@ -86,23 +83,6 @@ def _contexts(browser, options):
     yield open_context
     for context in contexts:
         context.close()
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """The test app (same database) served on a free localhost port; yields the base URL.
-
-    Depends on `app`, so it is shut down before `app` empties the tables.
-    """
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 @pytest.fixture

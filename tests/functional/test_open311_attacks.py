@@ -44,7 +44,6 @@ from tests.functional.test_open311_post import (
     stored,
 )
 from tests.functional.test_open311_post import key as key
-from tests.functional.test_open311_post import limited as limited
 from tests.functional.test_token_redaction import _Collect, _fetch, _free_port
 
 

@@ -15,14 +15,10 @@ GeoReport v2 specification says):
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-
 import pytest
 import requests
 from georeport import GeoReport
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from portal.complaints.models import Complaint
 from portal.extensions import db
@@ -41,20 +37,6 @@ REPORT = {
     "attribute[title]": "Antrean pendaftaran tanpa nomor",
 }
 ANSWER = "Mesin nomor antrean sudah dipasang di loket pendaftaran."
-
-
-@pytest.fixture
-def live_server(app) -> Iterator[str]:
-    """The test app on a free localhost port, as tests/browser/conftest.py serves it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 @pytest.fixture

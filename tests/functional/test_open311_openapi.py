@@ -5,14 +5,12 @@ every endpoint, in both formats and for errors too, match its response schemas."
 from __future__ import annotations
 
 import re
-import uuid
 from xml.etree import ElementTree as ET
 
 import pytest
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from openapi_spec_validator import validate as validate_spec
 
-from portal import create_app
 from portal.complaints.queries import by_tracking_code
 from portal.open311.blueprint import PREFIX
 from tests import open311_seed
@@ -234,17 +232,9 @@ def test_a_post_and_its_token_match_the_document(client, router, seeded):
     check(doc, client, "post", post, post, 403, data={**form, "api_key": seeded.keys["dicabut"]})
 
 
-def test_the_document_counts_in_the_read_limit_and_refuses_as_documented(app, test_environ):
-    limited = create_app(
-        environ={
-            **test_environ,
-            "RATELIMIT_ENABLED": "1",
-            "RATELIMIT_STORAGE_URI": "memory://",
-            "RATELIMIT_KEY_PREFIX": f"test-openapi-{uuid.uuid4().hex}",
-            "RATELIMIT_OPEN311_READ_PER_ADDRESS": "2 per minute",
-        }
-    )
-    client = limited.test_client()
+def test_the_document_counts_in_the_read_limit_and_refuses_as_documented(limited):
+    app = limited(RATELIMIT_OPEN311_READ_PER_ADDRESS="2 per minute")
+    client = app.test_client()
     doc = document(client)
     assert client.get(f"{PREFIX}/services.json").status_code == 200
     refused = client.get(f"{PREFIX}/openapi.json")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -26,7 +25,6 @@ from portal.messaging.models import PhoneMessage
 from portal.notifications.models import OutboxMessage
 from portal.open311.keys import create_key, revoke_key
 from portal.open311.models import ApiKey, ApiPost
-from tests import components
 
 ULIN = "7U2-G8M"  # RSUD Ulin – Poli Umum – Pendaftaran (kalsel)
 HST = "GNZ-C7W"  # RSUD Damanhuri – IGD – Pendaftaran IGD (hst)
@@ -548,33 +546,6 @@ def _loopback():
 
 
 # --- rate limits ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def limited(app, test_environ):
-    storage = components.redis_url() if os.environ.get("TEST_DATABASE_URL") else "memory://"
-    prefixes: list[str] = []
-
-    def make(**settings: str):
-        prefix = f"test-{uuid.uuid4().hex}"
-        prefixes.append(prefix)
-        env = {
-            **test_environ,
-            "RATELIMIT_ENABLED": "1",
-            "RATELIMIT_STORAGE_URI": storage,
-            "RATELIMIT_KEY_PREFIX": prefix,
-            **settings,
-        }
-        return create_app(environ=env)
-
-    yield make
-    if storage.startswith("redis"):
-        import redis
-
-        conn = redis.Redis.from_url(storage)
-        for prefix in prefixes:
-            for name in conn.scan_iter(match=f"*{prefix}*"):
-                conn.delete(name)
 
 
 def test_posts_are_limited_per_key(limited, router, key):

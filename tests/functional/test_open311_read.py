@@ -507,19 +507,8 @@ def test_too_large_failure_and_database_down_answer_in_georeport_format(app, err
 # --- rate limit ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def limited_app(app, test_environ):
-    env = {
-        **test_environ,
-        "RATELIMIT_ENABLED": "1",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
-        "RATELIMIT_OPEN311_READ_PER_ADDRESS": "3 per minute",
-    }
-    return create_app(environ=env)
-
-
-def test_every_get_is_limited_per_address_with_a_georeport_429(limited_app):
+def test_every_get_is_limited_per_address_with_a_georeport_429(limited):
+    limited_app = limited(RATELIMIT_OPEN311_READ_PER_ADDRESS="3 per minute")
     client = limited_app.test_client()
     paths = ["/services.json", "/discovery.xml", "/requests/KSL-AAAAAA.json"]
     assert [client.get(API + p).status_code for p in paths] == [200, 200, 404]

@@ -9,20 +9,15 @@ under a key prefix of its own, so parallel runs never share a count.
 from __future__ import annotations
 
 import io
-import os
-import uuid
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
-from portal import create_app
 from portal.accounts.models import LoginThrottle
 from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.national.models import NationalMirrorItem
 from portal.notifications.models import OutboxMessage
-from tests import components
 
 WAITING_ROOM = 30
 FLOOD = 100
@@ -31,41 +26,6 @@ FLOOD = 100
 def rows(model) -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-@pytest.fixture
-def storage() -> str:
-    if os.environ.get("TEST_DATABASE_URL"):
-        return components.redis_url()
-    return "memory://"
-
-
-@pytest.fixture
-def limited(app, test_environ, storage):
-    """make(**settings): an app with the limiter on, the given RATELIMIT_* settings, and a
-    key prefix of its own. Its Redis keys are deleted afterwards."""
-    prefixes: list[str] = []
-
-    def make(**settings: str):
-        prefix = f"test-{uuid.uuid4().hex}"
-        prefixes.append(prefix)
-        env = {
-            **test_environ,
-            "RATELIMIT_ENABLED": "1",
-            "RATELIMIT_STORAGE_URI": storage,
-            "RATELIMIT_KEY_PREFIX": prefix,
-            **settings,
-        }
-        return create_app(environ=env)
-
-    yield make
-    if storage.startswith("redis"):
-        import redis
-
-        client = redis.Redis.from_url(storage)
-        for prefix in prefixes:
-            for key in client.scan_iter(match=f"*{prefix}*"):
-                client.delete(key)
 
 
 def report(i: int) -> dict[str, str]:
