@@ -10,19 +10,16 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import logging
-import threading
 from xml.etree import ElementTree as ET
 
 import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
-from werkzeug.serving import make_server
 
 from portal.complaints import status as s
 from portal.complaints.models import Complaint
 from portal.extensions import db
-from portal.logredact import REDACTED, RedactTokens, redact
+from portal.logredact import REDACTED, redact
 from portal.open311.keys import create_key, revoke_key
 from portal.open311.media_fetch import MediaRefused, fetch_photo, is_refused
 from portal.open311.models import ApiPost
@@ -44,7 +41,7 @@ from tests.functional.test_open311_post import (
     stored,
 )
 from tests.functional.test_open311_post import key as key
-from tests.functional.test_token_redaction import _Collect, _fetch, _free_port
+from tests.functional.test_token_redaction import _fetch, development_server_log
 
 
 def parses(body: bytes) -> ET.Element:
@@ -144,23 +141,10 @@ def test_thousands_of_bad_codes_are_answered_in_a_few_lines(client):
 def test_the_api_key_never_reaches_the_development_servers_log(app, key):
     """Finding: a client that puts api_key in the query string (GeoReport clients do, on
     GETs) had its key written to the access log in full."""
-    assert any(isinstance(f, RedactTokens) for f in logging.getLogger("werkzeug").filters)
-    collect, logger = _Collect(), logging.getLogger("werkzeug")
-    logger.addHandler(collect)
-    previous = logger.level
-    logger.setLevel(logging.INFO)
-    server = make_server("127.0.0.1", _free_port(), app, threaded=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        base = f"http://127.0.0.1:{server.server_port}{API}"
+    with development_server_log(app) as (server, collect):
+        base = server + API
         assert _fetch(f"{base}/requests.json?api_key={key}") == 200
         assert _fetch(f"{base}/services.json?jurisdiction_id=kalsel&api_key={key}") == 200
-    finally:
-        server.shutdown()
-        thread.join()
-        logger.removeHandler(collect)
-        logger.setLevel(previous)
     lines = [line for line in collect.lines if "/open311/" in line]
     assert len(lines) == 2, collect.lines
     assert all(key not in line and key[6:] not in line for line in collect.lines)

@@ -8,6 +8,7 @@ real servers write.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import logging
 import os
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from urllib.parse import quote, urlsplit
 
@@ -142,9 +144,10 @@ def _fetch(url: str, referer: str | None = None) -> int:
         connection.close()
 
 
-def test_the_development_servers_log_shows_no_token(app):
-    complaint = stored_complaint()
-    token = _private(complaint)
+@contextlib.contextmanager
+def development_server_log(app) -> Iterator[tuple[str, _Collect]]:
+    """The app under Werkzeug's development server on a free port: (base URL, the lines of
+    its access log written meanwhile), with the log's redacting filter in place."""
     assert any(isinstance(f, RedactTokens) for f in logging.getLogger("werkzeug").filters)
     collect = _Collect()
     logger = logging.getLogger("werkzeug")
@@ -155,15 +158,21 @@ def test_the_development_servers_log_shows_no_token(app):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        base = f"http://127.0.0.1:{server.server_port}"
-        path = f"/lacak/{complaint.tracking_code}?t={token}"
-        _fetch(base + path)
-        _fetch(f"{base}/bahasa/en?next={quote(path, safe='')}")
+        yield f"http://127.0.0.1:{server.server_port}", collect
     finally:
         server.shutdown()
         thread.join()
         logger.removeHandler(collect)
         logger.setLevel(previous)
+
+
+def test_the_development_servers_log_shows_no_token(app):
+    complaint = stored_complaint()
+    token = _private(complaint)
+    with development_server_log(app) as (base, collect):
+        path = f"/lacak/{complaint.tracking_code}?t={token}"
+        _fetch(base + path)
+        _fetch(f"{base}/bahasa/en?next={quote(path, safe='')}")
     requests = [line for line in collect.lines if "GET /" in line]
     assert len(requests) >= 2, collect.lines
     assert all(token not in line for line in collect.lines)
