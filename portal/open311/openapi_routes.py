@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 from flask import Response, request
@@ -15,14 +16,21 @@ from portal.routing.active import get_router
 MAX_AGE = 3600
 
 
+@functools.lru_cache(maxsize=4)
+def _document_body(jurisdictions: tuple[str, ...], categories: tuple[str, ...]) -> str:
+    """Built once per set of routing ids, not on every request (a 304 needs the body too,
+    for its ETag)."""
+    document = build_document(jurisdictions=list(jurisdictions), categories=list(categories))
+    return json.dumps(document, ensure_ascii=False, indent=1)
+
+
 @bp.get("/openapi.json")
 def openapi_document():
     router = get_router()
-    document = build_document(
-        jurisdictions=[region.id for region in router.regions],
-        categories=[category.id for category in router.categories],
+    body = _document_body(
+        tuple(region.id for region in router.regions),
+        tuple(category.id for category in router.categories),
     )
-    body = json.dumps(document, ensure_ascii=False, indent=1)
     response = Response(body, mimetype="application/json")
     response.cache_control.public = True
     response.cache_control.max_age = MAX_AGE
