@@ -22,6 +22,18 @@ from portal.extensions import db
 from qr.payload import ServiceRef, SigningKeys, encode
 from tests import helpers
 
+# The browser journeys and the fuzzers are the slow part of the suite and exercise the HTTP
+# surface more than the engine: CI runs them once, on PostgreSQL (`-m "not engine_once"` on
+# its SQLite pass). A plain `make test` runs them too.
+ENGINE_ONCE_FOLDERS = frozenset({"browser", "fuzz"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.parent.name in ENGINE_ONCE_FOLDERS:
+            item.add_marker(pytest.mark.engine_once)
+
+
 TEST_QR_KEYS = "T1:test-signing-key-old-0001,T2:test-signing-key-new-0002"
 
 
