@@ -348,3 +348,23 @@ def test_coordinates_link_to_openstreetmap(client):
     page = client.get(f"/lacak/{case.tracking_code}?t={token_of(case)}").get_data(as_text=True)
     assert "-3.3194, 114.5908" in page
     assert "https://www.openstreetmap.org/?mlat=-3.3194&amp;mlon=114.5908" in page
+
+
+def test_a_whatsapp_receipt_is_named_with_a_masked_number(client, h, ulin_payload):
+    response = h.post_report(
+        client, f"/q/{ulin_payload}", reporter_email=None, notify_via="whatsapp"
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    note = page.split('id="receipt-note"', 1)[1].split("</div>", 1)[0]
+    assert "lewat WhatsApp ke 62…890" in note
+    assert "3456" not in note
+
+
+def test_the_aids_speak_english_on_the_english_page(client, h, ulin_payload):
+    code, token = h.receipt(h.post_report(client, f"/q/{ulin_payload}"))
+    client.get("/bahasa/en")
+    page = client.get(f"/lacak/{code}?t={token}&baru=1").get_data(as_text=True)
+    for text in ("Copy link", "Send this link to me", "A receipt with the private link", "Copied"):
+        assert text in page, text
+    track = client.get("/lacak").get_data(as_text=True)
+    assert "Open the full report" in track
