@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 from flask import current_app
@@ -15,10 +16,13 @@ from portal.complaints.access import access_token_for
 from portal.complaints.models import Complaint, Photo
 from portal.complaints.pins import grouped, pin_for
 from portal.extensions import db
+from portal.messaging.delivery import SmsChannel
 from portal.messaging.models import PhoneMessage
 from portal.messaging.texts import render_phone
+from portal.notifications.delivery import EmailChannel
 from portal.notifications.models import OutboxMessage
 from portal.notifications.render import render_row
+from portal.outbox.worker import deliver_all_due
 from tests.factories import stored_complaint
 
 PIN_ON_PAGE = re.compile(r'id="private-pin">([A-Z0-9]{3}-[A-Z0-9]{3})<')
@@ -368,3 +372,26 @@ def test_the_aids_speak_english_on_the_english_page(client, h, ulin_payload):
         assert text in page, text
     track = client.get("/lacak").get_data(as_text=True)
     assert "Open the full report" in track
+
+
+def test_the_sent_link_is_delivered_by_e_mail_and_sms(app, client, h, ulin_payload, tmp_path):
+    saved = {k: app.config[k] for k in ("MAIL_FILE_DIR", "MAIL_SERVER", "PHONE_MESSAGE_DIR")}
+    app.config.update(
+        MAIL_FILE_DIR=str(tmp_path / "mail"),
+        MAIL_SERVER="",
+        PHONE_MESSAGE_DIR=str(tmp_path / "messages"),
+    )
+    try:
+        code, token = h.receipt(h.post_report(client, f"/q/{ulin_payload}", anonymous="y"))
+        assert send(client, code, token, "email", "budi@example.org").status_code == 303
+        assert send(client, code, token, "sms", "0813 3333 4444").status_code == 303
+        deliver_all_due(EmailChannel(), now=datetime.now(UTC))
+        deliver_all_due(SmsChannel(), now=datetime.now(UTC))
+    finally:
+        app.config.update(saved)
+    mails = [p.read_text() for p in sorted((tmp_path / "mail").glob("*.eml"))]
+    (mail,) = [m for m in mails if "budi@example.org" in m]
+    assert f"Tautan pribadi laporan {code}" in mail
+    (sms,) = (tmp_path / "messages" / "sms").glob("*.txt")
+    text = sms.read_text()
+    assert "6281333334444" in text and f"?t={token}" in text and pin_of(code) in text
