@@ -395,3 +395,29 @@ def test_the_sent_link_is_delivered_by_e_mail_and_sms(app, client, h, ulin_paylo
     (sms,) = (tmp_path / "messages" / "sms").glob("*.txt")
     text = sms.read_text()
     assert "6281333334444" in text and f"?t={token}" in text and pin_of(code) in text
+
+
+def test_a_quarantined_case_still_shows_its_sender_their_photo(client, with_photo):
+    code, token, photo_id = with_photo
+    complaint = db.session.execute(
+        select(Complaint).where(Complaint.tracking_code == code)
+    ).scalar_one()
+    complaint.status = "quarantined"  # held by the abuse list: the sender is never told
+    db.session.commit()
+    assert client.get(f"/lacak/{code}/foto/{photo_id}?t={token}").status_code == 200
+
+
+def test_photos_and_sending_are_limited_per_address(limited, h, ulin_payload):
+    app = limited(RATELIMIT_LOOKUP_PER_ADDRESS="2 per minute")
+    client = app.test_client()
+    photo = (io.BytesIO(h.image_bytes()), "antrean.jpg", "image/jpeg")
+    code, token = h.receipt(h.post_report(client, f"/q/{ulin_payload}", files=[photo]))
+    photo_id = db.session.execute(
+        select(Photo.id).join(Complaint).where(Complaint.tracking_code == code)
+    ).scalar_one()
+    url = f"/lacak/{code}/foto/{photo_id}?t={token}"
+    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 429]
+    app = limited(RATELIMIT_CONVERSATION_PER_ADDRESS="1 per minute")
+    client = app.test_client()
+    assert send(client, code, token, "email", "satu@example.org").status_code == 303
+    assert send(client, code, token, "email", "dua@example.org").status_code == 429
