@@ -9,7 +9,7 @@ class PinForm(FlaskForm):
     """/lacak: the tracking code and the PIN printed beside it. Checked by the view, which
     answers every wrong pair the same way."""
 
-    kode = StringField(_l("Kode pelacakan"))
+    kode_laporan = StringField(_l("Kode pelacakan"))  # not "kode": /lacak has that search box
     pin = StringField(_l("PIN"))
 
 

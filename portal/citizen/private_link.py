@@ -86,7 +86,7 @@ def _too_many(refusal: Refusal) -> str:
 @bp.post("/lacak/buka")
 def open_with_pin():
     form = PinForm()
-    typed = (form.kode.data or "").strip()[:40]
+    typed = (form.kode_laporan.data or "").strip()[:40]
     code = normalize_tracking_code(typed)
     # Counted under the code whether or not it exists: a refusal tells nothing either.
     refusal = check_pin_try(code or typed.upper())

@@ -42,7 +42,7 @@ def csrf_of(client, url: str = "/lacak") -> str:
 
 
 def open_with(client, code: str, pin: str, csrf: str | None = None):
-    data = {"csrf_token": csrf or csrf_of(client), "kode": code, "pin": pin}
+    data = {"csrf_token": csrf or csrf_of(client), "kode_laporan": code, "pin": pin}
     return client.post("/lacak/buka", data=data)
 
 

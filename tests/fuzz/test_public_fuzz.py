@@ -552,12 +552,12 @@ def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
             form_items(
                 {
                     "csrf_token": csrf_values(),
-                    "kode": st.one_of(st.just(CODE), st.sampled_from(w.codes), values()),
+                    "kode_laporan": st.one_of(st.just(CODE), st.sampled_from(w.codes), values()),
                     "pin": st.one_of(
                         st.just(PIN), st.sampled_from(["k7m 4px", "0O1-IL5", ""]), values()
                     ),
                 },
-                valid={"csrf_token": CSRF, "kode": CODE, "pin": PIN},
+                valid={"csrf_token": CSRF, "kode_laporan": CODE, "pin": PIN},
             ),
             [],
         ),
