@@ -262,7 +262,7 @@ def test_bad_addresses_and_channels_the_region_lacks_are_refused(client, h, ulin
 
 def test_without_the_token_nothing_is_sent(client, h, ulin_payload):
     code, token = h.receipt(h.post_report(client, f"/q/{ulin_payload}"))
-    response = send(client, code, token[:-2] + "xx", "email", "x@example.org")
+    response = send(client, code, "W" * len(token), "email", "x@example.org")
     assert response.status_code == 403
     assert (
         db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.template == "private_link"))
@@ -338,7 +338,7 @@ def test_a_photo_is_served_only_with_the_token_of_its_own_case(client, h, ulin_p
     )
     for url in (
         f"/lacak/{code}/foto/{photo_id}",
-        f"/lacak/{code}/foto/{photo_id}?t={token[:-1]}A",
+        f"/lacak/{code}/foto/{photo_id}?t={token[:-1]}{'B' if token[-1] == 'A' else 'A'}",
         f"/lacak/{other_code}/foto/{photo_id}?t={other_token}",  # another case's photo id
         f"/lacak/{code}/foto/{photo_id + 1000}?t={token}",
     ):
