@@ -130,6 +130,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.cases.template_routes import bp as response_templates_bp
     from portal.chat.routes import bp as chat_bp
     from portal.citizen.conversation import bp as conversation_bp
+    from portal.citizen.private_link import bp as private_link_bp
     from portal.citizen.routes import bp as citizen_bp
     from portal.counter.routes import bp as counter_bp
     from portal.dashboard.routes import bp as dashboard_bp
@@ -149,6 +150,7 @@ def configure_blueprints(app: Flask) -> None:
     blueprints = (
         citizen_bp,
         conversation_bp,
+        private_link_bp,
         accounts_bp,
         staff_bp,
         cases_bp,

@@ -20,6 +20,7 @@ from portal.cases.page import hold_info
 from portal.cases.services import clocks_of
 from portal.cases.transfers import last_move
 from portal.citizen.form_cache import BlankFormCache
+from portal.citizen.link_aids import page_aids
 from portal.citizen.photo_upload import process_uploads
 from portal.citizen.storage_failure import (
     RETRY_AFTER,
@@ -305,6 +306,15 @@ def case_page(
         duplicate_of=complaint.duplicate_of,
         moved=last_move(complaint) if complaint.transferred_from else None,
         answer_by=_answer_by(complaint, router),
+        # The copy button, QR code, PIN and what was sent where (portal/citizen/link_aids.py).
+        aids=page_aids(
+            complaint,
+            token,
+            just_sent=request.args.get("baru") == "1",
+            link_sent=request.args.get("terkirim") == "1",
+        )
+        if token
+        else None,
         error=error,
         failed=failed,
         typed=typed,

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forms.counter import CounterForm
+from portal.citizen.link_aids import pin_of
 from portal.citizen.photo_upload import process_uploads
 from portal.citizen.storage_failure import (
     RETRY_AFTER,
@@ -187,6 +188,7 @@ def slip(code: str):
             complaint=complaint,
             names=place_names(router, complaint),
             with_link=with_link,
+            pin=pin_of(complaint) if with_link else None,  # the link's typed form
             window_minutes=int(SLIP_WINDOW.total_seconds() // 60),
             medium=medium,
             address=address,

@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 
 from portal.complaints.access import private_link_of
 from portal.complaints.models import Complaint
+from portal.complaints.pins import grouped, shown_pin
 from portal.extensions import db
 from portal.messaging.models import SMS, PhoneMessage
 from portal.messaging.outbox import CHAT
@@ -38,7 +39,10 @@ NOTICE_KINDS = (
     *("archived_spam", "archived_duplicate", "forwarded", "transferred", "sent_back"),
     "duplicate_progress",
     *("hold_reminder", "resumed", "hold_expired", "closed_no_answer"),
+    "private_link",  # "Kirim tautan ini ke saya" (portal/citizen/private_link.py)
 )
+# Notices that also give the PIN, the typed form of the link (portal/complaints/pins.py).
+PIN_KINDS = ("receipt", "private_link")
 # Where the case ends or goes on: what happened and what to do next (portal.cases.services).
 ENDING_KINDS = ("archived_spam", "archived_duplicate", "forwarded", "transferred", "sent_back")
 # Kinds whose staff note is quoted: the question, the response, the reason for a move, why
@@ -176,6 +180,11 @@ def _ending_steps(kind: str, context: dict[str, Any], code: str) -> list[str]:
 
 
 def _headline(kind: str, title: str | None) -> str:
+    if kind == "private_link":
+        return _(
+            "Ini tautan pribadi laporan Anda, seperti yang Anda minta: untuk membaca laporan, "
+            "menjawab pertanyaan petugas dan memberi penilaian."
+        )
     if kind == "receipt":
         if title:
             return _(
@@ -308,6 +317,8 @@ def _notice(row: PhoneMessage, context: dict[str, Any], complaint: Complaint) ->
     else:
         headline = _headline(row.kind, _title(context, complaint))
         steps = _instructions(row.kind, context)
+    if row.kind in PIN_KINDS:
+        steps = [*steps, *_pin_step(complaint, code)]
     note = ""
     if row.kind in QUOTES_NOTE and context.get("note"):
         more = _("(selengkapnya lewat tautan)")
@@ -321,6 +332,23 @@ def _notice(row: PhoneMessage, context: dict[str, Any], complaint: Complaint) ->
     )
     notice = shorten(one_line(f"{headline} {note} {' '.join(steps)}"), TEMPLATE_PARAM_MAX)
     return PhoneText(text=f"{body}\n\n{footer}", code=code, notice=notice, link=link)
+
+
+def _pin_step(complaint: Complaint, code: str) -> list[str]:
+    """The PIN line, built here at render time like the link (no row stores it)."""
+    config = current_app.config
+    pin = shown_pin(config["SECRET_KEY"], complaint.submission_digest, complaint.access_token_hash)
+    if pin is None:
+        return []
+    url = f"{config['PUBLIC_BASE_URL']}/lacak"
+    return [
+        _(
+            "Atau buka %(url)s dengan kode pelacakan %(code)s dan PIN %(pin)s.",
+            url=url,
+            code=code,
+            pin=grouped(pin),
+        )
+    ]
 
 
 def _chat(row: PhoneMessage, context: dict[str, Any], complaint: Complaint | None) -> PhoneText:

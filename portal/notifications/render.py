@@ -15,6 +15,7 @@ from flask_babel import force_locale
 
 from portal.complaints.access import private_link_of
 from portal.complaints.models import Complaint
+from portal.complaints.pins import grouped, shown_pin
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 
@@ -40,8 +41,12 @@ CITIZEN_TEMPLATES = frozenset(
         "resumed",
         "hold_expired",
         "closed_no_answer",
+        # "Kirim tautan ini ke saya" on the private page (portal/citizen/private_link.py).
+        "private_link",
     }
 )
+# Templates that also print the PIN (the typed form of the link, portal/complaints/pins.py).
+PIN_TEMPLATES = frozenset({"receipt", "private_link"})
 
 
 @dataclass(frozen=True)
@@ -61,12 +66,23 @@ def private_link(complaint: Complaint) -> str:
     )
 
 
+def private_pin(complaint: Complaint) -> str | None:
+    """The case's PIN, grouped (K7M-4PX), built like the link at render time; None when
+    the PIN would not open the case."""
+    pin = shown_pin(
+        current_app.config["SECRET_KEY"], complaint.submission_digest, complaint.access_token_hash
+    )
+    return grouped(pin) if pin else None
+
+
 def context_for(row: OutboxMessage) -> dict[str, Any]:
     context = json.loads(row.context_json or "{}")
     if row.template in CITIZEN_TEMPLATES and row.complaint_id is not None:
         complaint = db.session.get(Complaint, row.complaint_id)
         if complaint is not None:
             context["private_link"] = private_link(complaint)
+            if row.template in PIN_TEMPLATES:
+                context["private_pin"] = private_pin(complaint)
     context.setdefault("portal_url", current_app.config["PUBLIC_BASE_URL"])
     return context
 

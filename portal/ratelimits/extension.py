@@ -123,6 +123,11 @@ def _attach(app: Flask, limiter: Limiter) -> None:
         limiter.limit(_spec("conversation_per_address")),
         limiter.limit(_spec("conversation_per_case"), key_func=_case_key),
     ]
+    # The private link's aids (portal/citizen/private_link.py); their tight counts (per
+    # tracking code, per case, per recipient) are asked by the views.
+    wrap["private_link.open_with_pin"] = [limiter.limit(_spec("pin_per_address"))]
+    wrap["private_link.send_link"] = [limiter.limit(_spec("conversation_per_address"))]
+    wrap["private_link.photo"] = [limiter.limit(_spec("lookup_per_address"), methods=["GET"])]
     # One count per address for the whole API, whichever of its GETs a client reads.
     open311_reads = limiter.shared_limit(
         _spec("open311_read_per_address"), scope="open311_read", methods=["GET"]

@@ -55,6 +55,21 @@ SETTINGS: dict[str, Setting] = {
     "conversation_per_case": Setting(
         "RATELIMIT_CONVERSATION_PER_CASE", "10 per 10 minutes; 50 per day", "case"
     ),
+    # The tracking code + PIN (portal/complaints/pins.py): the count per code is what holds
+    # a guesser off (a botnet has many addresses, a code has one PIN); the per-address one
+    # is generous, since a carrier's CGNAT puts thousands of phones behind one address.
+    "pin_per_code": Setting(
+        "RATELIMIT_PIN_PER_CODE", "5 per 10 minutes; 20 per day", "tracking code (PIN tries)"
+    ),
+    "pin_per_address": Setting(
+        "RATELIMIT_PIN_PER_ADDRESS", "30 per 10 minutes; 300 per day", "client address"
+    ),
+    # "Kirim tautan ini ke saya": per case (the link's holder) and per recipient (nobody's
+    # inbox or phone is flooded through many cases); per address: the conversation's limit.
+    "send_link_per_case": Setting("RATELIMIT_SEND_LINK_PER_CASE", "3 per hour; 10 per day", "case"),
+    "send_link_per_recipient": Setting(
+        "RATELIMIT_SEND_LINK_PER_RECIPIENT", "3 per hour; 10 per day", "e-mail address or number"
+    ),
     # Open311: readers share addresses like citizens do (a city dashboard, a researcher
     # behind a university proxy); filing counts per API key, each client application's own.
     "open311_read_per_address": Setting(

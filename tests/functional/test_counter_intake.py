@@ -145,6 +145,9 @@ def test_a_clerk_files_a_walk_in_report_the_citizen_gets_the_receipt_the_clerk_a
     html = unescape(slip.get_data(as_text=True))
     assert code in html and "RSUD Ulin" in html and "Tanda terima laporan" in html
     assert "lewat e-mail ke siti@example.org" in html
+    # The link's typed form, printed only with its QR code, and in the receipt as well.
+    pin = re.search(r'id="slip-pin">.*?<strong class="slip-code">([A-Z0-9-]{7})<', html).group(1)
+    assert f"PIN {pin}" in body
     qr = clerk.get(f"/staf/loket/struk/{code}/qr.png")
     assert qr.status_code == 200 and qr.mimetype == "image/png"
     decoded = zxing().read_barcodes(Image.open(io.BytesIO(qr.data)))
@@ -356,6 +359,7 @@ def test_only_the_filing_clerk_reprints_the_private_link_and_only_for_a_while(st
     # Another clerk of the same region: the slip, without the private link.
     other = staff["admin"].get(f"/staf/loket/struk/{code}")
     assert other.status_code == 200 and 'id="slip-no-link"' in other.get_data(as_text=True)
+    assert 'id="slip-pin"' not in other.get_data(as_text=True)
     assert staff["admin"].get(f"/staf/loket/struk/{code}/qr.png").status_code == 403
     # The filer, after the window.
     complaint = case(code)
@@ -363,6 +367,7 @@ def test_only_the_filing_clerk_reprints_the_private_link_and_only_for_a_while(st
     db.session.commit()
     late = staff["unit"].get(f"/staf/loket/struk/{code}").get_data(as_text=True)
     assert 'id="slip-no-link"' in late and 'id="slip-qr"' not in late
+    assert 'id="slip-pin"' not in late
     assert staff["unit"].get(f"/staf/loket/struk/{code}/qr.png").status_code == 403
     # Outside the case's reach: 404; a leader: 403.
     assert staff["hst_admin"].get(f"/staf/loket/struk/{code}").status_code == 404

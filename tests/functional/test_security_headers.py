@@ -10,12 +10,16 @@ fails with a message saying what to add to ARGUMENTS: a new page family cannot s
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from flask import url_for
+from sqlalchemy import select
 
 from portal.accounts.services import create_user
+from portal.complaints.models import Complaint, Photo
+from portal.extensions import db
 from tests.factories import stored_complaint
 
 PASSWORD = "kata-sandi-uji-123"
@@ -36,7 +40,9 @@ CSP_DIRECTIVES = {
 }
 
 
-def arguments(app, case_code: str, token: str, payload: str) -> dict[str, object]:
+def arguments(
+    app, case_code: str, token: str, payload: str, photo_id: int = 1
+) -> dict[str, object]:
     """A value for every URL argument name the app uses (within Kalimantan Selatan)."""
     return {
         "code": case_code,
@@ -49,7 +55,7 @@ def arguments(app, case_code: str, token: str, payload: str) -> dict[str, object
         "verb": "balas",
         "action": "verify",
         "version_id": 1,
-        "photo_id": 1,
+        "photo_id": photo_id,  # the visitor's report's photo: its private route shows it
         "template_id": 1,
         "message_id": 1,
         "phone_message_id": 1,
@@ -67,13 +73,17 @@ def arguments(app, case_code: str, token: str, payload: str) -> dict[str, object
 
 @pytest.fixture
 def setting(app, router, client, h, ulin_payload):
-    code, token = h.receipt(h.post_report(client, f"/q/{ulin_payload}"))
+    photo = (io.BytesIO(h.image_bytes()), "foto.jpg", "image/jpeg")
+    code, token = h.receipt(h.post_report(client, f"/q/{ulin_payload}", files=[photo]))
+    photo_id = db.session.execute(
+        select(Photo.id).join(Complaint).where(Complaint.tracking_code == code)
+    ).scalar_one()
     stored_complaint(agency="rsud-ulin", unit="poli-umum")
     create_user(router, email="super@example.org", password=PASSWORD, role="super-admin")
     staff = app.test_client()
     assert h.login(staff, "super@example.org", PASSWORD).status_code == 302
     return {
-        "args": arguments(app, code, token, ulin_payload),
+        "args": arguments(app, code, token, ulin_payload, photo_id),
         "token": token,
         "staff": staff,
         "visitor": app.test_client(),
@@ -89,8 +99,8 @@ def every_request(app, setting):
             assert not missing, f"{rule.rule}: add {sorted(missing)} to ARGUMENTS"
             values = {name: setting["args"][name] for name in rule.arguments}
             url = url_for(rule.endpoint, **values)
-            if rule.endpoint == "citizen.track_case":
-                url += f"?t={setting['token']}"  # the private link page
+            if rule.endpoint in ("citizen.track_case", "private_link.photo"):
+                url += f"?t={setting['token']}"  # the private link page, the citizen's photo
             method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"OPTIONS"})[0]
             out.append((rule, method, url))
     return out
@@ -149,6 +159,10 @@ def test_staff_pages_exports_and_the_private_link_are_not_stored(app, setting):
     private = setting["visitor"].get(f"/lacak/{code}?t={token}")
     assert private.status_code == 200 and private.headers["Cache-Control"] == "no-store"
     assert token in private.get_data(as_text=True)  # it is the private page
+    # What the CSP forbids is what the browser gets, not only what templates hold: the
+    # inline QR code (segno's SVG) carries no style attribute either.
+    assert re.search(r"<svg [^>]*class=\"qr\"", private.get_data(as_text=True))
+    assert not re.search(r"\sstyle=", private.get_data(as_text=True))
 
 
 def csrf(client, url: str) -> str:

@@ -22,12 +22,13 @@ from hypothesis import strategies as st
 
 @dataclass(frozen=True)
 class Live:
-    """A value filled in at send time: "csrf", "key", "token", "version"."""
+    """A value filled in at send time: "csrf", "key", "token", "version", "code", "pin"."""
 
     name: str
 
 
 CSRF, KEY, TOKEN, VERSION = (Live(n) for n in ("csrf", "key", "token", "version"))
+CODE, PIN = Live("code"), Live("pin")  # the stored case's tracking code and its PIN
 
 # --- single values --------------------------------------------------------------------------
 

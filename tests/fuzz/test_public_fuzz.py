@@ -40,6 +40,7 @@ from werkzeug.datastructures import MultiDict
 from portal.cases.services import ActionInput, Actor, perform
 from portal.chat.models import ChatConversation, ChatInbound
 from portal.complaints.models import Complaint, Event, Photo
+from portal.complaints.pins import grouped, pin_for
 from portal.complaints.queries import by_tracking_code
 from portal.extensions import db
 from portal.messaging.models import PhoneMessage
@@ -50,8 +51,10 @@ from qr.payload import ServiceRef, SigningKeys, encode
 from tests import chat_peers
 from tests.fuzz import stats
 from tests.fuzz.strategies import (
+    CODE,
     CSRF,
     KEY,
+    PIN,
     TOKEN,
     VERSION,
     Draft,
@@ -544,6 +547,43 @@ def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
             ),
             [],
         ),
+        "private_link.open_with_pin": _posting(
+            st.just("/lacak/buka"),
+            form_items(
+                {
+                    "csrf_token": csrf_values(),
+                    "kode_laporan": st.one_of(st.just(CODE), st.sampled_from(w.codes), values()),
+                    "pin": st.one_of(
+                        st.just(PIN), st.sampled_from(["k7m 4px", "0O1-IL5", ""]), values()
+                    ),
+                },
+                valid={"csrf_token": CSRF, "kode_laporan": CODE, "pin": PIN},
+            ),
+            [],
+        ),
+        "private_link.send_link": _posting(
+            code.map(lambda c: f"/lacak/{c}/kirim-tautan"),
+            form_items(
+                {
+                    "csrf_token": csrf_values(),
+                    "t": st.one_of(st.just(TOKEN), values()),
+                    "via": st.one_of(st.sampled_from(["email", "whatsapp", "sms"]), values()),
+                    "to": st.one_of(
+                        st.sampled_from(["siti@example.org", "0812 3456 7890", "+62-812-345"]),
+                        values(long=True),
+                    ),
+                },
+                valid={"csrf_token": CSRF, "t": TOKEN, "via": "email", "to": "siti@example.org"},
+            ),
+            [],
+        ),
+        "private_link.photo": st.builds(
+            lambda c, n, t, q: Draft("GET", f"/lacak/{c}/foto/{n}", q, form=[("t", t)]),
+            code,
+            st.one_of(st.sampled_from(["1", "2"]), path_segment(["1"])),
+            st.one_of(st.just(TOKEN), values()),
+            query_strings(["t"]),
+        ),
         "chat.whatsapp_verify": _getting(
             st.just("/webhook/whatsapp"), ["hub.mode", "hub.verify_token", "hub.challenge"]
         ),
@@ -615,6 +655,9 @@ ENDPOINTS = (
     "open311.service_definition",
     "open311.services",
     "open311.post_request",
+    "private_link.open_with_pin",
+    "private_link.photo",
+    "private_link.send_link",
     "public_stats.public_index",
     "public_stats.public_region",
     "static",
@@ -654,6 +697,8 @@ class Fuzzer:
         hidden = h.open_form(self.browser, f"/q/{page}")
         code, token = h.receipt(h.post_report(self.browser, f"/q/{page}", hidden=hidden))
         world.live.update(csrf=hidden["csrf_token"], code=code, token=token)
+        digest = by_tracking_code(code).submission_digest
+        world.live["pin"] = grouped(pin_for(app.config["SECRET_KEY"], digest))
         _row, api_key = create_key("fuzz-app", ["kalsel"], known_regions=world.regions)
         world.live["api_key"] = api_key
         world.codes.insert(0, code)
@@ -757,7 +802,8 @@ class Fuzzer:
         location = response.headers.get("Location", "")
         if endpoint in {"citizen.from_qr", "citizen.from_short_code"}:
             return RECEIPT.match(location) is not None
-        return endpoint == "conversation.act" and "/lacak/" in location
+        # A citizen action, or "Kirim tautan ini ke saya" (its outbox row).
+        return endpoint in {"conversation.act", "private_link.send_link"} and "/lacak/" in location
 
 
 def _authentic(endpoint: str, draft: Draft, headers: dict[str, str]) -> bool:

@@ -43,6 +43,7 @@ PURE_DOMAIN: tuple[str, ...] = (
     "qr/shortcode.py",
     "portal/cases/transitions.py",
     "portal/complaints/status.py",
+    "portal/complaints/pins.py",
     "portal/intake/report.py",
     "portal/plain_text.py",
     "portal/abuse/hashing.py",
