@@ -28,10 +28,17 @@ extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o translations/messages.pot --no-location --omit-header .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching
 
+# The demo on HOST:PORT: links, QR codes and e-mails follow them (FLASK_RUN_HOST/PORT, which
+# flask run reads too). The outbox worker runs beside the server, so the demo's mail lands
+# in instance/mail/ as .eml files (no MAIL_SERVER); Ctrl-C stops both.
+run: export FLASK_RUN_HOST := $(HOST)
+run: export FLASK_RUN_PORT := $(PORT)
 run: install
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo seed
-	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	@$(BIN)/flask --app wsgi outbox work & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/flask --app wsgi run
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

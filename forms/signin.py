@@ -7,5 +7,14 @@ from wtforms.validators import DataRequired, Email
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
-    password = PasswordField(_l("Kata sandi"), validators=[DataRequired()])
+    # Our own messages: WTForms' defaults are English on an Indonesian page.
+    email = EmailField(
+        _l("E-mail"),
+        validators=[
+            DataRequired(message=_l("E-mail wajib diisi.")),
+            Email(message=_l("Alamat e-mail tidak valid.")),
+        ],
+    )
+    password = PasswordField(
+        _l("Kata sandi"), validators=[DataRequired(message=_l("Kata sandi wajib diisi."))]
+    )

@@ -122,6 +122,23 @@ def _number(
     return value
 
 
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::", "[::]"})  # noqa: S104 (names, never bound)
+
+
+def _development_base_url(env: Mapping[str, str]) -> str:
+    """The default PUBLIC_BASE_URL: where `flask run` (and so `make run HOST=… PORT=…`)
+    serves, read from the FLASK_RUN_HOST/FLASK_RUN_PORT variables it reads itself, so the
+    demo's links, QR codes and e-mails point at the port actually served. A wildcard host
+    (0.0.0.0) is not an address a browser can open: this machine's loopback then."""
+    port = _whole(env, "FLASK_RUN_PORT", 5000, minimum=1, maximum=65535)
+    host = (env.get("FLASK_RUN_HOST") or "").strip()
+    if host in WILDCARD_HOSTS:
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return f"http://{host}:{port}"
+
+
 def instance_folder(env: Mapping[str, str]) -> Path:
     """INSTANCE_PATH: the app's own folder (SQLite file, generated key, uploads, mail files).
 
@@ -184,7 +201,7 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
 
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_path / 'aduan.sqlite3'}"
     database_url = _psycopg3_url(database_url)
-    public_base_url = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    public_base_url = (env.get("PUBLIC_BASE_URL") or _development_base_url(env)).rstrip("/")
     if production and not env.get("PUBLIC_BASE_URL"):
         raise ConfigError("APP_ENV=production needs PUBLIC_BASE_URL (printed on every poster)")
     problem = _local_or_plain_url(public_base_url) if production else None

@@ -23,7 +23,12 @@ the policy would end up spread over its keyword arguments. Here it is in one pla
   chose its own (the public statistics say `public, max-age=300`). The citizen form stays
   cacheable by the browser only as the browser likes, so "back" keeps a half-typed report.
 - Static files: `url_for('static', …)` adds `?v=<content hash>`; a request naming the
-  current hash is cached for a year as immutable, anything else is revalidated.
+  current hash is cached for a year as immutable (its 304 too: a revalidation answered
+  `no-cache` would overwrite the cached headers, and every later page would ask again),
+  anything else is revalidated. A static file is the same for every visitor, so it carries
+  no `Vary: Cookie` (Flask-Login reads the session on every response): with it, each new
+  cookie (the language, the form's CSRF session) made the browser ask for the stylesheet
+  again. `/favicon.ico`, which browsers ask for by that name, is cached for a week.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import hashlib
 from pathlib import Path
 
 from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -55,6 +61,8 @@ FIXED_HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 NO_STORE = "no-store"
 STATIC_FOREVER = "public, max-age=31536000, immutable"
+FAVICON = "favicon.ico"
+FAVICON_CACHE = "public, max-age=604800"
 # Where a page holds staff data, an export or a private link's content.
 NO_STORE_PREFIXES = ("/staf/", "/lacak/")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -67,6 +75,15 @@ def init_security_headers(app: Flask) -> None:
     # Deploys restart the workers, so outside debug mode a file's version is looked up once
     # per process; with FLASK_DEBUG an edited stylesheet gets its new URL on the next page.
     known: dict[str, str] = {}
+    # Browsers ask for /favicon.ico whatever the page says: the static file under that name.
+    app.add_url_rule(
+        f"/{FAVICON}",
+        endpoint="static",
+        view_func=app.view_functions["static"],
+        defaults={"filename": FAVICON},
+    )
+    if type(app.session_interface) is SecureCookieSessionInterface:
+        app.session_interface = StaticFilesVaryNot()
 
     def version_of(filename: str) -> str | None:
         if app.debug:
@@ -103,12 +120,24 @@ def init_security_headers(app: Flask) -> None:
             response.headers.setdefault("Strict-Transport-Security", HSTS)
         if request.endpoint == "static":
             current = version_of((request.view_args or {}).get("filename", ""))
-            if current and request.args.get("v") == current and response.status_code == 200:
+            fresh = response.status_code in (200, 304)
+            if current and request.args.get("v") == current and fresh:
                 response.headers["Cache-Control"] = STATIC_FOREVER
-                response.expires = None
+                response.headers.pop("Expires", None)
+            elif request.path == f"/{FAVICON}" and fresh:
+                response.headers["Cache-Control"] = FAVICON_CACHE
         elif needs_no_store(request.path) and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = NO_STORE
         return response
+
+
+class StaticFilesVaryNot(SecureCookieSessionInterface):
+    """Flask's cookie session, minus `Vary: Cookie` on static files (see the docstring)."""
+
+    def save_session(self, app, session, response) -> None:
+        if request.endpoint == "static" and not session.modified:
+            return  # nothing to write, and the file does not depend on the cookie
+        super().save_session(app, session, response)
 
 
 def needs_no_store(path: str) -> bool:

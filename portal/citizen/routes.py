@@ -112,7 +112,10 @@ def from_short_code(code: str):
 
 def _report(point: ServicePoint):
     router = get_router()
-    if request.method == "GET" and not current_app.config.get("TEMPLATES_AUTO_RELOAD"):
+    # HEAD is a GET without the body (link checkers, chat apps' previews): Flask answers it
+    # with this view, so it must take the GET branch, not be validated as a sent form (400).
+    reading = request.method in ("GET", "HEAD")
+    if reading and not current_app.config.get("TEMPLATES_AUTO_RELOAD"):
         key = (request.full_path, str(get_locale()), router.version)
         return BLANK_FORMS.page(
             key, lambda csrf, slot: _form_page(point, csrf, slot), generate_csrf()
@@ -121,7 +124,7 @@ def _report(point: ServicePoint):
     form.set_categories([(c.id, c.name) for c in router.categories])
     _offer_notify(form, point)
     form.today = local_date(utcnow(), point.region.timezone)
-    if request.method == "GET":
+    if reading:
         return _form_page(point, generate_csrf(), secrets.token_urlsafe(24), form)
     if form.trap_filled():
         # Nothing stored, no reason given (a script learns nothing), the typed text kept

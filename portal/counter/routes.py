@@ -96,7 +96,7 @@ def intake():
     points = counter_points(current_user, router)
     form = CounterForm()
     _prepare(form, points)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         form.submission_key.data = secrets.token_urlsafe(24)
         return _page(form)
     point = point_in_scope(current_user, router, form.service_point.data)

@@ -103,7 +103,7 @@ def case(code: str) -> Complaint:
 
 
 def options(html: str, name: str) -> list[str]:
-    select_html = re.search(rf'<select id="{name}" name="{name}">(.*?)</select>', html, re.S)
+    select_html = re.search(rf'<select id="{name}" name="{name}"[^>]*>(.*?)</select>', html, re.S)
     assert select_html, name
     return [v for v in re.findall(r'<option value="([^"]*)"', select_html.group(1)) if v]
 

@@ -21,7 +21,7 @@ from portal.intake.report import InvalidReport, NewReport
 from portal.intake.submission import submit_report
 
 ULIN = ("rsud-ulin", "poli-umum", "pendaftaran")
-ERRORS = re.compile(r'<ul class="errors">(.*?)</ul>', re.S)
+ERRORS = re.compile(r'<ul class="errors"[^>]*>(.*?)</ul>', re.S)
 ITEM = re.compile(r"<li>(.*?)</li>", re.S)
 
 GOOD = NewReport(
