@@ -20,7 +20,7 @@ WIDTH = "document.scrollingElement.scrollWidth"
 # The action forms whose fields a person can see (a shut <details> hides its form).
 SHOWN_FORMS = (
     "[...document.querySelectorAll('#case-actions .action-form')]"
-    ".filter(f => f.getClientRects().length > 0).map(f => f.id)"
+    ".filter(f => f.checkVisibility()).map(f => f.id)"
 )
 
 
