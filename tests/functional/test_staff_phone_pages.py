@@ -155,3 +155,33 @@ def test_the_routing_history_is_paged(super_admin, router):
     assert "Halaman 2 dari 2" in page_two
     # Nonsense after ?halaman= is the first page, not an error.
     assert super_admin.get("/staf/aturan-rute/riwayat?halaman=abc").status_code == 200
+
+
+def test_the_block_lists_audit_trail_is_paged_on_the_regions_clock(kalsel_admin):
+    from portal.abuse.models import AbuseChange
+
+    for number in range(30):
+        db.session.add(
+            AbuseChange(
+                region_id="kalsel",
+                change="add",
+                kind="email",
+                value_hash=f"{number:064d}",
+                action="block",
+                note=f"catatan uji {number}",
+                actor_email="admin@kalsel.example.org",
+                created_at=datetime(2026, 11, 22, 1, 30, tzinfo=UTC),
+            )
+        )
+    db.session.commit()
+    page_one = kalsel_admin.get("/staf/daftar-blokir/kalsel").get_data(as_text=True)
+    assert "catatan uji 29" in page_one and "catatan uji 4<" not in page_one
+    assert "09.30 WITA" in page_one
+    assert 'href="/staf/daftar-blokir/kalsel?halaman_riwayat=2"' in page_one
+    page_two = kalsel_admin.get("/staf/daftar-blokir/kalsel?halaman_riwayat=2")
+    assert "catatan uji 4<" in page_two.get_data(as_text=True)
+
+
+def test_the_failed_delivery_filter_names_the_admins_clock(kalsel_admin):
+    page = kalsel_admin.get("/staf/surel/gagal").get_data(as_text=True)
+    assert "Dibuat sejak (WITA)" in page and "(WIB)" not in page
