@@ -15,6 +15,7 @@ from babel.dates import format_datetime
 from flask import Blueprint, Flask, current_app, redirect, request
 from flask_babel import get_locale
 
+from portal.clocks.zones import on_clock, zone_label
 from portal.extensions import babel
 
 COOKIE = "lang"
@@ -29,6 +30,8 @@ def select_locale() -> str:
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["zone_label"] = zone_label
+    app.jinja_env.globals["region_zone"] = region_zone
 
     @app.context_processor
     def language_links() -> dict:
@@ -69,17 +72,18 @@ def switch_language(lang: str):
     return response
 
 
-# Indonesians name their three zones, not UTC offsets.
-ZONE_NAMES = {
-    "Asia/Jakarta": "WIB",
-    "Asia/Pontianak": "WIB",
-    "Asia/Makassar": "WITA",
-    "Asia/Jayapura": "WIT",
-}
-
-
 def local_time(value: datetime, timezone: str, fmt: str = "medium") -> str:
-    """A timestamp in the region's own clock, e.g. '22 Nov 2026 15.04.05 WITA'."""
-    zone = ZoneInfo(timezone)
-    text = format_datetime(value, fmt, tzinfo=zone, locale=str(get_locale()))
-    return f"{text} {ZONE_NAMES.get(timezone, timezone)}"
+    """A timestamp in the region's own clock, e.g. '22 Nov 2026 15.04.05 WITA'.
+
+    Every time on a staff page goes through here (portal/clocks/zones.py names the zone).
+    """
+    moment = on_clock(value, timezone)
+    text = format_datetime(moment, fmt, tzinfo=ZoneInfo(timezone), locale=str(get_locale()))
+    return f"{text} {zone_label(timezone)}"
+
+
+def region_zone(region_id: str | None) -> str:
+    """The region's IANA zone from the active routing file (templates: `region_zone(id)`)."""
+    from portal.routing.active import get_router
+
+    return get_router().timezone_for(region_id or "")

@@ -6,7 +6,7 @@ roles get 403, another region's list or entry answers 404 (as cases do).
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,6 +14,8 @@ from forms.abuse import ACTION_CHOICES, KIND_CHOICES, AbuseEntryForm, AbuseRemov
 from portal.abuse import services
 from portal.abuse.keys import list_key
 from portal.abuse.services import AbuseInputError, Who
+from portal.paging import QUERY as PAGE_QUERY
+from portal.paging import page_number, page_of
 from portal.routing.active import get_router
 from portal.staff.scoping import admin_region
 
@@ -35,6 +37,9 @@ def index():
     if own is not None:
         return redirect(url_for(".region", region_id=own))
     return render_template("abuse/index.html", regions=get_router().regions)
+
+
+CHANGES_QUERY = "halaman_riwayat"  # the audit trail pages apart from the list itself
 
 
 @bp.route("/<region_id>", methods=["GET", "POST"])
@@ -84,6 +89,8 @@ def remove(abuse_entry_id: int):
 
 def _page(region_id: str, form: AbuseEntryForm, error: str | None):
     router = get_router()
+    entries = page_of(services.entries(region_id), page_number(request.args.get(PAGE_QUERY)))
+    changes = page_of(services.changes(region_id), page_number(request.args.get(CHANGES_QUERY)))
     return render_template(
         "abuse/region.html",
         region=router.region(region_id),
@@ -93,6 +100,8 @@ def _page(region_id: str, form: AbuseEntryForm, error: str | None):
         form=form,
         remove_form=AbuseRemoveForm(formdata=None),
         error=error,
-        entries=services.entries(region_id),
-        changes=services.changes(region_id),
+        entries=entries.items,
+        entry_pages=entries,
+        changes=changes.items,
+        change_pages=changes,
     )

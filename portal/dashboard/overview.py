@@ -63,6 +63,7 @@ class OverdueCase:
     working_days_late: int
     holders: list[str]  # the officers of the unit (or agency) it belongs to
     holder: str | None = None  # the one person holding it, if anybody does
+    locale: str = "id"  # the reporter's language: an English reporter is answered in English
 
 
 @dataclass
@@ -233,6 +234,7 @@ def _overdue_list(
             Complaint.status,
             Complaint.due_key,
             Complaint.assigned_user_id,
+            Complaint.locale,
         ),
         region.id,
         today,
@@ -259,6 +261,7 @@ def _overdue_list(
                 or officers.get((r.agency_id, None))
                 or [],
                 holder=holders.get(r.assigned_user_id),
+                locale=r.locale or "id",
             )
         )
     return out

@@ -32,6 +32,8 @@ from portal.national.export import FORMATS, export_pending
 from portal.national.models import NationalMirrorItem
 from portal.national.overview import counts, failed_items, waiting_items
 from portal.outbox.revive import FilterError
+from portal.paging import QUERY as PAGE_QUERY
+from portal.paging import page_number, page_of
 from portal.staff.revive_filters import (
     FIELDS,
     count_matching,
@@ -44,6 +46,7 @@ from portal.staff.revive_filters import (
 from portal.staff.scoping import admin_region
 
 bp = Blueprint("national", __name__, url_prefix="/staf/nasional")
+WAITING_QUERY = "halaman_tunggu"  # the waiting list pages apart from the failed one
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
 
 
@@ -60,17 +63,25 @@ def index():
         matching = count_matching(channel, wanted, region)
     except FilterError as exc:
         problem = message_for(exc)
+    failed = page_of(
+        [] if problem else failed_items(region, where=wanted),
+        page_number(request.args.get(PAGE_QUERY)),
+    )
+    waiting = page_of(waiting_items(region), page_number(request.args.get(WAITING_QUERY)))
     return render_template(
         "national/index.html",
         counts=counts(region),
-        failed=[] if problem else failed_items(region, where=wanted),
+        failed=failed.items,
+        failed_pages=failed,
+        kept_args={name: value for name, value in typed.items() if value},
         typed=typed,
         regions=regions,
         region_names=region_names(),
         problem=problem,
         matching=matching,
         filtered=any(typed.values()),
-        waiting=waiting_items(region),
+        waiting=waiting.items,
+        waiting_pages=waiting,
         connector=current_app.config.get("NATIONAL_CONNECTOR", "export"),
         formats=FORMATS,
     )

@@ -10,6 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.accounts.reach import reach_of
+from portal.i18n import region_zone
+from portal.paging import QUERY as PAGE_QUERY
+from portal.paging import page_number, page_of
 from portal.plain_text import has_control
 from portal.routing import versions
 from portal.routing.active import get_router, routing_state, stored_router
@@ -284,8 +287,16 @@ def history():
     if not may_edit_routing(current_user):
         abort(403)
     current = _base()
-    shown = visible_history(versions.history(), _scoped_region(), _text_of)
-    return render_template("routing_admin/history.html", versions=shown, active_id=current.id)
+    region_id = _scoped_region()
+    shown = visible_history(versions.history(), region_id, _text_of)
+    pages = page_of(shown, page_number(request.args.get(PAGE_QUERY)))
+    return render_template(
+        "routing_admin/history.html",
+        versions=pages.items,
+        pages=pages,
+        active_id=current.id,
+        timezone=region_zone(region_id),
+    )
 
 
 def _scoped_region() -> str | None:
@@ -317,7 +328,12 @@ def show_version(version_id: int):
     if region_id is not None and not touches_region(version, parent_text, region_id):
         abort(404)  # another region's change: as if it did not exist
     diff = version_diff(version, parent_text, region_id)
-    return render_template("routing_admin/version.html", version=version, diff=diff)
+    return render_template(
+        "routing_admin/version.html",
+        version=version,
+        diff=diff,
+        timezone=region_zone(version.region_id or region_id),
+    )
 
 
 @bp.route("/versi/<int:version_id>/pulihkan", methods=["GET", "POST"])

@@ -163,6 +163,7 @@ class QueueRow:
     # A new case that came from another region of the portal: that region's name, so the
     # receiving desk sees at a glance what arrived by transfer or was sent back to it.
     moved_from: str | None = None
+    locale: str = "id"  # the reporter's language ("en": answer in English)
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ ROW_COLUMNS = (
     Complaint.confidential,
     Complaint.assigned_user_id,
     Complaint.transferred_from,
+    Complaint.locale,
 )
 
 
@@ -561,4 +563,5 @@ def _queue_row(
             if row.transferred_from and row.status == status.NEW
             else None
         ),
+        locale=row.locale or "id",
     )

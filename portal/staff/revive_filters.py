@@ -1,7 +1,8 @@
 """Filters for reviving given-up deliveries in bulk (dead e-mail, failed mirror items), read
 from the command line or a staff form, and the region an admin's bulk action is held to.
 
-The dates are whole days in WIB, the zone the pages show times in. A region must be one
+The dates are whole days on the chosen region's clock (a regional admin's own region), else
+WIB: the clock the page's times are shown in. A region must be one
 the person reaches (portal/accounts/reach.py): a regional admin who types another region
 into the form gets "unknown region" and nothing changes; the region is also part of the
 UPDATE itself, so no form can widen it.
@@ -53,6 +54,15 @@ def region_names() -> dict[str, str]:
     return {r.id: r.name for r in get_router().regions}
 
 
+def filter_timezone(region: str | None, regions: list[str]) -> str:
+    """The zone the filter's dates are days of: the chosen region's, or the only region's
+    (a regional admin's), else WIB (a super admin over every region)."""
+    chosen = region or (regions[0] if len(regions) == 1 else "")
+    if chosen not in regions:
+        return DEFAULT_TIMEZONE
+    return get_router().timezone_for(chosen) if chosen else DEFAULT_TIMEZONE
+
+
 def read_filter(values: Mapping[str, str | None], regions: list[str]) -> ReviveFilter:
     """The filter typed in (FIELDS); raises FilterError, nothing is changed then."""
     return parse_filter(
@@ -61,7 +71,7 @@ def read_filter(values: Mapping[str, str | None], regions: list[str]) -> ReviveF
         until=values.get("until"),
         error=values.get("error"),
         regions=regions,
-        zone=zone(DEFAULT_TIMEZONE),
+        zone=zone(filter_timezone(values.get("region"), regions)),
     )
 
 

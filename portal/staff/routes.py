@@ -11,6 +11,7 @@ from forms.queue import filter_form, query_args, read_filters, tab_names
 from portal.accounts.reach import reach_of
 from portal.routing.active import get_router
 from portal.staff.queue import queue_page, queue_scope
+from portal.staff.revive_filters import filter_timezone
 from portal.timeutil import utcnow
 
 bp = Blueprint("staff", __name__, url_prefix="/staf")
@@ -64,3 +65,7 @@ def render_queue(
         bulk_errors=bulk_errors,
         bulk_done=bulk_done,
     ), status
+
+
+# The revive filter (templates/staff/_revive_filter.html) labels its dates with this clock.
+bp.add_app_template_global(filter_timezone)

@@ -15,3 +15,10 @@ def sign_in(context, base: str, email: str, password: str):
         page.get_by_role("button", name="Masuk", exact=True).click()
     page.get_by_role("heading", name=re.compile("^Antrean laporan")).wait_for()
     return page
+
+
+def open_action(page, action: str) -> None:
+    """Open one action of the staff case page (a line that unfolds its form) if it is shut."""
+    details = page.locator(f"#action-{action}")
+    if details.get_attribute("open") is None:
+        details.locator("summary").click()

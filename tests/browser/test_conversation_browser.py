@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.routing.active import get_router
 from qr.payload import ServiceRef, encode
 from qr.render import qr_url
-from tests.browser.pages import sign_in
+from tests.browser.pages import open_action, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -96,6 +96,7 @@ def _submit(page, form_id: str, button: str, *, expected_status: int = 200):
 def _staff_act(page, code: str, action: str, button: str, text: str | None = None) -> None:
     from playwright.sync_api import expect
 
+    open_action(page, action)
     if text is not None:
         page.locator(f"#form-{action} textarea[name='text']").fill(text)
     _submit(page, f"form-{action}", button)

@@ -35,7 +35,8 @@ from portal.timeutil import utcnow
 from tests.factories import stored_complaint
 
 PASSWORD = "kata-sandi-uji-123"
-CODE = re.compile(r"/staf/kasus/([A-Z]{2,4}-[A-Z0-9]{6})\"")
+# The code cell of each row (the title links to the case too).
+CODE = re.compile(r'class="case-code"><a href="/staf/kasus/([A-Z]{2,4}-[A-Z0-9]{6})"')
 NEXT = re.compile(r'rel="next" href="([^"]+)"')
 
 
