@@ -77,6 +77,16 @@ def _send_empty_form(page) -> None:
     assert page.locator("#title").get_attribute("aria-invalid") == "true"
 
 
+def _wrong_pin(page) -> None:
+    """The typed form of the private link with a PIN that does not fit: the same page with
+    its error tied to the PIN field."""
+    page.locator("#pin-kode").fill("KSL-7K3Q9M")
+    page.locator("#pin").fill("AAA-AAA")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Buka laporan lengkap", exact=True).click()
+    assert page.locator("#pin-error").is_visible()
+
+
 CITIZEN_PAGES = [
     Screen("index", "/"),
     Screen("pick region", "/pilih/kalsel"),
@@ -90,6 +100,8 @@ CITIZEN_PAGES = [
     Screen("tracking form with an error", "/lacak?kode=bukan-kode", status=400),
     Screen("public case", "/lacak/{code}"),
     Screen("private case", "/lacak/{code}?t={token}"),
+    Screen("receipt page", "/lacak/{code}?t={token}&baru=1"),
+    Screen("wrong PIN", "/lacak", then=_wrong_pin),
     Screen("bad QR", "/q/NOT-A-POSTER", status=400),
     Screen("not found", "/tidak-ada", status=404),
     Screen("public statistics", "/statistik"),
