@@ -180,3 +180,20 @@ def test_printed_codes_are_unchanged(client, router):
     assert len({p.short_code for p in points}) == len(points)
     for p in points[:5]:
         assert router.by_short_code(p.short_code) == p
+
+
+def test_the_citizen_reads_names_in_their_language(client, h, router):
+    """The private page and the citizen's messages (e-mail, WhatsApp, SMS: where_it_is)
+    name places in the reporter's language; staff messages stay Indonesian."""
+    from portal.notifications.messages import names, where_it_is
+
+    client.get("/bahasa/en")
+    code, token = h.receipt(h.post_report(client, "/lain/rsud-ulin"))
+    complaint = db.session.execute(select(Complaint)).scalar_one()
+    assert complaint.locale == "en"
+    case = text(client.get(f"/lacak/{code}?t={token}&baru=1"))
+    assert "Ulin Regional Hospital, Banjarmasin" in case and "South Kalimantan Province" in case
+    assert where_it_is(complaint)["region_name"] == "South Kalimantan Province"
+    assert names(complaint)["agency_name"] == "RSUD Ulin Banjarmasin"
+    complaint.locale = "id"
+    assert where_it_is(complaint)["region_name"] == "Provinsi Kalimantan Selatan"
