@@ -162,9 +162,7 @@ def test_the_other_path_follows_the_agency_rules(client, h, router):
     """A rule may match the built-in service like any other (staff conduct → inspectorate)."""
     h.receipt(h.post_report(client, "/lain/rsud-ulin", category="perilaku-petugas"))
     complaint = db.session.execute(select(Complaint)).scalar_one()
-    expected = router.route(
-        "rsud-ulin", "poli-umum", OTHER_SERVICE_ID, category="perilaku-petugas"
-    )
+    expected = router.route("rsud-ulin", "poli-umum", OTHER_SERVICE_ID, category="perilaku-petugas")
     assert expected.rule_id != "default"
     assert (complaint.agency_id, complaint.unit_id) == (expected.agency.id, expected.unit.id)
 
