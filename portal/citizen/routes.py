@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import date
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_wtf.csrf import generate_csrf
@@ -40,39 +40,13 @@ from portal.intake.report import InvalidReport
 from portal.intake.submission import SubmissionConflict, submit_report
 from portal.ratelimits.reports import Refusal, check_report
 from portal.routing.active import get_router
-from portal.routing.model import ServicePoint, UnknownServicePoint
+from portal.routing.model import ServicePoint, UnknownServicePoint, category_choices
 from portal.timeutil import utcnow
 from qr.payload import InvalidPayload, decode
-from qr.shortcode import format_code, normalize
+from qr.shortcode import normalize
 
 bp = Blueprint("citizen", __name__)
 BLANK_FORMS = BlankFormCache()
-
-
-@bp.get("/")
-def index():
-    return render_template("citizen/index.html", regions=get_router().regions)
-
-
-@bp.get("/pilih/<region_id>")
-@bp.get("/pilih/<region_id>/<agency_id>")
-@bp.get("/pilih/<region_id>/<agency_id>/<unit_id>")
-def pick(region_id: str, agency_id: str | None = None, unit_id: str | None = None):
-    """The manual picker, one level per page, for citizens without a QR."""
-    router = get_router()
-    region = router.region(region_id) or abort(404)
-    agency = unit = None
-    if agency_id:
-        agency = router.agency(agency_id)
-        if agency is None or agency.id != agency_id or agency.region_id != region.id:
-            abort(404)
-    if unit_id:
-        unit = router.unit(agency.id, unit_id)
-        if unit is None or unit.id != unit_id:
-            abort(404)
-    return render_template(
-        "citizen/pick.html", region=region, agency=agency, unit=unit, format_code=format_code
-    )
 
 
 @bp.route("/q/<payload>", methods=["GET", "POST"])
@@ -121,7 +95,7 @@ def _report(point: ServicePoint):
             key, lambda csrf, slot: _form_page(point, csrf, slot), generate_csrf()
         )
     form = ComplaintForm()
-    form.set_categories([(c.id, c.name) for c in router.categories])
+    form.set_categories(category_choices(router.categories, str(get_locale())))
     _offer_notify(form, point)
     form.today = local_date(utcnow(), point.region.timezone)
     if reading:
@@ -225,7 +199,7 @@ def _form_page(
 ) -> str:
     if form is None:
         form = ComplaintForm(formdata=None)
-        form.set_categories([(c.id, c.name) for c in get_router().categories])
+        form.set_categories(category_choices(get_router().categories, str(get_locale())))
         _offer_notify(form, point)
     form.submission_key.data = submission_key
     return render_template(
@@ -303,7 +277,7 @@ def case_page(
         if token
         else None,
         just_sent=private and request.args.get("baru") == "1",
-        names=place_names(router, complaint),
+        names=place_names(router, complaint, locale=str(get_locale())),
         actions=transitions.available(complaint.status, transitions.CITIZEN) if private else [],
         can_reopen=private and can_reopen(complaint, router),
         duplicate_of=complaint.duplicate_of,
@@ -332,3 +306,8 @@ def _answer_by(complaint, router) -> date | None:
     except (TypeError, ValueError):
         return None
     return held.window.last_day if held else None
+
+
+# The picker, the search and "Layanan lain" (/, /pilih, /cari, /lain) live in their own
+# module on this blueprint.
+from portal.citizen import picker  # noqa: E402, F401

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 
 from portal.routing.loader import Router
+from portal.routing.model import localized_name
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,19 @@ def _stored(short_hash: str) -> Router | None:
 
 
 def place_names(
-    router: Router, complaint, former: Callable[[str], Router | None] = _stored
+    router: Router,
+    complaint,
+    former: Callable[[str], Router | None] = _stored,
+    locale: str = "id",
 ) -> PlaceNames:
     """Names from `router`; for a place it no longer has, the last known name from the
-    version that routed the complaint (`former(routing_version)`), marked as old."""
+    version that routed the complaint (`former(routing_version)`), marked as old.
+    `locale` "en" gives the English names (`name_en:`) where the file has them: the
+    citizen's pages and messages; staff read Indonesian."""
     earlier: list[Router | None] = []
+
+    def named(place) -> str:
+        return localized_name(place, locale)
 
     def then() -> Router | None:  # the routing version of the case, read once if needed
         if not earlier:
@@ -54,41 +63,41 @@ def place_names(
     if point is None and then() is not None:
         point = then().find_service_point(*origin_ids)
     origin = (
-        f"{point.agency.name} – {point.unit.name} – {point.service.name}"
+        f"{named(point.agency)} – {named(point.unit)} – {named(point.service)}"
         if point
         else _("layanan lama")
     )
     return PlaceNames(
-        region=_region_name(router, complaint.region_id, then),
-        agency=_agency_name(router, complaint.agency_id, then),
-        unit=_unit_name(router, complaint.agency_id, complaint.unit_id, then),
+        region=_region_name(router, complaint.region_id, then, named),
+        agency=_agency_name(router, complaint.agency_id, then, named),
+        unit=_unit_name(router, complaint.agency_id, complaint.unit_id, then, named),
         origin=origin,
         timezone=router.timezone_for(complaint.region_id),
     )
 
 
-def _region_name(router: Router, region_id: str, then) -> str:
+def _region_name(router: Router, region_id: str, then, named) -> str:
     region = router.region(region_id)
     if region is None and then() is not None:
         region = then().region(region_id)
-    return region.name if region is not None else region_id  # a region id is a readable word
+    return named(region) if region is not None else region_id  # a region id is a readable word
 
 
-def _agency_name(router: Router, agency_id: str, then) -> str:
+def _agency_name(router: Router, agency_id: str, then, named) -> str:
     agency = router.agency(agency_id)
     if agency is not None:
-        return agency.name
+        return named(agency)
     earlier = then().agency(agency_id) if then() is not None else None
     if earlier is not None:
-        return _("%(name)s (instansi lama)", name=earlier.name)
+        return _("%(name)s (instansi lama)", name=named(earlier))
     return _("instansi lama")
 
 
-def _unit_name(router: Router, agency_id: str, unit_id: str, then) -> str:
+def _unit_name(router: Router, agency_id: str, unit_id: str, then, named) -> str:
     found = router.successor_unit(agency_id, unit_id)  # also a unit kept by an alias
     if found is not None:
-        return found[1].name
+        return named(found[1])
     earlier = then().unit(agency_id, unit_id) if then() is not None else None
     if earlier is not None:
-        return _("%(name)s (unit lama)", name=earlier.name)
+        return _("%(name)s (unit lama)", name=named(earlier))
     return _("unit lama")

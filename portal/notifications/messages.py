@@ -28,6 +28,7 @@ from portal.notifications.recipients import (
     resolve,
 )
 from portal.routing.active import get_router
+from portal.routing.model import localized_name
 
 # Citizen messages by the case event that causes them.
 CITIZEN_TEMPLATES = {
@@ -200,8 +201,11 @@ def notify_citizen_by_phone(
 
 def where_it_is(complaint: Complaint) -> dict[str, str]:
     """The region that handles the case now (after a transfer: the receiving one) and
-    where SP4N-LAPOR! continues, for the notices that say where the case went."""
-    return {"region_name": get_router().region_name(complaint.region_id), "lapor_url": LAPOR_URL}
+    where SP4N-LAPOR! continues, for the notices that say where the case went; the
+    region's English name (`name_en:`) for a reporter who wrote in English."""
+    region = get_router().region(complaint.region_id)
+    name = localized_name(region, complaint.locale) if region else complaint.region_id
+    return {"region_name": name, "lapor_url": LAPOR_URL}
 
 
 def notify_moved(complaint: Complaint, event: Event) -> None:

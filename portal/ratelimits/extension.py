@@ -1,5 +1,5 @@
-"""Flask-Limiter on the public doors: tracking look-ups, short codes, conversation, sign-in,
-the Open311 API's reads.
+"""Flask-Limiter on the public doors: tracking look-ups, short codes, the picker's search,
+conversation, sign-in, the Open311 API's reads.
 
 The limits are attached here, by endpoint name, after the blueprints are registered, so
 every limit of the portal is in one place and the views stay as they were. The report form
@@ -44,6 +44,8 @@ BROWSER_ID_ENDPOINTS = frozenset(
         "citizen.short_code_entry",
         "citizen.track",
         "citizen.track_case",
+        "citizen.search",
+        "citizen.other_service",
     }
 )
 LOOKUP_ENDPOINTS = (
@@ -51,6 +53,7 @@ LOOKUP_ENDPOINTS = (
     "citizen.track_case",
     "citizen.short_code_entry",
     "citizen.from_short_code",
+    "citizen.other_service",
 )
 
 # Every GET of the Open311 API is limited per address; its POST has its own limit per key.
@@ -119,6 +122,7 @@ def _attach(app: Flask, limiter: Limiter) -> None:
             limiter.limit(_spec("lookup_per_address"), methods=["GET"]),
             misses,
         ]
+    wrap["citizen.search"] = [limiter.limit(_spec("search_per_address"), methods=["GET"])]
     wrap["conversation.act"] = [
         limiter.limit(_spec("conversation_per_address")),
         limiter.limit(_spec("conversation_per_case"), key_func=_case_key),

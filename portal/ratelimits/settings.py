@@ -49,6 +49,11 @@ SETTINGS: dict[str, Setting] = {
     "lookup_misses": Setting(
         "RATELIMIT_LOOKUP_MISSES", "20 per 10 minutes", "browser (codes that find nothing)"
     ),
+    # The picker's search (/cari) scans every counter's names: a page a person reads, then
+    # refines, so generous per address, but no machine may make it scan thousands a minute.
+    "search_per_address": Setting(
+        "RATELIMIT_SEARCH_PER_ADDRESS", "30 per minute; 300 per hour", "client address"
+    ),
     "conversation_per_address": Setting(
         "RATELIMIT_CONVERSATION_PER_ADDRESS", "60 per 10 minutes", "client address"
     ),

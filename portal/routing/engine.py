@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 
 from portal.routing.model import (
     CLASSIFICATIONS,
+    OTHER_SERVICE,
+    OTHER_SERVICE_ID,
     Agency,
     Category,
     Clocks,
@@ -25,6 +28,7 @@ from portal.routing.model import (
     Unit,
     UnknownServicePoint,
 )
+from portal.routing.search import SearchIndex
 from qr.shortcode import normalize
 
 PointKey = tuple[str, str, str]  # live (agency, unit, service) IDs
@@ -104,6 +108,7 @@ class Router:
         self._agencies: dict[str, Agency] = {}
         self._units: dict[tuple[str, str], Unit] = {}
         self._points: dict[PointKey, ServicePoint] = {}
+        self._others: dict[str, ServicePoint] = {}  # agency -> its built-in "Layanan lain"
         for region in data.regions:
             for agency in region.agencies:
                 self._agencies[agency.id] = agency
@@ -112,6 +117,11 @@ class Router:
                     for service in unit.services:
                         point = ServicePoint(region, agency, unit, service)
                         self._points[point.ids] = point
+                if agency.other_unit is not None:
+                    unit = self._units[(agency.id, agency.other_unit)]
+                    self._others[agency.id] = ServicePoint(region, agency, unit, OTHER_SERVICE)
+        self._printed = tuple(self._points.values())
+        self._points.update({p.ids: p for p in self._others.values()})
 
         self._agency_ids = {a: a for a in self._agencies} | dict(data.agency_aliases)
         self._unit_ids = {k: k for k in self._units} | dict(data.unit_aliases)
@@ -207,8 +217,24 @@ class Router:
         )
 
     def service_points(self) -> Iterator[ServicePoint]:
-        """Every counter in file order, e.g. to print posters."""
-        return iter(self._points.values())
+        """Every counter written in the file, in file order, e.g. to print posters (not the
+        built-in "Layanan lain" points: they have no poster and no short code)."""
+        return iter(self._printed)
+
+    def other_point(self, agency_id: str) -> ServicePoint | None:
+        """The agency's built-in "Layanan lain (tidak ada di daftar)" counter (old agency
+        ids count), or None for an agency without units."""
+        agency = self.agency(agency_id)
+        return self._others.get(agency.id) if agency is not None else None
+
+    def other_points(self) -> Iterator[ServicePoint]:
+        """Every agency's "Layanan lain" counter, in file order."""
+        return iter(self._others.values())
+
+    @cached_property
+    def search_index(self) -> SearchIndex:
+        """Service, unit and agency names in both languages, folded once per file version."""
+        return SearchIndex.build(self)
 
     def find_service_point(
         self, agency_id: str, unit_id: str, service_id: str
@@ -220,6 +246,8 @@ class Router:
         unit_key = self._unit_ids.get((self._agency_ids.get(agency_id, agency_id), unit_id))
         if unit_key is None:
             return None
+        if service_id == OTHER_SERVICE_ID:  # any unit of the agency: other_unit may move
+            return self._others.get(unit_key[0])
         service = self._service_ids.get((*unit_key, service_id))
         return None if service is None else self._points[(*unit_key, service)]
 
@@ -330,7 +358,7 @@ class Router:
             "regions": len(self._regions),
             "agencies": len(self._agencies),
             "units": len(self._units),
-            "services": len(self._points),
+            "services": len(self._printed),
             "rules": len(self.rules),
         }
 

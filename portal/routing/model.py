@@ -47,18 +47,37 @@ class Contact:
     role: str = ""
 
 
+# The built-in "my service is not listed" counter every agency with a unit has. Its id is
+# reserved (a service written in the file may not take it, nor an alias); it has no short
+# code, so it can never take a code printed on a poster: citizens reach it at /lain/<agency>.
+OTHER_SERVICE_ID = "layanan-lain"
+OTHER_SERVICE_NAME = "Layanan lain (tidak ada di daftar)"
+OTHER_SERVICE_NAME_EN = "Other service (not in the list)"
+
+
 @dataclass(frozen=True)
 class Category:
     id: str
     name: str
+    name_en: str | None = None
 
 
 @dataclass(frozen=True)
 class Service:
     id: str
     name: str
-    short_code: str
+    short_code: str  # empty for the built-in OTHER_SERVICE_ID (no poster, no code)
     aliases: tuple[str, ...] = ()
+    name_en: str | None = None
+
+    @property
+    def is_other(self) -> bool:
+        return self.id == OTHER_SERVICE_ID
+
+
+OTHER_SERVICE = Service(
+    OTHER_SERVICE_ID, OTHER_SERVICE_NAME, short_code="", name_en=OTHER_SERVICE_NAME_EN
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +87,7 @@ class Unit:
     services: tuple[Service, ...] = ()
     aliases: tuple[str, ...] = ()
     contacts: tuple[Contact, ...] = ()
+    name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +98,9 @@ class Agency:
     units: tuple[Unit, ...] = ()
     aliases: tuple[str, ...] = ()
     contacts: tuple[Contact, ...] = ()
+    name_en: str | None = None
+    # The unit that receives "Layanan lain" reports (`other_unit:`; else the first unit).
+    other_unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +142,37 @@ class Region:
     public_text: bool = False
     public_photos: bool = False
     bounds: Bounds | None = None
+    name_en: str | None = None
+
+
+def localized_name(thing: object, locale: str | None) -> str:
+    """The name to show a reader of `locale`: the English one (`name_en:`) on English pages
+    when the file has one, else the Indonesian `name` (always there)."""
+    if locale is not None and str(locale).startswith("en"):
+        english = getattr(thing, "name_en", None)
+        if english:
+            return english
+    return getattr(thing, "name", str(thing))
+
+
+def category_choices(categories: tuple[Category, ...], locale: str | None) -> list[tuple[str, str]]:
+    """(id, label) pairs for the report form's category list, named for `locale`."""
+    return [(c.id, localized_name(c, locale)) for c in categories]
+
+
+def can_file(place: object) -> bool:
+    """Whether the picker shows a region, agency or unit: a citizen can file under it.
+
+    A unit needs a service of its own; an agency needs a unit (then it has its built-in
+    "Layanan lain", see OTHER_SERVICE_ID); a region needs such an agency.
+    """
+    if isinstance(place, Unit):
+        return bool(place.services)
+    if isinstance(place, Agency):
+        return bool(place.units)
+    if isinstance(place, Region):
+        return any(agency.units for agency in place.agencies)
+    return False
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from portal.routing.engine import PointKey, RoutingData, Rule
 from portal.routing.model import (
     CLASSIFICATIONS,
     HOLD_EXPIRY,
+    OTHER_SERVICE_ID,
     Agency,
     Bounds,
     Category,
@@ -77,6 +78,7 @@ TOP_KEYS = ("version", "defaults", "categories", "holidays", "regions")
 REGION_KEYS = (
     "id",
     "name",
+    "name_en",
     "prefix",
     "timezone",
     "clocks",
@@ -90,9 +92,10 @@ REGION_KEYS += ("accept_routes_from",)
 REGION_KEYS += ("public_text", "public_photos", "bounds")
 BOUNDS_KEYS = ("south", "west", "north", "east")
 REGION_KEYS += ("agencies", "rules")
-AGENCY_KEYS = ("id", "name", "aliases", "contacts", "clocks", "units")
-UNIT_KEYS = ("id", "name", "aliases", "contacts", "clocks", "services")
-SERVICE_KEYS = ("id", "name", "code", "aliases", "clocks")
+AGENCY_KEYS = ("id", "name", "name_en", "aliases", "contacts", "clocks", "other_unit", "units")
+UNIT_KEYS = ("id", "name", "name_en", "aliases", "contacts", "clocks", "services")
+SERVICE_KEYS = ("id", "name", "name_en", "code", "aliases", "clocks")
+CATEGORY_KEYS = ("id", "name", "name_en")
 RULE_KEYS = ("id", "description", "when", "route_to", "clocks")
 WHEN_KEYS = ("classification", "category", "agency", "unit", "service", "supervised")
 
@@ -397,6 +400,13 @@ class _Checker:
 _SLUG_HINT = f"use a-z, 0-9 and '-' only, at most {MAX_ID_LENGTH} characters"
 
 
+def _reserved(what: str) -> str:
+    return (
+        f'{what} is reserved for the built-in "Layanan lain" (service not listed) of every '
+        "agency; choose another id"
+    )
+
+
 def _parse_date(raw: Any) -> date | None:
     if isinstance(raw, date):
         return raw
@@ -420,6 +430,7 @@ class _FileChecker(_Checker):
         self.agency_lines: dict[str, int] = {}
         self.agency_region: dict[str, str] = {}
         self.units: dict[str, dict[str, Unit]] = {}  # agency -> unit id -> unit
+        self.other_units: dict[str, str] = {}  # agency -> unit of its "Layanan lain"
         self.point_lines: dict[PointKey, int] = {}
         self.explicit_codes: dict[PointKey, str] = {}
         self.raw_aliases: dict[str, list] = {"agency": [], "unit": [], "service": []}
@@ -471,13 +482,14 @@ class _FileChecker(_Checker):
         for line, entry in self.entries(top, "categories", "the file", "category"):
             cid = self.slug(entry, "id", "a category")
             what = f"category '{cid}'" if cid else f"the category at line {line}"
-            self.keys(entry, what, ("id", "name"), ("id", "name"))
+            self.keys(entry, what, CATEGORY_KEYS, ("id", "name"))
             name = self.text(entry, "name", what)
+            name_en = self.text(entry, "name_en", what)
             fresh = cid and self.unique(
                 seen, cid, key_line(entry, "id"), f"duplicate category id '{cid}'"
             )
             if fresh and name:
-                result.append(Category(cid, name))
+                result.append(Category(cid, name, name_en))
         return tuple(result)
 
     # --- the organisation tree: regions > agencies > units > services ---------------------
@@ -489,6 +501,7 @@ class _FileChecker(_Checker):
         if rid:
             self.unique(self.region_lines, rid, key_line(m, "id"), f"duplicate region id '{rid}'")
         name = self.text(m, "name", what)
+        name_en = self.text(m, "name_en", what)
         prefix = self.text(m, "prefix", what)
         if prefix and not PREFIX_RE.match(prefix):
             self.error(
@@ -546,6 +559,7 @@ class _FileChecker(_Checker):
             public_text=public_text,
             public_photos=public_photos,
             bounds=bounds,
+            name_en=name_en,
         )
 
     def _accepts(self, m: dict, region_id: str | None, what: str) -> None:
@@ -609,6 +623,7 @@ class _FileChecker(_Checker):
             self.agency_lines, aid, key_line(m, "id"), f"duplicate agency id '{aid}'"
         )
         name = self.text(m, "name", what)
+        name_en = self.text(m, "name_en", what)
         live = fresh and bool(name)  # only a live agency's units and services are indexed
         aliases = self.aliases(m, what)
         contacts = self.contacts(m, what)
@@ -625,7 +640,34 @@ class _FileChecker(_Checker):
         self.raw_aliases["agency"] += [(alias, line, aid) for alias, line in aliases]
         live_units = tuple(u for u in units if u is not None)
         self.units[aid] = {u.id: u for u in live_units}
-        return Agency(aid, name, region_id, live_units, tuple(a for a, _ in aliases), contacts)
+        other_unit = self._other_unit(m, what, live_units)
+        if other_unit:
+            self.other_units[aid] = other_unit
+        return Agency(
+            aid,
+            name,
+            region_id,
+            live_units,
+            tuple(a for a, _ in aliases),
+            contacts,
+            name_en=name_en,
+            other_unit=other_unit,
+        )
+
+    def _other_unit(self, m: dict, what: str, units: tuple[Unit, ...]) -> str | None:
+        """The unit that gets the agency's "Layanan lain" reports: `other_unit:`, else the
+        first unit; None for an agency without units (nothing to file under)."""
+        named = self.slug(m, "other_unit", what)
+        if named is None:
+            return units[0].id if units and "other_unit" not in m else None
+        if named not in {u.id for u in units}:
+            hint = did_you_mean(named, [u.id for u in units])
+            self.error(
+                key_line(m, "other_unit"),
+                f"'other_unit' of {what} names unknown unit '{named}'{hint}",
+            )
+            return None
+        return named
 
     def _unit(
         self, line: int, m: dict, agency_id: str, seen: dict[str, int], parent_live: bool
@@ -640,6 +682,7 @@ class _FileChecker(_Checker):
             f"duplicate unit id '{uid}' in agency '{agency_id}'",
         )
         name = self.text(m, "name", what)
+        name_en = self.text(m, "name_en", what)
         live = parent_live and fresh and bool(name)
         aliases = self.aliases(m, what, allow_agency=True)
         contacts = self.contacts(m, what)
@@ -654,7 +697,7 @@ class _FileChecker(_Checker):
         self.data.unit_clocks[(agency_id, uid)] = clocks
         self.raw_aliases["unit"] += [(alias, line, (agency_id, uid)) for alias, line in aliases]
         live = tuple(s for s in services if s is not None)
-        return Unit(uid, name, live, tuple(a for a, _ in aliases), contacts)
+        return Unit(uid, name, live, tuple(a for a, _ in aliases), contacts, name_en=name_en)
 
     def _service(
         self, line: int, m: dict, unit: tuple[str, str], seen: dict[str, int], parent_live: bool
@@ -670,8 +713,16 @@ class _FileChecker(_Checker):
         fresh = bool(sid) and self.unique(
             seen, sid, key_line(m, "id"), f"duplicate service id '{sid}' in unit '{unit_id}'"
         )
+        if sid == OTHER_SERVICE_ID:
+            self.error(key_line(m, "id"), _reserved(f"service id '{sid}' of {what}"))
+            fresh = False
         name = self.text(m, "name", what)
+        name_en = self.text(m, "name_en", what)
         aliases = self.aliases(m, what)
+        for alias, alias_line in aliases:
+            if alias == OTHER_SERVICE_ID:
+                self.error(alias_line, _reserved(f"alias '{alias}' of {what}"))
+        aliases = [(a, al) for a, al in aliases if a != OTHER_SERVICE_ID]
         clocks = self.clocks(m, what)
         code = self.text(m, "code", what)
         if code is not None and normalize(code) is None:
@@ -690,7 +741,7 @@ class _FileChecker(_Checker):
         if code:
             self.explicit_codes[key] = normalize(code) or code
         derived = self.explicit_codes.get(key) or short_code(*key)
-        return Service(sid, name, derived, tuple(a for a, _ in aliases))
+        return Service(sid, name, derived, tuple(a for a, _ in aliases), name_en=name_en)
 
     # --- pass 2: aliases --------------------------------------------------------------------
 
@@ -828,7 +879,10 @@ class _FileChecker(_Checker):
         if key == "unit":
             return {u.id for u in units}
         named = scope.get("unit")
-        return {s.id for u in units if not named or u.id in named for s in u.services}
+        known = {s.id for u in units if not named or u.id in named for s in u.services}
+        if any(not named or self.other_units.get(a) in named for a in agencies):
+            known.add(OTHER_SERVICE_ID)  # the built-in "Layanan lain" may be matched too
+        return known
 
     def _unknown(self, key, value, known, where, region_id, scope) -> str:
         """Why a `when:` value names nothing, phrased for the admin who wrote it."""

@@ -46,7 +46,7 @@ from portal.complaints.tracking_codes import normalize_tracking_code
 from portal.extensions import db
 from portal.plain_text import without_control
 from portal.routing.loader import Router
-from portal.routing.model import Agency, Region, Unit
+from portal.routing.model import OTHER_SERVICE_ID, Agency, Region, Unit
 from portal.staff.scoping import visible_complaints
 
 SORT_DUE, SORT_NEWEST = "due", "newest"
@@ -164,6 +164,9 @@ class QueueRow:
     # receiving desk sees at a glance what arrived by transfer or was sent back to it.
     moved_from: str | None = None
     locale: str = "id"  # the reporter's language ("en": answer in English)
+    # Filed under the agency's "Layanan lain (tidak ada di daftar)": the citizen found no
+    # listed service, so the desk knows to read what the report is about first.
+    unlisted: bool = False
 
 
 @dataclass(frozen=True)
@@ -217,6 +220,7 @@ ROW_COLUMNS = (
     Complaint.assigned_user_id,
     Complaint.transferred_from,
     Complaint.locale,
+    Complaint.origin_service_id,
 )
 
 
@@ -558,6 +562,7 @@ def _queue_row(
         working_days_left=left,
         due_state=state if state in (DUE_OVERDUE, DUE_SOON) else None,
         holder=emails.get(row.assigned_user_id),
+        unlisted=row.origin_service_id == OTHER_SERVICE_ID,
         moved_from=(
             router.region_name(row.transferred_from)
             if row.transferred_from and row.status == status.NEW

@@ -163,7 +163,8 @@ def test_report_post_with_routing_loaded_gives_the_form_back_filled(down_app, pa
     )
     page = assert_outage(sent, lang, form=True)
     assert PHOTO_AGAIN[lang] in page
-    assert "RSUD Ulin" in page  # the service point's own form
+    # the service point's own form, named in the reader's language
+    assert ("RSUD Ulin" if lang == "id" else "Ulin Regional Hospital") in page
     assert 'value="Antrean tiga jam"' in page and 'value="Loket 3"' in page
     assert helpers.valid_report()["description"] in page
     assert 'value="siti@example.org"' in page

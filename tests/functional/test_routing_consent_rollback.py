@@ -227,9 +227,11 @@ def test_bad_accept_routes_from_is_refused_with_its_line(tmp_path, hst_admin, va
     # The loader (flask routing check) refuses the same file, with the whole file's line.
     whole_line = DEMO.split("\n").index("  - id: hst") + line
     broken = DEMO.replace(
-        "  - id: hst\n    name: Kabupaten Hulu Sungai Tengah\n    prefix: HST\n"
+        "  - id: hst\n    name: Kabupaten Hulu Sungai Tengah\n"
+        "    name_en: Hulu Sungai Tengah Regency\n    prefix: HST\n"
         "    timezone: Asia/Makassar\n",
-        "  - id: hst\n    name: Kabupaten Hulu Sungai Tengah\n    prefix: HST\n"
+        "  - id: hst\n    name: Kabupaten Hulu Sungai Tengah\n"
+        "    name_en: Hulu Sungai Tengah Regency\n    prefix: HST\n"
         f"    timezone: Asia/Makassar\n    accept_routes_from: {value}\n",
         1,
     )

@@ -270,7 +270,8 @@ def test_an_english_speaking_citizen_is_told_in_english(staff, client, h, ulin_p
     assert lapor_mail.subject == f"Report {lapor} forwarded to SP4N-LAPOR!"
     assert "national public-service complaints channel" in lapor_mail.text
     moved_mail = mail(moved, "transferred")
-    assert moved_mail.subject == f"Report {moved} forwarded to {HST}"
+    # the region's English name (name_en:) for a reporter who wrote in English
+    assert moved_mail.subject == f"Report {moved} forwarded to Hulu Sungai Tengah Regency"
     assert f"tracking code {moved} and your private link still work" in moved_mail.text
 
 

@@ -510,6 +510,19 @@ def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
             query_strings(["kode"]),
         ),
         "citizen.from_short_code": report_page(w, ["/k/"], path_segment(w.short_codes)),
+        "citizen.other_service": report_page(w, ["/lain/"], path_segment(w.agencies)),
+        "citizen.search": st.builds(
+            lambda q, region, query: Draft(
+                "GET", "/cari", query + b"&q=" + quote(q, safe="").encode() + b"&wilayah=" + region
+            ),
+            st.one_of(
+                st.sampled_from(["poli", "pendaftaran pasien", "KTP-el", "", "layanan lain"]),
+                st.sampled_from(["a" * 101, " ".join(["poli"] * 9), "é" * 100]),
+                values(),
+            ),
+            st.one_of(path_segment(w.regions), st.just("")).map(str.encode),
+            query_strings(["q", "wilayah"]),
+        ),
         "citizen.track": st.builds(
             lambda kode, q: Draft("GET", "/lacak", q + b"&kode=" + kode.encode()),
             st.one_of(st.just("$code"), path_segment(w.codes)),
@@ -640,7 +653,9 @@ ENDPOINTS = (
     "citizen.from_qr",
     "citizen.from_short_code",
     "citizen.index",
+    "citizen.other_service",
     "citizen.pick",
+    "citizen.search",
     "citizen.short_code_entry",
     "citizen.track",
     "citizen.track_case",
@@ -800,7 +815,7 @@ class Fuzzer:
         if draft.method != "POST" or response.status_code != 303:
             return False
         location = response.headers.get("Location", "")
-        if endpoint in {"citizen.from_qr", "citizen.from_short_code"}:
+        if endpoint in {"citizen.from_qr", "citizen.from_short_code", "citizen.other_service"}:
             return RECEIPT.match(location) is not None
         # A citizen action, or "Kirim tautan ini ke saya" (its outbox row).
         return endpoint in {"conversation.act", "private_link.send_link"} and "/lacak/" in location

@@ -35,6 +35,7 @@ PACKAGES = ("portal", "qr", "forms")
 PURE_DOMAIN: tuple[str, ...] = (
     "portal/routing/engine.py",
     "portal/routing/model.py",
+    "portal/routing/search.py",
     "portal/routing/validate.py",
     "portal/routing_admin/consent.py",
     "portal/routing_admin/promises.py",
