@@ -264,3 +264,31 @@ def test_head_requests_count_against_the_tracking_look_up_limits(limited):
     client = app.test_client()
     answers = [client.head(f"/lacak/KSL-AAAAA{c}").status_code for c in "BCD"]
     assert answers == [404, 404, 429]
+
+
+def test_send_link_and_photo_answer_a_missing_case_as_a_wrong_token(client, h, ulin_payload):
+    code, token = h.receipt(h.post_report(client, f"/q/{ulin_payload}"))
+    secret, _t = h.receipt(h.post_report(client, f"/q/{ulin_payload}", confidential="y"))
+    csrf = csrf_of(client)
+    answers = set()
+    for target in (code, secret, "KSL-AAAAAA", "bukan-kode"):
+        data = {"csrf_token": csrf, "t": "W" * len(token), "via": "email", "to": "a@example.org"}
+        sent = client.post(f"/lacak/{target}/kirim-tautan", data=data)
+        photo = client.get(f"/lacak/{target}/foto/1?t={'W' * len(token)}")
+        answers.add(
+            (
+                sent.status_code,
+                CSRF_FIELD.sub("", sent.get_data(as_text=True)).replace(target, "CODE"),
+                photo.status_code,
+                CSRF_FIELD.sub("", photo.get_data(as_text=True)).replace(target, "CODE"),
+            )
+        )
+    assert len(answers) == 1 and next(iter(answers))[:3:2] == (403, 404)
+
+
+def test_a_photo_is_never_sniffed_or_framed(client, with_photo):  # noqa: F811
+    code, token, photo_id = with_photo
+    response = client.get(f"/lacak/{code}/foto/{photo_id}?t={token}")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.mimetype.startswith("image/")
