@@ -60,7 +60,8 @@ def test_no_oracle_between_a_case_a_rahasia_case_and_no_case(client, h, ulin_pay
     csrf = csrf_of(client)
     answers = set()
     for code in (public, secret, "KSL-AAAAAA"):
-        response = open_with(client, code, "AAA-AAA", csrf)
+        response = open_with(client, code, "WXY-WXY", csrf)
+        assert "WXY" not in response.get_data(as_text=True)  # the typed PIN is not echoed
         body = CSRF_FIELD.sub("", response.get_data(as_text=True)).replace(code, "CODE")
         headers = sorted(
             (k, v) for k, v in response.headers.items() if k not in ("Content-Length", "Date")
