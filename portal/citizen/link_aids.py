@@ -20,7 +20,9 @@ from portal.cases.message_state import FAILED, NOT_SENT, WAITING
 from portal.cases.page import MapPoint, map_point
 from portal.complaints.models import Complaint
 from portal.complaints.pins import grouped, shown_pin
-from portal.messaging.choice import SMS, WHATSAPP
+from portal.complaints.status import QUARANTINED
+from portal.messaging.choice import EMAIL, SMS, WHATSAPP
+from portal.notifications.messages import citizen_medium
 from portal.phone_numbers import masked
 from portal.routing.active import get_router
 
@@ -100,6 +102,24 @@ def sent_of(complaint: Complaint, kind: str) -> list[Sent]:
     return found
 
 
+def held_receipt(complaint: Complaint) -> list[Sent]:
+    """A quarantined report's receipt as the note shows it: on its way to the contact given.
+    A held report sends none, and a note saying so would tell its sender they are on the
+    region's abuse list (what the portal never tells them)."""
+    medium = citizen_medium(complaint)
+    if medium in (WHATSAPP, SMS) and complaint.reporter_msisdn:
+        return [Sent(medium, masked(complaint.reporter_msisdn), waiting=True, failed=False)]
+    if medium == EMAIL and complaint.reporter_email:
+        return [Sent(EMAIL, masked_email(complaint.reporter_email), waiting=True, failed=False)]
+    return []
+
+
+def receipt_of(complaint: Complaint) -> list[Sent]:
+    if complaint.status == QUARANTINED:
+        return held_receipt(complaint)
+    return sent_of(complaint, RECEIPT)
+
+
 @dataclass(frozen=True)
 class PageAids:
     """What the private page shows to keep the link (only ever built for the token holder)."""
@@ -126,7 +146,7 @@ def page_aids(
         link=link,
         pin=pin_of(complaint),
         qr=qr_svg(link, _("Kode QR tautan pribadi")),
-        receipt=sent_of(complaint, RECEIPT) if just_sent else None,
+        receipt=receipt_of(complaint) if just_sent else None,
         link_sent=sent[-1] if sent else None,
         phone_channels=phone_channels(complaint),
         map_point=map_point(complaint),

@@ -14,6 +14,7 @@ own photos through it. Every view here answers a wrong code, token or PIN the sa
 from __future__ import annotations
 
 import hmac
+import re
 
 from email_validator import EmailNotValidError, validate_email
 from flask import (
@@ -51,6 +52,7 @@ from portal.ratelimits.reports import Refusal
 
 bp = Blueprint("private_link", __name__)
 
+INDONESIAN_MOBILE = re.compile(r"628\d{7,11}")
 _NO_CASE_DIGEST = "0" * 64  # a wrong code costs the same HMAC as a right one
 
 
@@ -141,9 +143,14 @@ def recipient_for(complaint: Complaint, via: str, typed: str) -> tuple[str, str]
         return EMAIL, found.normalized
     if via in (WHATSAPP, SMS) and via in phone_channels(complaint):
         try:
-            return via, msisdn(typed)
+            number = msisdn(typed)
         except InvalidNumber:
             raise BadRecipient(_("Nomor HP tidak valid (contoh: 0812 3456 7890).")) from None
+        # Only to an Indonesian mobile number: an SMS to a foreign or premium-rate number
+        # is revenue for whoever asks for it (SMS pumping), on the portal's bill.
+        if via == SMS and not INDONESIAN_MOBILE.fullmatch(number):
+            raise BadRecipient(_("SMS hanya dapat dikirim ke nomor HP Indonesia (08…)."))
+        return via, number
     raise BadRecipient(_("Pilih ke mana tautan dikirim."))
 
 

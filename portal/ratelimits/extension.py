@@ -56,6 +56,10 @@ LOOKUP_ENDPOINTS = (
     "citizen.other_service",
 )
 
+# HEAD too: a GET route answers HEAD alike (200 or 404), so an uncounted HEAD would be a
+# free look-up (guessing tracking codes or tokens past the limits).
+READS = ["GET", "HEAD"]
+
 # Every GET of the Open311 API is limited per address; its POST has its own limit per key.
 OPEN311_PREFIX = "open311."
 OPEN311_UNLIMITED_HERE = frozenset({"open311.post_request"})
@@ -114,12 +118,12 @@ def _attach(app: Flask, limiter: Limiter) -> None:
         scope="misses",
         key_func=browser_key,
         deduct_when=_is_miss,
-        methods=["GET"],  # a report form sent back with errors (400) is no look-up miss
+        methods=READS,  # a report form sent back with errors (400) is no look-up miss
     )
     wrap: dict[str, list] = {endpoint: [] for endpoint in LOOKUP_ENDPOINTS}
     for endpoint in LOOKUP_ENDPOINTS:
         wrap[endpoint] += [
-            limiter.limit(_spec("lookup_per_address"), methods=["GET"]),
+            limiter.limit(_spec("lookup_per_address"), methods=READS),
             misses,
         ]
     wrap["citizen.search"] = [limiter.limit(_spec("search_per_address"), methods=["GET"])]
@@ -131,7 +135,7 @@ def _attach(app: Flask, limiter: Limiter) -> None:
     # tracking code, per case, per recipient) are asked by the views.
     wrap["private_link.open_with_pin"] = [limiter.limit(_spec("pin_per_address"))]
     wrap["private_link.send_link"] = [limiter.limit(_spec("conversation_per_address"))]
-    wrap["private_link.photo"] = [limiter.limit(_spec("lookup_per_address"), methods=["GET"])]
+    wrap["private_link.photo"] = [limiter.limit(_spec("lookup_per_address"), methods=READS)]
     # One count per address for the whole API, whichever of its GETs a client reads.
     open311_reads = limiter.shared_limit(
         _spec("open311_read_per_address"), scope="open311_read", methods=["GET"]

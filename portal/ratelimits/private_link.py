@@ -22,6 +22,15 @@ def check_pin_try(tracking_code: str) -> Refusal | None:
     return _hit_all(limiter_of(current_app), "pin", [("pin_per_code", f"code:{tracking_code}")])
 
 
+def inbox_of(recipient: str) -> str:
+    """The inbox an address reaches: budi+1@…, Budi+x@… and budi@… are one recipient, or a
+    sender could flood one inbox past its limit with tags (numbers are already canonical)."""
+    local, at, domain = recipient.lower().rpartition("@")
+    if not at:
+        return domain
+    return f"{local.split('+', 1)[0] or local}@{domain}"
+
+
 def check_link_send(complaint_id: int, recipient: str) -> Refusal | None:
     """Count one "send this link" for the recipient (a canonical address or number), then
     for the case: a repeat to one inbox is refused before it spends the case's budget."""
@@ -29,7 +38,7 @@ def check_link_send(complaint_id: int, recipient: str) -> Refusal | None:
     if limiter is None:
         return None
     keys = [
-        ("send_link_per_recipient", f"to:{recipient.lower()}"),
+        ("send_link_per_recipient", f"to:{inbox_of(recipient)}"),
         ("send_link_per_case", f"case:{complaint_id}"),
     ]
     return _hit_all(limiter, "send-link", keys)
