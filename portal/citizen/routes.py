@@ -19,7 +19,7 @@ from portal.cases.feedback import can_reopen
 from portal.cases.page import hold_info
 from portal.cases.services import clocks_of
 from portal.cases.transfers import last_move
-from portal.citizen import recent_submissions
+from portal.citizen import recent_submissions, upload_limits
 from portal.citizen.form_cache import BlankFormCache
 from portal.citizen.photo_upload import process_uploads
 from portal.citizen.storage_failure import (
@@ -236,6 +236,7 @@ def _form_page(
         refused=refused,
         conflict=conflict,
         offer_without_photos=offer_without_photos,
+        upload=upload_limits.form_attributes(),
     )
 
 

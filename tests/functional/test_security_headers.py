@@ -203,7 +203,9 @@ def test_hsts_only_in_production(app, client, monkeypatch):
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
-STATIC_SCRIPT = r"<script src=\"\{\{ url_for\('static', filename='[a-z0-9-]+\.js'\) \}\}\" defer></script>"
+STATIC_SCRIPT = (
+    r"<script src=\"\{\{ url_for\('static', filename='[a-z0-9-]+\.js'\) \}\}\" defer></script>"
+)
 
 
 def test_no_template_has_inline_script_or_style():
