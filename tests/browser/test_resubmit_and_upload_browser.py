@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -108,6 +109,24 @@ def _counts() -> tuple[int, int, int]:
     )
 
 
+def _serious_axe_findings(page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    try:
+        import axe_playwright_python
+    except ImportError:
+        unavailable("axe-playwright-python is not installed")
+    script = Path(axe_playwright_python.__file__).with_name("axe.min.js")
+    page.evaluate(script.read_text())  # evaluated by DevTools: the CSP allows no inline script
+    return page.evaluate(
+        """async () => {
+            const result = await axe.run(document);
+            return result.violations
+                .filter(v => v.impact === "serious" || v.impact === "critical")
+                .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "));
+        }"""
+    )
+
+
 def _jpeg(path, size=(320, 240)):
     Image.new("RGB", size, (200, 204, 210)).save(path, format="JPEG", quality=80)
     return path
@@ -198,6 +217,7 @@ def test_progress_is_shown_and_the_button_disabled_while_sending(
     expect(page.locator(".upload-progress progress")).to_be_visible()
     expect(page.locator(".upload-status")).to_have_text(re.compile(r"^Mengirim laporan… \d+%$"))
     assert page.locator(".upload-status").get_attribute("aria-live") == "polite"
+    assert _serious_axe_findings(page) == []  # the form while sending, progress shown
     assert len(held) == 1
     held[0].continue_()
     page.wait_for_url(RECEIPT)
