@@ -163,7 +163,8 @@ def test_back_and_send_again_files_one_report(
 
     page.go_back()
     page.locator("form[enctype='multipart/form-data']").wait_for()
-    # Reloaded, not restored: a fresh key, but Chromium put the typed text back.
+    # Reloaded, not restored: a fresh key, but Chromium put the typed text back (and, as
+    # observed in Chromium 156, the chosen photo too; chosen again here should it not).
     assert page.locator("input[name='submission_key']").input_value() != first_key
     expect(page.locator("[name='title']")).to_have_value(TITLE)
     if page.locator("input[name='photos']").evaluate("i => i.files.length") == 0:
