@@ -12,10 +12,12 @@ import os
 import re
 from pathlib import Path
 
+import flask
 import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from portal.citizen import routes
 from portal.citizen.routes import BLANK_FORMS
 from portal.complaints.models import Complaint, Photo
 from portal.extensions import db
@@ -181,13 +183,25 @@ def test_back_and_send_again_files_one_report(
     assert _counts() == (2, 1, 2)
 
 
-def test_a_large_photo_is_shrunk_on_the_phone(live_server, phone, ulin_payload, tmp_path):
+def test_a_large_photo_is_shrunk_on_the_phone(
+    live_server, phone, ulin_payload, tmp_path, monkeypatch
+):
     original = _phone_photo(tmp_path / "kamera.jpg")
     page, posts = _open(phone(javascript=True), f"{live_server}/q/{ulin_payload}")
+    sizes: list[int] = []
+    process = routes.process_uploads
+
+    def measured(form):  # the body's size as the server received it
+        sizes.append(flask.request.content_length)
+        return process(form)
+
+    monkeypatch.setattr(routes, "process_uploads", measured)
     _fill(page)
     page.locator("input[name='photos']").set_input_files(original)
     _send(page)
     assert len(posts) == 1
+    (sent,) = sizes  # the POST: the shrunk photo and the text
+    assert sent < os.path.getsize(original) / 2
     db.session.remove()
     photo = db.session.execute(select(Photo)).scalar_one()
     assert max(photo.width, photo.height) <= 1600
