@@ -354,3 +354,17 @@ def test_progress_rises_on_a_throttled_upload(live_server, phone, ulin_payload, 
     assert page.get_by_role("button", name="Kirim laporan").is_disabled()
     page.wait_for_url(RECEIPT, timeout=120_000)
     assert _counts()[:2] == (1, 1)
+
+
+@pytest.mark.parametrize("javascript", [False, True], ids=["no-js", "js"])
+def test_a_double_tap_files_one_report(live_server, phone, ulin_payload, javascript):
+    page, posts = _open(phone(javascript=javascript), f"{live_server}/q/{ulin_payload}")
+    _fill(page)
+    page.get_by_role("button", name="Kirim laporan").dblclick()
+    page.wait_for_url(RECEIPT)
+    page.locator("#tracking-code").wait_for()
+    assert _counts()[0] == 1
+    if javascript:  # upload.js disables the button: the second tap sends nothing
+        assert len(posts) == 1
+    else:  # Chromium may send the form twice; the same key makes the second a replay
+        assert len(posts) in (1, 2)
