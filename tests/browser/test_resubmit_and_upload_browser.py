@@ -21,6 +21,7 @@ from portal.citizen import routes
 from portal.citizen.routes import BLANK_FORMS
 from portal.complaints.models import Complaint, Photo
 from portal.extensions import db
+from portal.intake.report import MAX_PHOTOS
 from portal.notifications.models import OutboxMessage
 from tests.browser.conftest import LAUNCH_ARGS
 from tests.components import chromium, unavailable
@@ -307,6 +308,9 @@ def test_over_limit_and_fake_photos_are_refused_before_sending(
         expect(photos).to_have_attribute("aria-invalid", "true")
         assert "photos-check" in photos.get_attribute("aria-describedby").split()
         expect(button).to_be_enabled()
+    photos.set_input_files([_jpeg(tmp_path / f"{i}.jpg") for i in range(MAX_PHOTOS + 1)])
+    button.click()
+    expect(page.locator("#photos-check")).to_have_text(f"Paling banyak {MAX_PHOTOS} foto.")
     assert posts == [] and _counts()[0] == 0  # nothing was sent
     photos.set_input_files(_jpeg(tmp_path / "antrean.jpg"))
     _send(page)
