@@ -18,6 +18,11 @@ from tests.helpers import hidden_fields, image_bytes, open_form, post_report, re
 EMAIL = "siti@example.org"  # valid_report()'s reporter e-mail: the receipt goes there
 
 
+def _post(client, url: str, *args, **fields):
+    """The report form sent from this test client as one browser (its cookies kept)."""
+    return post_report(client, url, *args, same_browser=True, **fields)
+
+
 def _count(model, *where) -> int:
     return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
@@ -40,7 +45,7 @@ def test_a_reloaded_form_sent_again_is_the_first_report(app, client, ulin_payloa
     url = f"/q/{ulin_payload}"
     before = _files(app)  # the upload folder is shared by the session's tests
     first_form = open_form(client, url)
-    first = receipt(post_report(client, url, first_form, files=[_photo()]))
+    first = receipt(_post(client, url, first_form, files=[_photo()]))
     files = _files(app)
     assert _count(Complaint) == 1 and _receipts() == 1 and len(files - before) == 1
     # Back: the browser loads the form again (a new key), the same text is sent again,
@@ -48,7 +53,7 @@ def test_a_reloaded_form_sent_again_is_the_first_report(app, client, ulin_payloa
     for files_again in ([_photo()], None):
         reloaded = open_form(client, url)
         assert reloaded["submission_key"] != first_form["submission_key"]
-        assert receipt(post_report(client, url, reloaded, files=files_again)) == first
+        assert receipt(_post(client, url, reloaded, files=files_again)) == first
     assert _count(Complaint) == 1
     assert _receipts() == 1  # no second receipt
     assert _count(Photo) == 1 and _files(app) == files  # no second copy of the photo
@@ -56,9 +61,9 @@ def test_a_reloaded_form_sent_again_is_the_first_report(app, client, ulin_payloa
 
 def test_another_browser_with_the_same_text_files_its_own_report(app, client, ulin_payload):
     url = f"/q/{ulin_payload}"
-    code, token = receipt(post_report(client, url))
+    code, token = receipt(_post(client, url))
     other = app.test_client()
-    response = post_report(other, url)
+    response = _post(other, url)
     other_code, other_token = receipt(response)
     assert other_code != code and other_token != token
     assert code not in response.headers["Location"] and token not in response.get_data(True)
@@ -67,33 +72,33 @@ def test_another_browser_with_the_same_text_files_its_own_report(app, client, ul
 
 def test_the_same_browser_with_other_text_files_a_new_report(client, ulin_payload):
     url = f"/q/{ulin_payload}"
-    code, _ = receipt(post_report(client, url))
-    other, _ = receipt(post_report(client, url, title="Pungutan liar di loket"))
+    code, _ = receipt(_post(client, url))
+    other, _ = receipt(_post(client, url, title="Pungutan liar di loket"))
     assert other != code and _count(Complaint) == 2
     # ... and each of them is replayed by its own text.
-    assert receipt(post_report(client, url))[0] == code
-    assert receipt(post_report(client, url, title="Pungutan liar di loket"))[0] == other
+    assert receipt(_post(client, url))[0] == code
+    assert receipt(_post(client, url, title="Pungutan liar di loket"))[0] == other
     assert _count(Complaint) == 2
 
 
 def test_a_double_tap_and_a_key_reused_with_other_text_behave_as_before(client, ulin_payload):
     url = f"/q/{ulin_payload}"
     form = open_form(client, url)
-    first = receipt(post_report(client, url, form))
-    assert receipt(post_report(client, url, form)) == first  # the double tap
-    conflict = post_report(client, url, form, title="Pungutan liar di loket")
+    first = receipt(_post(client, url, form))
+    assert receipt(_post(client, url, form)) == first  # the double tap
+    conflict = _post(client, url, form, title="Pungutan liar di loket")
     assert conflict.status_code == 409
     assert first[0] not in conflict.get_data(True) and first[1] not in conflict.get_data(True)
     fresh = hidden_fields(conflict.data)["submission_key"]
     new = receipt(
-        post_report(client, url, {**form, "submission_key": fresh}, title="Pungutan liar di loket")
+        _post(client, url, {**form, "submission_key": fresh}, title="Pungutan liar di loket")
     )
     assert new[0] != first[0] and _count(Complaint) == 2
 
 
 def test_the_cookie_is_signed_httponly_lax_and_short_lived(app, client, ulin_payload):
     url = f"/q/{ulin_payload}"
-    response = post_report(client, url)
+    response = _post(client, url)
     receipt(response)
     cookie = next(
         c for c in response.headers.getlist("Set-Cookie") if c.startswith("aduan_terkirim=")
@@ -105,7 +110,7 @@ def test_the_cookie_is_signed_httponly_lax_and_short_lived(app, client, ulin_pay
     assert "siti" not in cookie.lower() and "antrean" not in cookie.lower()  # no text in it
     app.config["SESSION_COOKIE_SECURE"] = True
     try:
-        secure = post_report(client, url, title="Pungutan liar di loket")
+        secure = _post(client, url, title="Pungutan liar di loket")
     finally:
         app.config["SESSION_COOKIE_SECURE"] = False
     assert "Secure" in next(
@@ -115,23 +120,23 @@ def test_the_cookie_is_signed_httponly_lax_and_short_lived(app, client, ulin_pay
 
 def test_a_forged_cookie_is_ignored(client, ulin_payload):
     url = f"/q/{ulin_payload}"
-    code, _ = receipt(post_report(client, url))
+    code, _ = receipt(_post(client, url))
     client.set_cookie(recent_submissions.COOKIE, "W1siYWJjIiwieHl6IiwxXV0.forged.signature")
-    assert receipt(post_report(client, url))[0] != code
+    assert receipt(_post(client, url))[0] != code
     assert _count(Complaint) == 2
 
 
 def test_it_keeps_the_last_five_for_a_day(client, ulin_payload, monkeypatch):
     url = f"/q/{ulin_payload}"
     titles = [f"Laporan nomor {i} tentang antrean" for i in range(recent_submissions.KEEP + 1)]
-    codes = [receipt(post_report(client, url, title=t))[0] for t in titles]
+    codes = [receipt(_post(client, url, title=t))[0] for t in titles]
     assert len(set(codes)) == len(titles)
     # The newest five are replayed; the first, pushed out, is filed anew.
-    assert receipt(post_report(client, url, title=titles[-1]))[0] == codes[-1]
-    assert receipt(post_report(client, url, title=titles[0]))[0] != codes[0]
+    assert receipt(_post(client, url, title=titles[-1]))[0] == codes[-1]
+    assert receipt(_post(client, url, title=titles[0]))[0] != codes[0]
     assert _count(Complaint) == len(titles) + 1
     # A day later the same text is a new report.
     later = time.time() + recent_submissions.MAX_AGE + 60
     monkeypatch.setattr(time, "time", lambda: later)
-    assert receipt(post_report(client, url, title=titles[-1]))[0] != codes[-1]
+    assert receipt(_post(client, url, title=titles[-1]))[0] != codes[-1]
     assert _count(Complaint) == len(titles) + 2
