@@ -48,7 +48,23 @@ def open_form(client, url: str) -> dict[str, str]:
     return fields
 
 
-def post_report(client, url: str, hidden: dict[str, str] | None = None, files=None, **overrides):
+RECENT_SUBMISSIONS_COOKIE = "aduan_terkirim"  # portal.citizen.recent_submissions.COOKIE
+
+
+def post_report(
+    client,
+    url: str,
+    hidden: dict[str, str] | None = None,
+    files=None,
+    *,
+    same_browser: bool = False,
+    **overrides,
+):
+    """POST the report form. Many tests file several reports through one test client as if
+    from several phones: the browser's recent-submissions cookie (which makes this browser's
+    second send of the same text a replay) is dropped first unless `same_browser`."""
+    if not same_browser:
+        client.delete_cookie(RECENT_SUBMISSIONS_COOKIE)
     hidden = hidden if hidden is not None else open_form(client, url)
     data = {**hidden, **valid_report(**overrides)}
     if files:

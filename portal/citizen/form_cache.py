@@ -37,3 +37,8 @@ class BlankFormCache:
                 while len(self._pages) > self._max:
                     self._pages.popitem(last=False)
         return html.replace(CSRF_SLOT, csrf_token).replace(KEY_SLOT, secrets.token_urlsafe(24))
+
+    def clear(self) -> None:
+        """Forget every page (a test that changes a limit the page states)."""
+        with self._lock:
+            self._pages.clear()

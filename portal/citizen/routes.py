@@ -19,6 +19,7 @@ from portal.cases.feedback import can_reopen
 from portal.cases.page import hold_info
 from portal.cases.services import clocks_of
 from portal.cases.transfers import last_move
+from portal.citizen import recent_submissions, upload_limits
 from portal.citizen.form_cache import BlankFormCache
 from portal.citizen.link_aids import page_aids
 from portal.citizen.photo_upload import process_uploads
@@ -37,7 +38,7 @@ from portal.complaints.storage import StorageFailure
 from portal.complaints.tracking_codes import normalize_tracking_code
 from portal.intake import report as rules
 from portal.intake.report import InvalidReport
-from portal.intake.submission import SubmissionConflict, submit_report
+from portal.intake.submission import SubmissionConflict
 from portal.ratelimits.reports import Refusal, check_report
 from portal.routing.active import get_router
 from portal.routing.model import ServicePoint, UnknownServicePoint, category_choices
@@ -119,7 +120,7 @@ def _report(point: ServicePoint):
         photos = [] if wants_without_photos() else process_uploads(form)
         if photos is not None:
             try:
-                receipt = submit_report(
+                receipt, filed = recent_submissions.submit_once(
                     point.ids,
                     form.report(str(get_locale())),
                     photos,
@@ -158,12 +159,13 @@ def _report(point: ServicePoint):
                     conflict=True,
                 ), 409
             else:
-                return redirect(
+                sent = redirect(
                     url_for(
                         ".track_case", code=receipt.tracking_code, t=receipt.access_token, baru=1
                     ),
                     code=303,
                 )
+                return recent_submissions.remember(sent, point.ids, filed)
     key = form.submission_key.data or ""
     offer = wants_without_photos()
     page = _form_page(point, generate_csrf(), key, form, offer_without_photos=offer)
@@ -212,6 +214,7 @@ def _form_page(
         refused=refused,
         conflict=conflict,
         offer_without_photos=offer_without_photos,
+        upload=upload_limits.form_attributes(),
     )
 
 
