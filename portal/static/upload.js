@@ -167,14 +167,25 @@
     xhr.send(body);
   }
 
+  // Back to a page kept in the back-forward cache: it may be sent again.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      sending = false;
+      buttons(false);
+    }
+  });
+
   form.addEventListener("submit", async function (event) {
-    event.preventDefault();
-    if (sending) return;
-    sending = true;
-    buttons(true);
+    if (sending) {
+      event.preventDefault(); // a second tap: the first is on its way
+      return;
+    }
     var submitter = event.submitter;
     var withoutPhotos = submitter && submitter.name === "tanpa_foto";
     var files = input && !withoutPhotos ? Array.prototype.slice.call(input.files) : [];
+    event.preventDefault();
+    sending = true;
+    buttons(true);
     if (files.length) showStatus(data.msgPreparing);
     var checked = await preparePhotos(files);
     showProblems(checked.problems);

@@ -330,7 +330,9 @@ def test_without_javascript_the_plain_upload_works_and_states_the_limit(
         _fake_heic(tmp_path / "besar.heic", 2**20 + 4096)
     )
     page.get_by_role("button", name="Kirim laporan").click()
-    expect(page.get_by_text("besar.heic terlalu besar (maksimal 1 MB)")).to_be_visible()
+    expect(
+        page.locator("#photos-error").get_by_text("besar.heic terlalu besar (maksimal 1 MB)")
+    ).to_be_visible()
     assert len(posts) == 1 and _counts()[0] == 0  # refused by the server, after the upload
     page.locator("input[name='photos']").set_input_files(_jpeg(tmp_path / "antrean.jpg"))
     _send(page)
