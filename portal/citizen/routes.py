@@ -39,7 +39,7 @@ from portal.complaints.tracking_codes import normalize_tracking_code
 from portal.intake import report as rules
 from portal.intake.report import InvalidReport
 from portal.intake.submission import SubmissionConflict
-from portal.ratelimits.reports import Refusal, check_report
+from portal.ratelimits.reports import Refusal, check_report, forgive_refused_photos
 from portal.routing.active import get_router
 from portal.routing.model import ServicePoint, UnknownServicePoint, category_choices
 from portal.timeutil import utcnow
@@ -118,7 +118,9 @@ def _report(point: ServicePoint):
                 point, generate_csrf(), form.submission_key.data or "", form, refused=True
             ), 403
         photos = [] if wants_without_photos() else process_uploads(form)
-        if photos is not None:
+        if photos is None:
+            forgive_refused_photos(point.ids, form.title.data, form.description.data)
+        else:
             try:
                 receipt, filed = recent_submissions.submit_once(
                     point.ids,

@@ -109,6 +109,7 @@ MESSAGE_KIND_LABELS = {
     "resumed": _l("Penanganan dilanjutkan"),
     "hold_expired": _l("Penanganan dilanjutkan tanpa jawaban"),
     "closed_no_answer": _l("Laporan ditutup tanpa jawaban"),
+    "private_link": _l("Tautan pribadi (Kirim tautan ini ke saya)"),
 }
 DELIVERY_STATE_LABELS = {
     "waiting": _l("menunggu"),

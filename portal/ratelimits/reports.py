@@ -98,6 +98,27 @@ def _hit_all(limiter, scope: str, keys: list[tuple[str, str]]) -> Refusal | None
     return None
 
 
+def forgive_refused_photos(ids: tuple[str, str, str], title: str, description: str) -> None:
+    """Forget the same-text count of a report sent back for its photos (too big, not an image).
+
+    The citizen sends the same text again with another photo: without this the third try
+    (2 an hour) is refused for an hour, although nothing was ever filed. Only the same-text
+    key is cleared; the browser, address and service-point counts go on counting, so a
+    script that sends bad photos still meets the browser limit.
+    """
+    limiter = limiter_of(current_app)
+    if limiter is None:
+        return
+    limits = current_app.config["RATELIMITS"]
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    key = _same_text_key(ids, title, description)
+    try:
+        for item in limits["report_same_text"]:
+            limiter.limiter.clear(item, prefix, "report", "report_same_text", key)
+    except Exception:  # the storage is down: nothing was counted there either
+        log.warning("rate-limit storage unreachable; same-text count not reset")
+
+
 def forgive_unstored(ids: tuple[str, str, str], title: str, description: str) -> None:
     """Forget the tight counts of a report the database could not store (the 503 page).
 

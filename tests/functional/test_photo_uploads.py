@@ -175,3 +175,13 @@ def test_refusal_is_in_english_too(client, h, app, ulin_payload):
     assert response.status_code == 400
     assert "x.gif is a GIF file" in text and "save it as JPEG" in text
     assert stored() == 0
+
+
+def test_the_photo_picker_offers_heic_as_the_hint_promises(client, ulin_payload):
+    """A phone's file picker greys out what `accept` leaves out: HEIC, which we decode,
+    must be offered, or an iPhone or Samsung owner cannot choose their own photo."""
+    page = client.get(f"/q/{ulin_payload}").get_data(as_text=True)
+    field = page[page.index('id="photos"') :].split(">", 1)[0]
+    for kind in ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif", ".heic"):
+        assert kind in field
+    assert "HEIC" in page

@@ -105,6 +105,20 @@ def test_the_same_text_counts_however_it_is_cased_spaced_or_punctuated(limited, 
     assert rows(Complaint) == 1
 
 
+def test_photos_sent_back_do_not_spend_the_same_text_count(limited, h, ulin_payload):
+    """A careless citizen: a 9 MB photo, then a PDF named .jpg, then it goes through."""
+    app = limited(RATELIMIT_REPORT_SAME_TEXT="2 per hour")
+    client = app.test_client()
+    url = f"/q/{ulin_payload}"
+    typed = report(3)
+    big = (io.BytesIO(b"\xff\xd8" + b"0" * (9 * 1024 * 1024)), "besar.jpg", "image/jpeg")
+    fake = (io.BytesIO(b"%PDF-1.4\n" + b"x" * 2000), "surat.jpg", "image/jpeg")
+    for photo in (big, fake):
+        assert h.post_report(client, url, files=[photo], **typed).status_code == 400
+    assert h.post_report(client, url, **typed).status_code == 303
+    assert rows(Complaint) == 1
+
+
 def test_every_door_to_the_same_form_shares_one_count(limited, h, ulin_payload, router):
     """/q/, /Q/ (the QR's upper-case URL) and /k/<code> file at one service point."""
     app = limited(RATELIMIT_REPORT_SAME_TEXT="2 per hour")
