@@ -183,8 +183,11 @@
     var submitter = event.submitter;
     var withoutPhotos = submitter && submitter.name === "tanpa_foto";
     var files = input && !withoutPhotos ? Array.prototype.slice.call(input.files) : [];
-    event.preventDefault();
     sending = true;
+    // No photo: nothing to check, shrink or show progress for, and the browser's own post
+    // saves the extra request the script's would cost (the receipt fetched twice).
+    if (!files.length) return;
+    event.preventDefault();
     buttons(true);
     if (files.length) showStatus(data.msgPreparing);
     var checked = await preparePhotos(files);

@@ -242,7 +242,7 @@ def test_progress_is_shown_and_the_button_disabled_while_sending(
 
 
 def test_a_lost_connection_keeps_the_form_and_a_retry_is_the_same_report(
-    live_server, phone, ulin_payload
+    live_server, phone, ulin_payload, tmp_path
 ):
     from playwright.sync_api import expect
 
@@ -256,6 +256,7 @@ def test_a_lost_connection_keeps_the_form_and_a_retry_is_the_same_report(
         ),
     )
     _fill(page)
+    page.locator("input[name='photos']").set_input_files(_jpeg(tmp_path / "antrean.jpg"))
     key = page.locator("input[name='submission_key']").input_value()
     button = page.get_by_role("button", name="Kirim laporan")
     button.click()
