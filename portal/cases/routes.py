@@ -5,12 +5,10 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -23,7 +21,7 @@ from portal.accounts import roles
 from portal.cases import bulk, holders, page, transfers, transitions
 from portal.cases.citizen_messages import citizen_messages
 from portal.cases.duplicates import duplicate_counts, duplicates_of, similar_open_cases
-from portal.cases.missing_photo import missing_photo
+from portal.cases.photo_response import photo_response, wants_preview
 from portal.cases.services import (
     ActionInput,
     ActionInputError,
@@ -39,7 +37,6 @@ from portal.complaints import status as s
 from portal.complaints.display import place_names
 from portal.complaints.labels import event_label, label
 from portal.complaints.models import Complaint, Photo, ResponseTemplate
-from portal.complaints.storage import blob_path
 from portal.extensions import db
 from portal.routing.active import get_router
 from portal.staff.privacy import may_see_reporter
@@ -204,12 +201,7 @@ def photo(code: str, photo_id: int):
     ).scalar_one_or_none()
     if stored is None:
         abort(404)
-    path = blob_path(current_app.config["UPLOAD_FOLDER"], stored.storage_key)
-    if not path.is_file():
-        return missing_photo(stored.id, path)
-    response = send_file(path, mimetype=stored.content_type, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return photo_response(stored, small=wants_preview(request.args))
 
 
 @bp.app_context_processor

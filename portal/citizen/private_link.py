@@ -24,7 +24,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import get_locale, ngettext
@@ -32,14 +31,13 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from forms.private_link import PinForm, SendLinkForm
-from portal.cases.missing_photo import missing_photo
+from portal.cases.photo_response import photo_response, wants_preview
 from portal.citizen.link_aids import LINK_SENT, phone_channels
 from portal.citizen.routes import case_page
 from portal.complaints.access import access_token_for, token_matches
 from portal.complaints.models import Complaint, Photo
 from portal.complaints.pins import normalize_pin, pin_for, shown_pin
 from portal.complaints.queries import by_tracking_code
-from portal.complaints.storage import blob_path
 from portal.complaints.tracking_codes import normalize_tracking_code
 from portal.extensions import db
 from portal.intake.report import EMAIL_MAX
@@ -120,12 +118,7 @@ def photo(code: str, photo_id: int):
     ).scalar_one_or_none()
     if stored is None:
         abort(404)
-    path = blob_path(current_app.config["UPLOAD_FOLDER"], stored.storage_key)
-    if not path.is_file():
-        return missing_photo(stored.id, path)
-    response = send_file(path, mimetype=stored.content_type, max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return photo_response(stored, small=wants_preview(request.args))
 
 
 def recipient_for(complaint: Complaint, via: str, typed: str) -> tuple[str, str]:

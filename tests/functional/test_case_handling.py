@@ -289,6 +289,13 @@ def test_photos_only_through_the_scoped_route(staff, client, h, app, ulin_payloa
     assert staff["hst_admin"].get(f"/staf/kasus/{code}/foto/{photo_id}").status_code == 404
     assert staff["admin"].get(f"/staf/kasus/{code}/foto/{photo_id + 999}").status_code == 404
     assert client.get(f"/staf/kasus/{code}/foto/{photo_id}").status_code == 302  # not signed in
+    # The case page's thumbnail is a preview, under the same scope.
+    page = staff["admin"].get(f"/staf/kasus/{code}").get_data(as_text=True)
+    assert f'src="/staf/kasus/{code}/foto/{photo_id}?ukuran=kecil"' in page
+    small = staff["admin"].get(f"/staf/kasus/{code}/foto/{photo_id}?ukuran=kecil")
+    assert small.status_code == 200 and small.mimetype == "image/jpeg"
+    hst = staff["hst_admin"].get(f"/staf/kasus/{code}/foto/{photo_id}?ukuran=kecil")
+    assert hst.status_code == 404
 
 
 def test_response_templates(staff, case):

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from flask import current_app
+from PIL import Image
 from sqlalchemy import select
 
 from portal.complaints.access import access_token_for
@@ -321,7 +322,7 @@ def test_the_private_page_shows_photos_date_and_place(client, with_photo):
     code, token, photo_id = with_photo
     page = client.get(f"/lacak/{code}?t={token}").get_data(as_text=True)
     url = f"/lacak/{code}/foto/{photo_id}?t={token}"
-    assert f'<a href="{url}"><img src="{url}"' in page
+    assert f'<a href="{url}"><img src="{url}&amp;ukuran=kecil"' in page
     assert "5 Januari 2026" in page and "Loket 3, lantai dasar" in page
     public = client.get(f"/lacak/{code}").get_data(as_text=True)
     assert "/foto/" not in public and "Loket 3" not in public
@@ -345,6 +346,25 @@ def test_a_photo_is_served_only_with_the_token_of_its_own_case(client, h, ulin_p
         answer = client.get(url)
         assert answer.status_code == 404, url
         assert "no-store" in answer.headers["Cache-Control"]
+
+
+def test_the_page_shows_a_small_preview_and_links_the_whole_photo(client, h, ulin_payload):
+    """A phone on a slow network loads a preview per photo, not the stored 2000 px file;
+    the preview needs the same token and case as the photo."""
+    big = (io.BytesIO(h.image_bytes(size=(1800, 1200))), "antrean.jpg", "image/jpeg")
+    code, token = h.receipt(h.post_report(client, f"/q/{ulin_payload}", files=[big]))
+    photo_id = db.session.execute(
+        select(Photo.id).join(Complaint).where(Complaint.tracking_code == code)
+    ).scalar_one()
+    whole = client.get(f"/lacak/{code}/foto/{photo_id}?t={token}")
+    small = client.get(f"/lacak/{code}/foto/{photo_id}?t={token}&ukuran=kecil")
+    assert small.status_code == 200 and small.mimetype == "image/jpeg"
+    assert "no-store" in small.headers["Cache-Control"]
+    with Image.open(io.BytesIO(small.data)) as preview, Image.open(io.BytesIO(whole.data)) as full:
+        assert max(preview.size) == 480 and full.size == (1800, 1200)
+    assert len(small.data) < len(whole.data)
+    refused = client.get(f"/lacak/{code}/foto/{photo_id}?ukuran=kecil&t=x{token}")
+    assert refused.status_code == 404
 
 
 def test_coordinates_link_to_openstreetmap(client):

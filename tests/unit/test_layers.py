@@ -45,6 +45,7 @@ PURE_DOMAIN: tuple[str, ...] = (
     "portal/cases/transitions.py",
     "portal/complaints/status.py",
     "portal/complaints/pins.py",
+    "portal/complaints/previews.py",
     "portal/intake/report.py",
     "portal/plain_text.py",
     "portal/abuse/hashing.py",
