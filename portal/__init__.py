@@ -89,6 +89,7 @@ def _import_models() -> None:
     """Register every table with the metadata (Alembic autogenerate reads it)."""
     import portal.abuse.models
     import portal.accounts.models
+    import portal.audit.models
     import portal.chat.models
     import portal.complaints.models
     import portal.dashboard.models
@@ -124,8 +125,13 @@ def configure_i18n(app: Flask) -> None:
 
 def configure_blueprints(app: Flask) -> None:
     from portal.abuse.routes import bp as abuse_bp
+    from portal.accounts.admin_routes import bp as staff_accounts_bp
+    from portal.accounts.password_links import bp as password_links_bp
+    from portal.accounts.preferences import bp as preferences_bp
     from portal.accounts.routes import bp as accounts_bp
+    from portal.accounts.two_factor_routes import bp as two_factor_bp
     from portal.api_keys.routes import bp as api_keys_bp
+    from portal.audit.routes import bp as audit_bp
     from portal.cases.routes import bp as cases_bp
     from portal.cases.template_routes import bp as response_templates_bp
     from portal.chat.routes import bp as chat_bp
@@ -152,6 +158,11 @@ def configure_blueprints(app: Flask) -> None:
         conversation_bp,
         private_link_bp,
         accounts_bp,
+        password_links_bp,
+        two_factor_bp,
+        preferences_bp,
+        staff_accounts_bp,
+        audit_bp,
         staff_bp,
         cases_bp,
         response_templates_bp,

@@ -251,6 +251,15 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed
         # (accounts/throttle.py, configure_proxy_fix); 0 believes none.
         "TRUSTED_PROXIES": _whole(env, "TRUSTED_PROXIES", 0, minimum=0),
+        # Staff accounts (portal/accounts): admins must add a second factor (TOTP) before
+        # they reach any staff page; links for invitations and password resets expire.
+        "REQUIRE_2FA_FOR_ADMINS": _bool(env.get("REQUIRE_2FA_FOR_ADMINS"), default=production),
+        "INVITATION_VALID_HOURS": _whole(
+            env, "INVITATION_VALID_HOURS", 72, minimum=1, maximum=24 * 30
+        ),
+        "PASSWORD_RESET_VALID_MINUTES": _whole(
+            env, "PASSWORD_RESET_VALID_MINUTES", 60, minimum=5, maximum=24 * 60
+        ),
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "LANGUAGES": ("id", "en"),

@@ -20,10 +20,13 @@ from portal.accounts.services import (
     SignInLocked,
     WrongCredentials,
     change_own_password,
+    complete_sign_in,
     end_sessions,
     sign_in,
     user_for_session,
 )
+from portal.audit import actions
+from portal.audit.record import Actor, record_about_user
 from portal.extensions import db, login_manager
 
 bp = Blueprint("accounts", __name__, url_prefix="/staf")
@@ -76,6 +79,7 @@ def login():
         except WrongCredentials:
             error, status = _("E-mail atau kata sandi salah, atau akun dinonaktifkan."), 401
         else:
+            complete_sign_in(user, request.remote_addr)
             _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("staff/login.html", form=form, error=error), status, headers
@@ -93,7 +97,9 @@ def logout():
     """Sign out, and end every other session of the account with it: a session cookie is
     signed, not stored, so a copy taken before signing out can only be stopped by moving
     the account's generation on."""
-    end_sessions(current_user)
+    user = current_user._get_current_object()
+    end_sessions(user)
+    record_about_user(actions.SIGN_OUT, Actor.of(user, request.remote_addr), user)
     db.session.commit()
     logout_user()
     session.clear()

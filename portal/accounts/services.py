@@ -11,6 +11,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts import passwords, roles, throttle
 from portal.accounts.models import User
+from portal.audit import actions
+from portal.audit.record import Actor, record, record_about_user
 from portal.extensions import db
 from portal.routing.loader import Router
 from portal.timeutil import utcnow
@@ -20,6 +22,9 @@ log = logging.getLogger(__name__)
 MIN_PASSWORD = passwords.MIN_LENGTH
 # Checked when the e-mail is unknown, so a wrong address costs as long as a wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+# The password_hash of an invited account until its invitation is used: no password
+# matches it (it is no hash at all), and checking it costs like a real one (authenticate).
+NO_PASSWORD = "!no-password-yet"
 
 
 class AccountError(ValueError):
@@ -137,7 +142,7 @@ def find_by_email(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The user, or None; every path costs one password hash, so timing reveals nothing."""
     user = find_by_email(email)
-    if user is None:
+    if user is None or user.password_hash == NO_PASSWORD:
         check_password_hash(_DUMMY_HASH, password)
         return None
     # Hash first: checking `active` first would answer a disabled account faster.
@@ -161,8 +166,11 @@ def sign_in(
     if lock is not None:
         raise SignInLocked(lock, now)
     if user is None:
+        _record_failure(email, client_address, now)
         lock = throttle.record_failure(email, client_address, now)
         if lock is not None:
+            _record_failure(email, client_address, now, action=actions.SIGN_IN_LOCKED)
+            db.session.commit()
             log.warning(
                 "sign-in locked until %s after failures for %s from %s",
                 lock.isoformat(),
@@ -173,6 +181,32 @@ def sign_in(
         raise WrongCredentials()
     throttle.forget_email(email)
     return user
+
+
+def _record_failure(
+    email: str, client_address: str | None, now: datetime, *, action: str = actions.SIGN_IN_FAILED
+) -> None:
+    """A refused sign-in in the audit trail (committed by the throttle's count). A known
+    account's entry goes to its region's admins; an unknown one is for the super admins,
+    and keeps what was typed only when it looks like an e-mail address (people type their
+    password into the e-mail field, and that must not be kept)."""
+    actor = Actor(address=client_address)
+    known = find_by_email(email)
+    if known is not None:
+        record_about_user(action, actor, known, at=now)
+        return
+    typed = email.strip().lower()
+    label = typed[:254] if "@" in typed and " " not in typed else None
+    record(action, actor, target_kind=actions.USER, target_label=label, at=now)
+
+
+def complete_sign_in(user: User, client_address: str | None, *, now: datetime | None = None):
+    """The moment a session starts (after the second factor, if any): recorded, and kept
+    on the account for the account list. Commits."""
+    now = now or utcnow()
+    user.last_sign_in_at = now
+    record_about_user(actions.SIGN_IN, Actor.of(user, client_address), user, at=now)
+    db.session.commit()
 
 
 def set_password(email: str, password: str) -> User:

@@ -143,7 +143,17 @@ def _attach(app: Flask, limiter: Limiter) -> None:
     for endpoint in app.view_functions:
         if endpoint.startswith(OPEN311_PREFIX) and endpoint not in OPEN311_UNLIMITED_HERE:
             wrap[endpoint] = [open311_reads]
-    wrap["accounts.login"] = [limiter.limit(_spec("signin_per_address"), methods=["POST"])]
+    # Sign-in, both steps, shares one count per address (a code guesser is a sign-in one).
+    signin = limiter.shared_limit(_spec("signin_per_address"), scope="signin", methods=["POST"])
+    wrap["accounts.login"] = [signin]
+    wrap["two_factor.second_step"] = [signin]
+    wrap["password_links.forgot"] = [
+        limiter.limit(_spec("password_reset_per_address"), methods=["POST"])
+    ]
+    for endpoint in ("password_links.accept_invitation", "password_links.reset_password"):
+        wrap[endpoint] = [
+            limiter.limit(_spec("account_link_per_address"), methods=[*READS, "POST"])
+        ]
     # The provider webhooks: every request comes from Meta's or the SMS gateway's few
     # addresses, so a per-address limit would throttle all citizens at once (and Meta
     # backs off a webhook that answers 429). Their limit is per phone number, in

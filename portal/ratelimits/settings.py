@@ -86,6 +86,20 @@ SETTINGS: dict[str, Setting] = {
     "signin_per_address": Setting(
         "RATELIMIT_SIGNIN_PER_ADDRESS", "30 per minute; 300 per hour", "client address"
     ),
+    # "Lupa kata sandi": per address (a machine asking for many accounts) and per e-mail
+    # address typed, known or not (nobody's inbox is flooded with reset links; the answer
+    # is the same either way, so the count must not tell either).
+    "password_reset_per_address": Setting(
+        "RATELIMIT_PASSWORD_RESET_PER_ADDRESS", "10 per hour; 50 per day", "client address"
+    ),
+    "password_reset_per_email": Setting(
+        "RATELIMIT_PASSWORD_RESET_PER_EMAIL", "3 per hour; 10 per day", "e-mail address typed"
+    ),
+    # Opening an invitation or reset link (and sending its form): 256-bit links cannot be
+    # guessed, but nobody may make the portal hash thousands a minute.
+    "account_link_per_address": Setting(
+        "RATELIMIT_ACCOUNT_LINK_PER_ADDRESS", "30 per 10 minutes; 200 per day", "client address"
+    ),
 }
 
 STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+sentinel", "redis+cluster")

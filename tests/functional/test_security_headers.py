@@ -62,6 +62,7 @@ def arguments(
         "mirror_id": 1,
         "abuse_entry_id": 1,
         "api_key_id": 1,
+        "user_id": 1,
         # the Open311 API: its answers carry the same headers (a 404 for the unpublished case)
         "fmt": "json",
         "service_code": "7U2-G8M",
