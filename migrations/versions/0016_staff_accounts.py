@@ -2,7 +2,8 @@
 
 - `users`: language, notice kinds turned off, invitation and password dates, last sign-in,
   the sealed TOTP secret with its confirmation and last accepted step;
-- `account_tokens`: single-use invitation and reset links (SHA-256 only);
+- `account_tokens`: single-use invitation and reset links (a nonce and the SHA-256 of
+  the link's token, which is an HMAC of the nonce under SECRET_KEY);
 - `recovery_codes`: one-time codes for a lost authenticator (SHA-256 only);
 - `audit_log`: who did what, when, from where; append-only by trigger on both databases.
 
@@ -47,6 +48,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id"), nullable=False),
         sa.Column("purpose", sa.String(10), nullable=False),
+        sa.Column("nonce", sa.String(32), nullable=False),
         sa.Column("token_hash", sa.String(64), nullable=False),
         sa.Column("created_at", portal.timeutil.UTCDateTime(), nullable=False),
         sa.Column("expires_at", portal.timeutil.UTCDateTime(), nullable=False),

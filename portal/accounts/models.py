@@ -74,14 +74,16 @@ class LoginThrottle(db.Model):
 
 
 class AccountToken(db.Model):
-    """A single-use link for an invitation or a password reset. Only a SHA-256 of the
-    token is kept, so a database copy opens nothing."""
+    """A single-use link for an invitation or a password reset. The link's token is an
+    HMAC of `nonce` under the app's SECRET_KEY, rebuilt when the e-mail is rendered; the
+    database keeps the nonce and a SHA-256 of the token, so a database copy opens nothing."""
 
     __tablename__ = "account_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(10))  # "invite" or "reset"
+    nonce: Mapped[str] = mapped_column(String(32))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

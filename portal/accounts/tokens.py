@@ -1,14 +1,19 @@
 """Single-use links for invitations and password resets.
 
-The link carries 256 random bits; the database keeps only their SHA-256, so a copy of the
-database (a backup, a leaked dump) opens no account. A new link of a purpose ends the
-account's earlier unused links of that purpose (a resent invitation makes the first one
-dead), and using one ends every other open link of the account.
+The link's token is HMAC-SHA256(SECRET_KEY, purpose:nonce), 256 bits. The database keeps
+the random nonce and a SHA-256 of the token: a copy of the database (a backup, a leaked
+dump) opens no account, and the outbox row of the e-mail keeps only the token row's id;
+the link is rebuilt when the e-mail is rendered (`link_token`), as the private link is.
+
+A new link of a purpose ends the account's earlier open links of that purpose (a resent
+invitation kills the first one), and using one ends every other open link of the account.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,9 +27,8 @@ from portal.timeutil import utcnow
 INVITE = "invite"
 RESET = "reset"
 PURPOSES = (INVITE, RESET)
-TOKEN_BYTES = 32
-# What a link may look like at all: urlsafe base64 of TOKEN_BYTES. Anything else is refused
-# before the database is asked.
+# A token is 43 characters of urlsafe base64; anything longer is refused before the
+# database is asked.
 MAX_TOKEN_LENGTH = 64
 
 
@@ -39,24 +43,36 @@ class TokenRefused(Exception):
 
 @dataclass(frozen=True)
 class Issued:
-    token: str  # goes into the link, never stored
+    row: AccountToken
+    token: str  # goes into the link; never stored
     expires_at: datetime
+
+
+def _token(secret_key: str, purpose: str, nonce: str) -> str:
+    mac = hmac.new(secret_key.encode(), f"account-link:{purpose}:{nonce}".encode(), "sha256")
+    return base64.urlsafe_b64encode(mac.digest()).decode().rstrip("=")
 
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def link_token(row: AccountToken, secret_key: str) -> str:
+    """The token of a link row, rebuilt (for rendering its e-mail)."""
+    return _token(secret_key, row.purpose, row.nonce)
+
+
 def issue(
     user: User,
     purpose: str,
     valid_for: timedelta,
+    secret_key: str,
     *,
     created_by_id: int | None = None,
     now: datetime | None = None,
 ) -> Issued:
-    """A new link for the account (the caller commits); earlier open links of the same
-    purpose stop working."""
+    """A new link for the account (added to the session; the caller commits); earlier
+    open links of the same purpose stop working."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
     now = now or utcnow()
@@ -69,17 +85,20 @@ def issue(
         )
         .values(used_at=now)
     )
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    nonce = secrets.token_hex(16)
+    token = _token(secret_key, purpose, nonce)
     row = AccountToken(
         user_id=user.id,
         purpose=purpose,
+        nonce=nonce,
         token_hash=digest(token),
         created_at=now,
         expires_at=now + valid_for,
         created_by_id=created_by_id,
     )
     db.session.add(row)
-    return Issued(token=token, expires_at=row.expires_at)
+    db.session.flush()  # the e-mail's outbox row names this row's id
+    return Issued(row=row, token=token, expires_at=row.expires_at)
 
 
 def _find(token: str, purpose: str) -> AccountToken | None:

@@ -13,6 +13,8 @@ from typing import Any
 from flask import current_app, g, render_template
 from flask_babel import force_locale
 
+from portal.accounts.models import AccountToken
+from portal.accounts.tokens import link_token
 from portal.complaints.access import private_link_of
 from portal.complaints.models import Complaint
 from portal.complaints.pins import grouped, shown_pin
@@ -75,8 +77,25 @@ def private_pin(complaint: Complaint) -> str | None:
     return grouped(pin) if pin else None
 
 
+# Staff account e-mails whose link (invitation, password reset) is rebuilt at render time
+# from the token row named in the context (portal/accounts/tokens.py): path per purpose.
+ACCOUNT_LINK_PATHS = {"invite": "/staf/undangan/", "reset": "/staf/sandi-baru/"}
+
+
+def account_link(token_id: int) -> str | None:
+    """The link of an account token row, or None when the row is gone."""
+    row = db.session.get(AccountToken, token_id)
+    if row is None or row.purpose not in ACCOUNT_LINK_PATHS:
+        return None
+    config = current_app.config
+    token = link_token(row, config["SECRET_KEY"])
+    return f"{config['PUBLIC_BASE_URL']}{ACCOUNT_LINK_PATHS[row.purpose]}{token}"
+
+
 def context_for(row: OutboxMessage) -> dict[str, Any]:
     context = json.loads(row.context_json or "{}")
+    if isinstance(context.get("account_token_id"), int):
+        context["account_link"] = account_link(context["account_token_id"])
     if row.template in CITIZEN_TEMPLATES and row.complaint_id is not None:
         complaint = db.session.get(Complaint, row.complaint_id)
         if complaint is not None:
