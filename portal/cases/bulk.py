@@ -211,7 +211,7 @@ def _record(
         audit_actions.BULK_ACTION,
         audit or AuditActor(user_id=actor.user_id),
         target_kind=audit_actions.CASES,
-        target_label=", ".join(codes),
+        target_label=", ".join(codes[:3]) + (f" … (+{len(codes) - 3})" if len(codes) > 3 else ""),
         region_id=region_id,
         agency_id=agency_id,
         unit_id=unit_id,

@@ -299,6 +299,9 @@ def test_who_reads_which_entries_on_the_page_and_in_the_csv(staff, super_admin):
     _seed()
     everything = set(SEEDED)
     kalsel = {"kalsel-akun@example.org", "kalsel-rsud@example.org"}
+    for client in (super_admin, staff["admin"], staff["hst_admin"]):  # counted in scope too
+        counted = re.search(r"(\d+) entri", client.get(PAGE).get_data(as_text=True)).group(1)
+        assert int(counted) == len(_csv(client)), counted
     assert _shown(super_admin) == everything and _csv_labels(_csv(super_admin)) == everything
     assert _shown(staff["admin"]) == kalsel and _csv_labels(_csv(staff["admin"])) == kalsel
     hst = {"hst-akun@example.org"}
