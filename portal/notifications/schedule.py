@@ -170,8 +170,8 @@ def _notify_once(
     lookups: Lookups | None,
 ) -> int:
     """The notice to each recipient who wants it and has not had it for this deadline.
-    A muted account is left out before the dedupe keys are asked: nothing is written for
-    it, so turning the kind on again brings the next reminder."""
+    A muted account (portal/accounts/notices.py) is left out before the dedupe keys are
+    asked: nothing is written for it."""
     key = f"{template}:{complaint.id}:{_deadline(complaint)}:{complaint.due_key.isoformat()}"
     always = contact_addresses(contacts)
     fresh = _fresh(key, audience(template, recipients, always), lookups)
