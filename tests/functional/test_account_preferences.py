@@ -248,7 +248,8 @@ def test_a_muted_leader_gets_no_digest_and_an_english_one_an_english_digest(
     (digest,) = _queued("digest")
     assert digest.recipient == "wakil@kalsel.example.org" and digest.locale == "en"
     deliver_all(_at(date(2026, 12, 30)))
-    (mail,) = [m for m in smtp.inbox.to("wakil@kalsel.example.org") if m["Subject"].startswith("Daily")]
+    inbox = smtp.inbox.to("wakil@kalsel.example.org")
+    (mail,) = [m for m in inbox if m["Subject"].startswith("Daily")]
     assert "1 overdue" in mail["Subject"]
     assert not [m for m in smtp.inbox.to("sekda@kalsel.example.org") if "Ringkasan" in m["Subject"]]
 
