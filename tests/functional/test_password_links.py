@@ -381,3 +381,29 @@ def test_a_reset_request_for_a_disabled_account_sends_nothing_even_later(app, of
     set_active(EMAIL, False)
     assert ask_reset(app.test_client(), h, EMAIL).status_code == 303
     assert not queued("password_reset") and not entries(actions.RESET_REQUESTED)
+
+
+def test_the_reset_mail_is_in_the_accounts_language(app, officer, h, smtp):
+    officer.locale = "en"
+    db.session.commit()
+    assert ask_reset(app.test_client(), h, EMAIL).status_code == 303
+    (row,) = queued("password_reset")
+    assert row.locale == "en"
+    deliver_all()
+    (mail,) = smtp.inbox.to(EMAIL)
+    assert (
+        mail["Subject"] == "A link to choose a new password for your Aduan Langsung staff account"
+    )
+    body = mail.get_body(("plain",)).get_content()
+    assert "works for 60 minutes" in body and "two-step verification stays on" in body
+    assert "/staf/sandi-baru/" in body
+
+
+def test_a_reset_lifts_the_lock_on_the_accounts_email(app, officer, h):
+    """Someone forgot their password and tried five times: the reset is the way back in."""
+    for _ in range(5):
+        h.login(app.test_client(), EMAIL, "salah-terus-menerus")
+    assert h.login(app.test_client(), EMAIL, OLD).status_code == 429  # locked
+    url, _ = reset_link(app, officer)
+    assert set_password(app.test_client(), h, url, NEW).status_code == 303
+    assert h.login(app.test_client(), EMAIL, NEW).status_code == 302
