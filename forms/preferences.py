@@ -1,13 +1,11 @@
 """The account page's preferences: the language of the staff member's pages and e-mails,
-and which e-mail notices they get."""
+and which e-mail notices they get (the view fills in the kinds: portal/accounts/notices.py)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
-
-from portal.accounts import notices
 
 
 class CheckboxesField(SelectMultipleField):
@@ -24,11 +22,4 @@ class PreferencesForm(FlaskForm):
         validate_choice=True,
     )
     # The checked kinds are the notices the person GETS; the column keeps those turned off.
-    notices_on = CheckboxesField(
-        _l("E-mail pemberitahuan yang saya terima"),
-        choices=[SelectChoice(k, _l(label)) for k, label in notices.KINDS.items()],
-    )
-
-    def notices_off(self) -> list[str]:
-        wanted = set(self.notices_on.data or [])
-        return [k for k in notices.KINDS if k not in wanted]
+    notices_on = CheckboxesField(_l("E-mail pemberitahuan yang saya terima"), choices=[])

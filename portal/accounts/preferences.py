@@ -6,22 +6,35 @@ browser's language cookie at once, so the pages follow without another click."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
+from flask_babel import force_locale, lazy_gettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from forms.preferences import PreferencesForm
-from portal.accounts import self_service
+from portal.accounts import notices, self_service
 from portal.i18n import COOKIE
 
 bp = Blueprint("preferences", __name__, url_prefix="/staf/akun")
 
 
+def _form(**kwargs) -> PreferencesForm:
+    """The form with the notice kinds the account may turn off, labels translated."""
+    form = PreferencesForm(**kwargs)
+    form.notices_on.choices = [
+        SelectChoice(k, lazy_gettext(label)) for k, label in notices.KINDS.items()
+    ]
+    return form
+
+
+def _turned_off(form: PreferencesForm) -> list[str]:
+    wanted = set(form.notices_on.data or [])
+    return [k for k in notices.KINDS if k not in wanted]
+
+
 def form_for(user) -> PreferencesForm:
     """The form filled with what the account has now (for the account page)."""
-    from portal.accounts import notices
-
-    form = PreferencesForm(formdata=None)
+    form = _form(formdata=None)
     form.locale.data = user.locale if user.locale in self_service.LOCALES else "id"
     off = notices.parse(user.notices_off)
     form.notices_on.data = [k for k in notices.KINDS if k not in off]
@@ -46,11 +59,11 @@ def render_account(password_form=None, preferences=None, status: int = 200, head
 @bp.post("/preferensi")
 @login_required
 def save():
-    form = PreferencesForm()
+    form = _form()
     if not form.validate_on_submit():
         return render_account(preferences=form, status=400)
     user = current_user._get_current_object()
-    self_service.save_preferences(user, form.locale.data, form.notices_off(), request.remote_addr)
+    self_service.save_preferences(user, form.locale.data, _turned_off(form), request.remote_addr)
     with force_locale(form.locale.data):
         flash(_("Preferensi disimpan."))
     response = redirect(url_for("accounts.account"), code=303)

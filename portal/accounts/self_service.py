@@ -18,13 +18,13 @@ from flask import current_app
 from flask_babel import force_locale
 from werkzeug.security import generate_password_hash
 
-from portal.accounts import notices, throttle, tokens
+from portal.accounts import mail, notices, throttle, tokens
 from portal.accounts.models import User
+from portal.accounts.reach import reach_of
 from portal.accounts.services import check_password, end_sessions, find_by_email
 from portal.audit import actions
 from portal.audit.record import Actor, record_about_user
 from portal.extensions import db
-from portal.notifications.outbox import add_message
 from portal.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def _local(moment: datetime, user: User) -> str:
     from portal.i18n import local_time, region_zone
 
     with force_locale(_locale_of(user)):
-        return local_time(moment, region_zone(user.region_id), "short")
+        return local_time(moment, region_zone(reach_of(user).region_id), "short")
 
 
 def _base_url() -> str:
@@ -70,7 +70,7 @@ def request_reset(
     # database on a connection of its own (SQLite would wait for this transaction).
     expires_local = _local(now + valid_for, user)
     issued = tokens.issue(user, tokens.RESET, valid_for, secret_key, now=now)
-    add_message(
+    mail.queue(
         "password_reset",
         user.email,
         {
@@ -137,7 +137,7 @@ def _notify_changed(
     user: User, client_address: str | None, how: str, changed_local: str, now: datetime
 ) -> None:
     """ "Your password was changed": the owner learns of a change they did not make."""
-    add_message(
+    mail.queue(
         "password_changed",
         user.email,
         {
