@@ -1,12 +1,14 @@
 """Bahasa Indonesia first, English second.
 
-The locale is the visitor's explicit choice (a cookie set by the language link), else
-Indonesian. We deliberately ignore Accept-Language: many Indonesian phones are set to
-English, and their owners still expect a government portal in Bahasa Indonesia.
+The locale is the visitor's explicit choice (a cookie set by the language link), else a
+signed-in staff member's saved language (their account page), else Indonesian. We
+deliberately ignore Accept-Language: many Indonesian phones are set to English, and their
+owners still expect a government portal in Bahasa Indonesia.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -18,13 +20,33 @@ from flask_babel import get_locale
 from portal.clocks.zones import on_clock, zone_label
 from portal.extensions import babel
 
+log = logging.getLogger(__name__)
+
 COOKIE = "lang"
 bp = Blueprint("i18n", __name__)
 
 
 def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
     choice = request.cookies.get(COOKIE, "")
-    return choice if choice in current_app.config["LANGUAGES"] else "id"
+    if choice in languages:
+        return choice
+    saved = _staff_locale()
+    return saved if saved in languages else "id"
+
+
+def _staff_locale() -> str | None:
+    """The saved language of the signed-in staff account, if the request has one loaded
+    (no account is looked up for a visitor without a session cookie)."""
+    from flask_login import current_user
+
+    try:
+        if current_user and current_user.is_authenticated:
+            return current_user.locale
+    except Exception:  # the database is down (the outage page still needs a language)
+        log.warning("saved language not read: account not loaded", exc_info=True)
+        return None
+    return None
 
 
 def init_i18n(app: Flask) -> None:

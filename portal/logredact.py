@@ -3,7 +3,9 @@
 The citizen's private link is `/lacak/<code>?t=<token>`; whoever reads an access log (an
 operator, a log shipper, a leaked backup) could otherwise open every report in it. Every
 `t=` query value is replaced by "[redacted]": plain (`?t=…`, `&t=…`) and percent-encoded
-inside another parameter (`next=%2Flacak%2F…%3Ft%3D…`). The werkzeug development server's
+inside another parameter (`next=%2Flacak%2F…%3Ft%3D…`). The staff account links (an
+invitation, a password reset) carry their token as the last path segment, /staf/undangan/…
+and /staf/sandi-baru/…, and it is replaced the same way. The werkzeug development server's
 log gets `RedactTokens` as a filter (portal/__init__.py); gunicorn's access log uses
 portal/gunicorn_logging.py (named by gunicorn.conf.py).
 
@@ -31,14 +33,22 @@ _TOKEN = re.compile(
     r"(?P<lead>(?:(?<![^?&;])|%3[Ff]|%26)(?:t|api(?:_|%5[Ff])key)(?:=|%3[Dd]))"
     r"(?P<value>(?!\[redacted\])[^&;\s\"'#]+)"
 )
+# The staff account links, /staf/undangan/<token> and /staf/sandi-baru/<token>: the path
+# segment after the prefix, plain or percent-encoded (%2F = /) inside another parameter
+# (a language link's `next=`).
+_ACCOUNT_LINK = re.compile(
+    r"(?P<lead>(?:/|%2[Ff])staf(?:/|%2[Ff])(?:undangan|sandi-baru)(?:/|%2[Ff]))"
+    r"(?P<value>(?!\[redacted\])[^/?&;\s\"'#]+)"
+)
 # An Open311 key wherever else it turns up (a header, a message): `al311_` and its body.
 _API_KEY = re.compile(r"(?P<lead>al311_)(?!\[redacted\])[A-Za-z0-9_-]+")
 
 
 def redact(text: str) -> str:
-    """`text` with every private-link token and Open311 key replaced by "[redacted]" and
-    every phone number masked."""
+    """`text` with every private-link and account-link token and Open311 key replaced by
+    "[redacted]" and every phone number masked."""
     text = _TOKEN.sub(lambda m: m.group("lead") + REDACTED, text)
+    text = _ACCOUNT_LINK.sub(lambda m: m.group("lead") + REDACTED, text)
     return mask_numbers_in(_API_KEY.sub(lambda m: m.group("lead") + REDACTED, text))
 
 

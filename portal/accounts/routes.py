@@ -12,7 +12,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from forms.account import ChangePasswordForm
 from forms.signin import LoginForm
-from portal.accounts import passwords
 from portal.accounts.models import User
 from portal.accounts.services import (
     AccountError,
@@ -109,6 +108,9 @@ def logout():
 @bp.route("/akun", methods=["GET", "POST"])
 @login_required
 def account():
+    from portal.accounts import self_service
+    from portal.accounts.preferences import render_account
+
     form = ChangePasswordForm()
     status, headers = 200, {}
     if request.method == "POST":
@@ -128,19 +130,20 @@ def account():
             except AccountError:
                 form.current_password.errors.append(_("Kata sandi sekarang salah."))
             else:
+                self_service.password_changed(user, request.remote_addr)
                 _start_session(user)  # this browser stays signed in, no other
                 flash(_("Kata sandi diganti. Semua sesi lain di perangkat mana pun berakhir."))
                 return redirect(url_for("accounts.account"))
-    page = render_template("staff/account.html", form=form, min_password=passwords.MIN_LENGTH)
-    return page, status, headers
+    return render_account(password_form=form, status=status, headers=headers)
 
 
 @bp.post("/akun/keluar-semua")
 @login_required
 def sign_out_everywhere():
     """End every session of this account, this one included (a phone left signed in)."""
-    end_sessions(current_user)
-    db.session.commit()
+    from portal.accounts import self_service
+
+    self_service.signed_out_everywhere(current_user._get_current_object(), request.remote_addr)
     logout_user()
     session.clear()  # before the message: clearing would drop it
     flash(_("Anda telah keluar dari semua perangkat. Silakan masuk lagi."))

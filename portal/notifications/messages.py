@@ -12,7 +12,7 @@ from typing import Any
 from flask import current_app, g
 from flask_babel import force_locale
 
-from portal.accounts import roles
+from portal.accounts import notices, roles
 from portal.complaints.display import place_names
 from portal.complaints.models import Complaint, Event
 from portal.complaints.status import CLOSED
@@ -63,13 +63,13 @@ def case_link(complaint: Complaint) -> str:
     return f"{base_url()}/staf/kasus/{complaint.tracking_code}"
 
 
-def names(complaint: Complaint) -> dict[str, str]:
+def names(complaint: Complaint, locale: str = "id") -> dict[str, str]:
     """Region, agency and unit names for the message, from the active routing file; a
     unit a later version no longer has keeps its last name, marked old (never a raw id)."""
     # Written into the row when it is queued, often by the tick (no request): an old unit's
-    # marker in Indonesian, the staff's language. Flask-Babel ignores an empty `g`.
+    # marker in the reader's language. Flask-Babel ignores an empty `g`.
     g.outbox_rendering = True
-    with force_locale("id"):
+    with force_locale(locale):
         shown = place_names(get_router(), complaint)
     return {"region_name": shown.region, "agency_name": shown.agency, "unit_name": shown.unit}
 
@@ -83,22 +83,52 @@ def staff_context(complaint: Complaint, recipient: Recipient, **extra: Any) -> d
         "confidential": bool(complaint.confidential),
         "classification": complaint.classification,
         "case_link": case_link(complaint),
-        **names(complaint),
+        **names(complaint, recipient_locale(recipient)),
         **extra,
     }
 
 
+def recipient_locale(recipient: Recipient) -> str:
+    """The account's saved language; an address without an account (a routing-file
+    contact, a desk's shared mailbox) reads Indonesian."""
+    user = recipient.user
+    return user.locale if user is not None and user.locale in ("id", "en") else "id"
+
+
+def contact_addresses(contacts) -> frozenset[str]:
+    """The routing file's contact addresses (lower case): they get every notice."""
+    return frozenset(c.email.strip().lower() for c in contacts if c.email)
+
+
+def audience(
+    template: str, recipients: list[Recipient], contacts: frozenset[str] = frozenset()
+) -> list[Recipient]:
+    """Who gets this notice: every contact of the routing file, and every account that
+    has not turned this kind off on its account page (portal/accounts/notices.py)."""
+    return [
+        r
+        for r in recipients
+        if r.email.strip().lower() in contacts or notices.wants(r.user, template)
+    ]
+
+
 def notify_staff(
-    template: str, complaint: Complaint, recipients: list[Recipient], **kw: Any
+    template: str,
+    complaint: Complaint,
+    recipients: list[Recipient],
+    contacts: frozenset[str] = frozenset(),
+    **kw: Any,
 ) -> None:
+    """One e-mail per recipient who wants it (`audience`), in the recipient's language;
+    `contacts`: the routing file's addresses among them, which always get it."""
     dedupe = kw.pop("dedupe", None)
     extra = kw.pop("extra", {})
-    for r in recipients:
+    for r in audience(template, recipients, contacts):
         add_message(
             template,
             r.email,
             staff_context(complaint, r, **extra),
-            locale="id",
+            locale=recipient_locale(r),
             complaint=complaint,
             complaint_id=complaint.id,
             region_id=complaint.region_id,
@@ -218,6 +248,7 @@ def notify_moved(complaint: Complaint, event: Event) -> None:
         "case_moved",
         complaint,
         resolve(contacts, admins),
+        contact_addresses(contacts),
         extra={
             "from_region_name": router.region_name(complaint.transferred_from or ""),
             "sent_back": event.kind == "send_back",
@@ -231,7 +262,7 @@ def notify_new_case(complaint: Complaint) -> None:
     router = get_router()
     contacts = router.contacts_for(complaint.agency_id, complaint.unit_id)
     admins = accounts(roles.REGIONAL_ADMIN, region_id=complaint.region_id)
-    notify_staff("new_case", complaint, resolve(contacts, admins))
+    notify_staff("new_case", complaint, resolve(contacts, admins), contact_addresses(contacts))
 
 
 def notify_disposed(complaint: Complaint) -> None:
@@ -239,4 +270,4 @@ def notify_disposed(complaint: Complaint) -> None:
     router = get_router()
     contacts = router.contacts_for(complaint.agency_id, complaint.unit_id)
     users = handlers_of(complaint.agency_id, complaint.unit_id)
-    notify_staff("disposed", complaint, resolve(contacts, users))
+    notify_staff("disposed", complaint, resolve(contacts, users), contact_addresses(contacts))

@@ -29,7 +29,15 @@ from portal.clocks.due import NO_DEADLINE
 from portal.complaints import status as s
 from portal.complaints.models import Complaint
 from portal.extensions import db
-from portal.notifications.messages import base_url, case_link, names, notify_staff
+from portal.notifications.messages import (
+    audience,
+    base_url,
+    case_link,
+    contact_addresses,
+    names,
+    notify_staff,
+    recipient_locale,
+)
 from portal.notifications.models import OutboxMessage
 from portal.notifications.outbox import add_message, already_in_outbox
 from portal.notifications.recipients import (
@@ -113,23 +121,23 @@ def notify_reminder(
         return 0
     holder = _holder(complaint, lookups)
     if complaint.status == s.NEW:  # verification is the regional admins' job
+        contacts = region_contacts(router, complaint.region_id)
 
         def build() -> list[Recipient]:
-            contacts = region_contacts(router, complaint.region_id)
             admins = [] if holder else accounts(roles.REGIONAL_ADMIN, region_id=complaint.region_id)
             return resolve(contacts, admins)
 
         key: tuple = ("reminder-new", complaint.region_id, holder is not None)
     else:  # the handling unit's liaison (its contacts) and officers
+        contacts = router.contacts_for(complaint.agency_id, complaint.unit_id)
 
         def build() -> list[Recipient]:
-            contacts = router.contacts_for(complaint.agency_id, complaint.unit_id)
             officers = [] if holder else handlers_of(complaint.agency_id, complaint.unit_id)
             return resolve(contacts, officers)
 
         key = ("reminder", complaint.agency_id, complaint.unit_id, holder is not None)
     recipients = _holder_first(holder, _memo(lookups, key, build))
-    return _notify_once("reminder", complaint, recipients, now, lookups)
+    return _notify_once("reminder", complaint, recipients, contacts, now, lookups)
 
 
 def notify_escalation(
@@ -140,28 +148,38 @@ def notify_escalation(
     if complaint.status not in s.RUNNING or complaint.due_key == NO_DEADLINE:
         return 0
     new = complaint.status == s.NEW
+    if new:
+        contacts = region_contacts(router, complaint.region_id)
+    else:
+        contacts = agency_head_contacts(router, complaint.agency_id)
 
     def build() -> list[Recipient]:
-        if new:
-            contacts = region_contacts(router, complaint.region_id)
-        else:
-            contacts = agency_head_contacts(router, complaint.agency_id)
         return resolve(contacts, accounts(roles.LEADER, region_id=complaint.region_id))
 
     key = ("escalation", new, complaint.region_id, None if new else complaint.agency_id)
     recipients = _holder_first(_holder(complaint, lookups), _memo(lookups, key, build))
-    return _notify_once("escalation", complaint, recipients, now, lookups)
+    return _notify_once("escalation", complaint, recipients, contacts, now, lookups)
 
 
 def _notify_once(
-    template: str, complaint: Complaint, recipients, now: datetime, lookups: Lookups | None
+    template: str,
+    complaint: Complaint,
+    recipients,
+    contacts,
+    now: datetime,
+    lookups: Lookups | None,
 ) -> int:
+    """The notice to each recipient who wants it and has not had it for this deadline.
+    A muted account (portal/accounts/notices.py) is left out before the dedupe keys are
+    asked: nothing is written for it."""
     key = f"{template}:{complaint.id}:{_deadline(complaint)}:{complaint.due_key.isoformat()}"
-    fresh = _fresh(key, recipients, lookups)
+    always = contact_addresses(contacts)
+    fresh = _fresh(key, audience(template, recipients, always), lookups)
     notify_staff(
         template,
         complaint,
         fresh,
+        always,
         dedupe=key,
         now=now,
         extra={"due": complaint.due_key.isoformat(), "deadline": _deadline(complaint)},
@@ -188,17 +206,23 @@ def notify_digests(router: Router, region_id: str, today: date, now: datetime) -
     if not overdue:
         return 0
     key = f"digest:{region_id}:{today.isoformat()}"
-    fresh = _fresh(key, [Recipient(u.email, u) for u in leaders])
-    cases = [
-        {
-            "tracking_code": c.tracking_code,
-            "title": c.title,
-            "due": c.due_key.isoformat(),
-            "case_link": case_link(c),
-            "agency_name": names(c)["agency_name"],
-        }
-        for c in overdue
-    ]
+    fresh = _fresh(key, audience("digest", [Recipient(u.email, u) for u in leaders]))
+    by_locale: dict[str, list[dict]] = {}
+
+    def cases_in(locale: str) -> list[dict]:
+        if locale not in by_locale:
+            by_locale[locale] = [
+                {
+                    "tracking_code": c.tracking_code,
+                    "title": c.title,
+                    "due": c.due_key.isoformat(),
+                    "case_link": case_link(c),
+                    "agency_name": names(c, locale)["agency_name"],
+                }
+                for c in overdue
+            ]
+        return by_locale[locale]
+
     region = router.region(region_id)
     for r in fresh:
         add_message(
@@ -207,9 +231,10 @@ def notify_digests(router: Router, region_id: str, today: date, now: datetime) -
             {
                 "region_name": region.name if region else region_id,
                 "day": today.isoformat(),
-                "cases": cases,
+                "cases": cases_in(recipient_locale(r)),
                 "dashboard_link": f"{base_url()}/staf/dasbor",
             },
+            locale=recipient_locale(r),
             region_id=region_id,
             dedupe_key=f"{key}:{r.email.lower()}",
             now=now,

@@ -17,11 +17,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from portal.accounts.services import create_user
+from portal.accounts import tokens
+from portal.accounts.services import create_user, find_by_email
+from portal.extensions import db
 from tests import helpers
 from tests.browser.pages import sign_in
 from tests.functional.case_actions import act
@@ -56,6 +59,7 @@ class World:
     short_code: str  # the same counter's typed code
     code: str  # a responded, public case the citizen may rate
     token: str  # its private-link token
+    reset: str = ""  # an open password-reset link token of the super-admin
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,11 @@ CITIZEN_PAGES = [
     Screen("public statistics", "/statistik"),
     Screen("region statistics", "/statistik/kalsel"),
     Screen("english index", "/bahasa/en?next=/pilih/kalsel"),
+    # Signed-out staff pages: forgot password, and the page behind a reset link.
+    Screen("forgot password", "/staf/lupa-sandi"),
+    Screen("reset link sent", "/staf/lupa-sandi?terkirim=1"),
+    Screen("set a new password", "/staf/sandi-baru/{reset}"),
+    Screen("unknown reset link", "/staf/sandi-baru/" + "A" * 43, status=404),
 ]
 STAFF_PAGES = [
     Screen("queue", "/staf/"),
@@ -231,7 +240,11 @@ def world(app, router, client, h) -> World:
     assert act(staff, code, "respond", text="Loket tambahan dibuka mulai Senin.").status_code == 303
     _long_audit_entry(code)
     short = router.find_service_point("rsud-ulin", "poli-umum", "pendaftaran").short_code
-    return World(payload=payload, short_code=short, code=code, token=token)
+    reset = tokens.issue(
+        find_by_email(EMAIL), tokens.RESET, timedelta(hours=1), app.config["SECRET_KEY"]
+    )
+    db.session.commit()
+    return World(payload=payload, short_code=short, code=code, token=token, reset=reset.token)
 
 
 def _long_audit_entry(code: str) -> None:

@@ -133,8 +133,9 @@ def test_every_rule_of_every_blueprint_sends_the_headers(app, setting):
                 seen_ok.add(rule.endpoint.split(".")[0])
     assert seen == blueprints
     # Every family with a page showed one; the citizen's conversation only takes posts, the
-    # language switch only redirects, and the provider webhooks answer only the provider.
-    assert blueprints - seen_ok == {"conversation", "i18n", "chat"}
+    # language switch only redirects, the account page's preferences only take a post
+    # (their form is on accounts.account), and the provider webhooks answer only the provider.
+    assert blueprints - seen_ok == {"conversation", "i18n", "chat", "preferences"}
 
 
 def test_staff_pages_exports_and_the_private_link_are_not_stored(app, setting):

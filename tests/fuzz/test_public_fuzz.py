@@ -28,6 +28,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -37,6 +38,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from portal.accounts import tokens
 from portal.cases.services import ActionInput, Actor, perform
 from portal.chat.models import ChatConversation, ChatInbound
 from portal.complaints.models import Complaint, Event, Photo
@@ -485,6 +487,29 @@ def open311_post(w: World) -> st.SearchStrategy[Draft]:
     return st.one_of(structured, structured, structured, raw)
 
 
+def account_link(prefix: str) -> st.SearchStrategy[Draft]:
+    """An invitation or reset link: the live reset token of the fuzz account ($reset),
+    mangled, forged (the right shape, never issued), overlong or anything; the form with
+    strong, weak and mismatched passwords."""
+    token = st.one_of(
+        st.just("$reset"),
+        path_segment(["A" * 43, "x" * 65, "$reset"]),
+    )
+    path = token.map(lambda t: prefix + t)
+    password = st.one_of(
+        st.just("sungai martapura pagi hari"), st.just("Password1234"), values(long=True)
+    )
+    form = form_items(
+        {"csrf_token": csrf_values(), "new_password": password, "confirm": password},
+        valid={
+            "csrf_token": CSRF,
+            "new_password": "sungai martapura pagi hari",
+            "confirm": "sungai martapura pagi hari",
+        },
+    )
+    return st.one_of(_getting(path, []), _posting(path, form, []))
+
+
 def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
     code = st.one_of(st.just("$code"), st.just("$code"), path_segment(w.codes))
     period = ["periode", "dari", "sampai", "pilih"]
@@ -621,6 +646,26 @@ def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
             ["v"],
         ),
         "open311.post_request": open311_post(w),
+        "password_links.forgot": st.one_of(
+            _getting(st.just("/staf/lupa-sandi"), ["terkirim"]),
+            _posting(
+                st.just("/staf/lupa-sandi"),
+                form_items(
+                    {
+                        "csrf_token": csrf_values(),
+                        "email": st.one_of(
+                            st.just("fuzz.admin@example.org"),
+                            st.just("FUZZ.Admin+x@example.org"),
+                            values(long=True),
+                        ),
+                    },
+                    valid={"csrf_token": CSRF, "email": "tidak.ada@example.org"},
+                ),
+                ["terkirim"],
+            ),
+        ),
+        "password_links.reset_password": account_link("/staf/sandi-baru/"),
+        "password_links.accept_invitation": account_link("/staf/undangan/"),
         "accounts.login": st.one_of(
             _getting(st.just("/staf/masuk"), ["next"]),
             _posting(
@@ -645,6 +690,9 @@ def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
 
 ENDPOINTS = (
     "accounts.login",
+    "password_links.accept_invitation",
+    "password_links.forgot",
+    "password_links.reset_password",
     "availability.healthz",
     "availability.readyz",
     "chat.sms_inbound",
@@ -685,6 +733,10 @@ BUDGET = {
     "chat.whatsapp_inbound": 300,
     "chat.sms_inbound": 200,
     "accounts.login": 250,
+    # The link pages hash a password on a valid post: a small budget keeps the run short.
+    "password_links.forgot": 80,
+    "password_links.reset_password": 60,
+    "password_links.accept_invitation": 40,
     "citizen.track_case": 200,
     "public_stats.public_region": 120,
     "open311.post_request": 300,
@@ -764,6 +816,7 @@ class Fuzzer:
 
     def send(self, endpoint: str, draft: Draft) -> None:
         path = draft.path.replace("$code", self.world.live["code"])
+        path = path.replace("$reset", self.world.live.get("reset", ""))
         query = draft.query.decode("ascii").replace("$code", self.world.live["code"])
         client = self.app.test_client() if draft.fresh_client else self.browser
         kwargs: dict = {"method": draft.method, "query_string": query}
@@ -817,6 +870,10 @@ class Fuzzer:
         location = response.headers.get("Location", "")
         if endpoint in {"citizen.from_qr", "citizen.from_short_code", "citizen.other_service"}:
             return RECEIPT.match(location) is not None
+        if endpoint == "password_links.forgot":  # a reset link for the fuzz account
+            return location == "/staf/lupa-sandi?terkirim=1"
+        if endpoint == "password_links.reset_password":  # the live link: "password changed"
+            return location == "/staf/masuk"
         # A citizen action, or "Kirim tautan ini ke saya" (its outbox row).
         return endpoint in {"conversation.act", "private_link.send_link"} and "/lacak/" in location
 
@@ -860,10 +917,13 @@ def fuzzer(app, router, h):
         region="kalsel",
     )
     user.password_hash = h.cheap_hash("kata-sandi-fuzz-123")
+    reset = tokens.issue(user, tokens.RESET, timedelta(hours=1), app.config["SECRET_KEY"])
     db.session.commit()
     saved = {k: app.config.get(k) for k in WEBHOOK_SETTINGS}
     app.config.update(WEBHOOK_SETTINGS)
-    yield Fuzzer(app, router, h, _world(app, router))
+    fuzzer = Fuzzer(app, router, h, _world(app, router))
+    fuzzer.world.live["reset"] = reset.token
+    yield fuzzer
     app.config.update(saved)
 
 
