@@ -180,6 +180,21 @@ def new_api_key() -> int:
     return key.id
 
 
+def new_staff_account() -> int:
+    """A unit officer of RSUD Ulin – Poli Umum: one its region's admin manages."""
+    from portal.routing.active import get_router
+
+    user = create_user(
+        get_router(),
+        email=f"akun-matriks-{next(_serial)}@example.org",
+        password=PASSWORD,
+        role="unit-officer",
+        agency="rsud-ulin",
+        unit="poli-umum",
+    )
+    return user.id
+
+
 @dataclass(frozen=True)
 class Subject:
     """How to name an object of Kalimantan Selatan in a URL, and who must reach it."""
@@ -242,6 +257,11 @@ SUBJECTS = {
         frozenset({"super-admin", "regional-admin"}),
     ),
 }
+# A staff account of Kalimantan Selatan: managed by the super admin and its region's admin
+# (portal/accounts/management.py); for another region's admin it does not exist.
+SUBJECTS["user_id"] = Subject(
+    new_staff_account, MISSING_ID, frozenset({"super-admin", "regional-admin"})
+)
 CASE_DETAILS = {"photo_id", "action"}  # arguments that narrow a case URL
 
 
@@ -253,10 +273,24 @@ class Probe:
     build: Callable[[bool], str]  # missing=False: a real object (fresh for a mutating call)
 
 
+# Under /staf/ but for a signed-out person holding a single-use link (an invitation, a
+# password reset): the link is the object and its own secret; their refusals are tested in
+# tests/functional/test_password_links.py and by the public fuzz.
+SIGNED_OUT_LINK_PAGES = frozenset(
+    {"password_links.accept_invitation", "password_links.reset_password"}
+)
+
+
 def staff_object_rules(app) -> list:
     """Rules under /staf/ that take an argument, i.e. name one object."""
     return sorted(
-        (r for r in app.url_map.iter_rules() if r.rule.startswith(STAFF_PREFIX) and r.arguments),
+        (
+            r
+            for r in app.url_map.iter_rules()
+            if r.rule.startswith(STAFF_PREFIX)
+            and r.arguments
+            and r.endpoint not in SIGNED_OUT_LINK_PAGES
+        ),
         key=lambda r: (r.rule, r.endpoint),
     )
 
