@@ -93,6 +93,8 @@ def second_step():
         return redirect(url_for("staff.queue"))
     waiting = pending.held(enrol=False)
     if waiting is None:
+        if pending.held(enrol=True) is not None:  # an admin setting up an authenticator
+            return redirect(url_for("two_factor.setup"))
         pending.drop()
         flash(_("Waktu masuk habis atau belum dimulai. Silakan masuk lagi."))
         return redirect(url_for("accounts.login"))
