@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -12,6 +21,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from forms.account import ChangePasswordForm
 from forms.signin import LoginForm
+from portal.accounts import pending
 from portal.accounts.models import User
 from portal.accounts.services import (
     AccountError,
@@ -24,6 +34,7 @@ from portal.accounts.services import (
     sign_in,
     user_for_session,
 )
+from portal.accounts.two_factor import must_enrol
 from portal.audit import actions
 from portal.audit.record import Actor, record_about_user
 from portal.extensions import db, login_manager
@@ -78,13 +89,24 @@ def login():
         except WrongCredentials:
             error, status = _("E-mail atau kata sandi salah, atau akun dinonaktifkan."), 401
         else:
+            target = _safe_next(request.args.get("next"))
+            # Not signed in yet: the code step (or, for an admin who must have one, setting
+            # up an authenticator) comes first; the session only holds a short-lived marker.
+            if user.has_second_factor:
+                pending.hold(user, target, enrol=False)
+                return redirect(url_for("two_factor.second_step"))
+            if must_enrol(user, current_app.config["REQUIRE_2FA_FOR_ADMINS"]):
+                pending.hold(user, target, enrol=True)
+                return redirect(url_for("two_factor.setup"))
             complete_sign_in(user, request.remote_addr)
             _start_session(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(target)
     return render_template("staff/login.html", form=form, error=error), status, headers
 
 
 def _start_session(user: User) -> None:
+    """A fresh session for the account (and nothing else: a pending second step, a secret
+    being set up and the old CSRF key all go)."""
     session.clear()
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
     login_user(user)

@@ -179,7 +179,10 @@ def sign_in(
             )
             raise SignInLocked(lock, now)
         raise WrongCredentials()
-    throttle.forget_email(email)
+    if not user.has_second_factor:
+        # With a second factor the count is cleared only once the code is right too
+        # (portal/accounts/two_factor.py): a known password must not buy fresh code guesses.
+        throttle.forget_email(email)
     return user
 
 

@@ -31,14 +31,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import quote
 
+import pyotp
 import pytest
 from flask_login import login_required
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.datastructures import MultiDict
 
-from portal.accounts import tokens
+from portal.accounts import second_factor, tokens, totp
+from portal.accounts.models import LoginThrottle, User
+from portal.accounts.services import find_by_email
 from portal.cases.services import ActionInput, Actor, perform
 from portal.chat.models import ChatConversation, ChatInbound
 from portal.complaints.models import Complaint, Event, Photo
@@ -49,6 +52,7 @@ from portal.messaging.models import PhoneMessage
 from portal.national.models import NationalMirrorItem
 from portal.notifications.models import OutboxMessage
 from portal.open311.keys import create_key
+from portal.timeutil import utcnow
 from qr.payload import ServiceRef, SigningKeys, encode
 from tests import chat_peers
 from tests.fuzz import stats
@@ -72,6 +76,7 @@ from tests.fuzz.strategies import (
     unicode_text,
     values,
 )
+from tests.helpers import hidden_fields
 
 SCALE = os.environ.get("FUZZ_SCALE") or ("full" if os.environ.get("TEST_DATABASE_URL") else "smoke")
 assert SCALE in {"full", "smoke"}, f"FUZZ_SCALE must be full or smoke, not {SCALE!r}"
@@ -111,6 +116,15 @@ WEBHOOK_SETTINGS = {
     "SMS_WEBHOOK_SECRET": chat_peers.SMS_SECRET,
 }
 WEBHOOKS = ("chat.whatsapp_inbound", "chat.sms_inbound")
+# The two-step endpoints: each draft goes from a browser that just typed the right password
+# of an account with a second factor (the code step) or of an admin who must set one up
+# first (the setup page); TOTP is the app's current code for it, computed when sent.
+TWO_STEP_ENDPOINTS = ("two_factor.second_step", "two_factor.setup")
+TOTP = Live("totp")
+FUZZ_PASSWORD = "kata-sandi-fuzz-123"
+TWO_STEP_EMAIL = "fuzz.twostep@example.org"
+TWO_STEP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+SECRET_ON_PAGE = re.compile(r'<code id="totp-secret">([A-Z2-7 ]+)</code>')
 LOGIN_REQUIRED = login_required(lambda: None).__code__
 
 
@@ -510,6 +524,24 @@ def account_link(prefix: str) -> st.SearchStrategy[Draft]:
     return st.one_of(_getting(path, []), _posting(path, form, []))
 
 
+def _code_form() -> st.SearchStrategy[list[tuple[str, object]]]:
+    """The one code field of the second sign-in step and of the setup page: the app's
+    current code (TOTP, computed when sent), recovery-code and code-like shapes, anything."""
+    return form_items(
+        {
+            "csrf_token": csrf_values(),
+            "code": st.one_of(
+                st.just(TOTP),
+                st.sampled_from(
+                    ["123456", "000 000", "k7m4-px9q", "K7M4 PX9Q", "１２３４５６", ""]
+                ),
+                values(),
+            ),
+        },
+        valid={"csrf_token": CSRF, "code": TOTP},
+    )
+
+
 def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
     code = st.one_of(st.just("$code"), st.just("$code"), path_segment(w.codes))
     period = ["periode", "dari", "sampai", "pilih"]
@@ -666,6 +698,14 @@ def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
         ),
         "password_links.reset_password": account_link("/staf/sandi-baru/"),
         "password_links.accept_invitation": account_link("/staf/undangan/"),
+        "two_factor.second_step": st.one_of(
+            _getting(st.just("/staf/masuk/kode"), ["pemulihan"]),
+            _posting(st.just("/staf/masuk/kode"), _code_form(), ["pemulihan"]),
+        ),
+        "two_factor.setup": st.one_of(
+            _getting(st.just("/staf/akun/dua-langkah"), []),
+            _posting(st.just("/staf/akun/dua-langkah"), _code_form(), []),
+        ),
         "accounts.login": st.one_of(
             _getting(st.just("/staf/masuk"), ["next"]),
             _posting(
@@ -724,6 +764,8 @@ ENDPOINTS = (
     "public_stats.public_index",
     "public_stats.public_region",
     "static",
+    "two_factor.second_step",
+    "two_factor.setup",
 )
 # Requests per endpoint in a full run; a smoke run sends a tenth (at least 15).
 BUDGET = {
@@ -740,6 +782,8 @@ BUDGET = {
     "citizen.track_case": 200,
     "public_stats.public_region": 120,
     "open311.post_request": 300,
+    "two_factor.second_step": 150,
+    "two_factor.setup": 100,
 }
 DEFAULT_BUDGET = 120
 BUDGET.update({"availability.healthz": 30, "availability.readyz": 30})  # no input to vary
@@ -792,6 +836,8 @@ class Fuzzer:
         if isinstance(value, Live):
             if value.name == "key":
                 return secrets.token_urlsafe(24)
+            if value.name == "totp":
+                return pyotp.TOTP(self.world.live["totp_secret"]).now()
             if value.name == "version":
                 return str(self._case().version_id)
             return self.world.live[value.name]
@@ -807,6 +853,28 @@ class Fuzzer:
                 out.add(name, self._resolve(one))
         return out
 
+    def _wait_at_second_step(self, endpoint: str) -> None:
+        """Put the browser between the password and the code again (the last draft may have
+        signed it in, or used the code), with the throttle emptied so that a lock does not
+        hide the handler from the rest of the drafts."""
+        db.session.execute(delete(LoginThrottle))
+        if endpoint == "two_factor.second_step":
+            email = TWO_STEP_EMAIL
+            db.session.execute(update(User).where(User.email == email).values(totp_last_step=None))
+        else:
+            email = "fuzz.admin@example.org"
+            second_factor.remove(find_by_email(email))  # an admin who must set one up
+        db.session.commit()
+        page = self.browser.get("/staf/masuk")
+        form = {"csrf_token": hidden_fields(page.data)["csrf_token"], "email": email}
+        answer = self.browser.post("/staf/masuk", data={**form, "password": FUZZ_PASSWORD})
+        assert answer.status_code == 302, answer.status_code
+        page = self.browser.get(answer.headers["Location"])
+        assert page.status_code == 200, page.status_code
+        self.world.live["csrf"] = hidden_fields(page.data)["csrf_token"]
+        shown = SECRET_ON_PAGE.search(page.get_data(as_text=True))
+        self.world.live["totp_secret"] = shown[1].replace(" ", "") if shown else TWO_STEP_SECRET
+
     def counts(self) -> tuple[int, ...]:
         """Rows of every table a request could add to, and the uploaded files, at once."""
         db.session.expire_all()
@@ -815,6 +883,9 @@ class Fuzzer:
         return (*rows, uploads)
 
     def send(self, endpoint: str, draft: Draft) -> None:
+        self.app.config["REQUIRE_2FA_FOR_ADMINS"] = endpoint == "two_factor.setup"
+        if endpoint in TWO_STEP_ENDPOINTS and not draft.fresh_client:
+            self._wait_at_second_step(endpoint)
         path = draft.path.replace("$code", self.world.live["code"])
         path = path.replace("$reset", self.world.live.get("reset", ""))
         query = draft.query.decode("ascii").replace("$code", self.world.live["code"])
@@ -844,6 +915,7 @@ class Fuzzer:
             response = client.open(path, **kwargs)
         finally:
             self.app.config["WTF_CSRF_ENABLED"] = True
+            self.app.config["REQUIRE_2FA_FOR_ADMINS"] = False
             db.session.rollback()
         stats.record(endpoint, response.status_code, time.perf_counter() - started)
         assert response.status_code < 500, (response.status_code, draft)
@@ -918,6 +990,17 @@ def fuzzer(app, router, h):
     )
     user.password_hash = h.cheap_hash("kata-sandi-fuzz-123")
     reset = tokens.issue(user, tokens.RESET, timedelta(hours=1), app.config["SECRET_KEY"])
+    two_step = create_user(
+        router,
+        email=TWO_STEP_EMAIL,
+        password=FUZZ_PASSWORD,
+        role="unit-officer",
+        agency="rsud-ulin",
+        unit="poli-umum",
+    )
+    two_step.password_hash = h.cheap_hash(FUZZ_PASSWORD)
+    two_step.totp_secret = totp.seal(app.config["SECRET_KEY"], TWO_STEP_SECRET)
+    two_step.totp_confirmed_at = utcnow()
     db.session.commit()
     saved = {k: app.config.get(k) for k in WEBHOOK_SETTINGS}
     app.config.update(WEBHOOK_SETTINGS)

@@ -47,6 +47,8 @@ PURE_DOMAIN: tuple[str, ...] = (
     "portal/complaints/pins.py",
     "portal/accounts/management.py",
     "portal/accounts/notices.py",
+    "portal/accounts/totp.py",
+    "portal/accounts/recovery.py",
     "portal/audit/actions.py",
     "portal/audit/append_only.py",
     "portal/complaints/previews.py",
