@@ -56,6 +56,7 @@ class World:
     short_code: str  # the same counter's typed code
     code: str  # a responded, public case the citizen may rate
     token: str  # its private-link token
+    account_id: int  # an officer's account, which the super admin manages
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,10 @@ STAFF_PAGES = [
     Screen("routing history", "/staf/aturan-rute/riwayat"),
     Screen("leader dashboard", "/staf/dasbor"),
     Screen("account", "/staf/akun"),
+    Screen("staff accounts", "/staf/pengguna/"),
+    Screen("staff accounts filtered", "/staf/pengguna/?q=kalsel&state=undangan"),
+    Screen("invite an account", "/staf/pengguna/undang"),
+    Screen("one staff account", "/staf/pengguna/{account_id}"),
 ]
 LOGIN_PAGE = Screen("staff login", "/staf/masuk")
 # Problems seen on pages another part of issue 17 rebuilds (item 8, staff pages on a phone):
@@ -222,13 +227,21 @@ def world(app, router, client, h) -> World:
     )
     code, token = helpers.receipt(h.post_report(client, f"/q/{payload}"))
     create_user(router, email=EMAIL, password=PASSWORD, role="super-admin")
+    officer = create_user(
+        router,
+        email="petugas.farmasi.rsud.ulin@kalsel.example.org",
+        password=PASSWORD,
+        role="unit-officer",
+        agency="rsud-ulin",
+        unit="instalasi-farmasi",
+    )
     staff = app.test_client()
     assert h.login(staff, EMAIL, PASSWORD).status_code == 302
     assert act(staff, code, "verify", target="rsud-ulin/poli-umum").status_code == 303
     assert act(staff, code, "start").status_code == 303
     assert act(staff, code, "respond", text="Loket tambahan dibuka mulai Senin.").status_code == 303
     short = router.find_service_point("rsud-ulin", "poli-umum", "pendaftaran").short_code
-    return World(payload=payload, short_code=short, code=code, token=token)
+    return World(payload=payload, short_code=short, code=code, token=token, account_id=officer.id)
 
 
 def test_every_citizen_page_is_usable_on_a_phone(live_server, phone, world):
