@@ -20,8 +20,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
-from portal.accounts import management, roles, tokens
+from portal.accounts import mailbox, management, roles, tokens
 from portal.accounts import second_factor as second_factor_module
 from portal.accounts.models import User
 from portal.accounts.reach import reach_of
@@ -31,7 +32,6 @@ from portal.audit import actions
 from portal.audit.record import Actor, record_about_user
 from portal.clocks.zones import on_clock, zone_label
 from portal.extensions import db
-from portal.notifications.outbox import add_message
 from portal.paging import PAGE_SIZE, Page
 from portal.routing.engine import Router
 from portal.routing.model import localized_name
@@ -295,12 +295,13 @@ def _send_invitation(
         context = {
             "account_token_id": issued.row.id,
             "email": user.email,
-            "inviter": actor.email or "",
+            # A person's address; the shell's "cli:<os user>" means nothing to the reader.
+            "inviter": actor.email if actor.user_id is not None else "",
             "role_label": role_label(user.role),
             "scope_names": scope_names(router, user, locale),
             "expires": expires_text,
         }
-    add_message(
+    mailbox.queue(
         INVITATION_TEMPLATE,
         user.email,
         context,
@@ -364,7 +365,11 @@ def invite(
         locale=locale,
         expires_at=invited.expires_at.isoformat(),
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as exc:  # the same address invited at the same moment elsewhere
+        db.session.rollback()
+        raise AccountError("email", _("Sudah ada akun dengan alamat e-mail ini.")) from exc
     return invited
 
 
