@@ -31,6 +31,7 @@ from portal.accounts import management, roles
 from portal.accounts.models import User
 from portal.accounts.services import AccountError
 from portal.audit.record import Actor
+from portal.extensions import db
 from portal.paging import QUERY as PAGE_QUERY
 from portal.paging import page_number
 from portal.routing.active import get_router
@@ -290,8 +291,6 @@ def _edit_page(user: User, form: ScopeForm, manager: User):
 def _inviter(user: User) -> str | None:
     if user.invited_by_id is None:
         return None
-    from portal.extensions import db
-
     inviter = db.session.get(User, user.invited_by_id)
     return inviter.email if inviter is not None else None
 
