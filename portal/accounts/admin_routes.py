@@ -2,8 +2,9 @@
 
 Who may manage whom is portal/accounts/management.py; every list, count and page here asks
 it, through portal/accounts/administration.py (the services). Leaders and officers get 403
-on every page; an account out of reach (another region's, an admin's, one's own) 403, an
-id that does not exist 404. Every change is recorded in the audit trail by the services.
+on every page; an account out of reach (another region's, an admin's) answers 404 like an
+id that does not exist, so the page confirms nothing; one's own account 403 (it is managed
+on /staf/akun). Every change is recorded in the audit trail by the services.
 """
 
 from __future__ import annotations
@@ -115,11 +116,14 @@ def _scope_values(form: ScopeForm) -> dict:
 
 def _scope_shown(form: ScopeForm, user: User) -> None:
     """The account's current role and scope, as the form's selected values."""
+    scope = admin.scope_of(user)
     form.role.data = user.role
-    form.region.data = user.region_id or ""
-    form.agency.data = user.agency_id or ""
+    form.region.data = scope["region"] or ""
+    form.agency.data = scope["agency"] or ""
     form.unit.data = (
-        f"{user.agency_id}{UNIT_SEPARATOR}{user.unit_id}" if user.agency_id and user.unit_id else ""
+        f"{scope['agency']}{UNIT_SEPARATOR}{scope['unit']}"
+        if scope["agency"] and scope["unit"]
+        else ""
     )
 
 
@@ -212,9 +216,7 @@ def invite():
         _(
             "Undangan dikirim ke %(email)s; tautannya berlaku sampai %(until)s.",
             email=invited.user.email,
-            until=admin.wall_clock(
-                get_router(), invited.expires_at, invited.user.region_id, _locale()
-            ),
+            until=admin.until_text(get_router(), invited, _locale()),
         )
     )
     return redirect(url_for(".edit", user_id=invited.user.id), code=303)
@@ -283,7 +285,7 @@ def _edit_page(user: User, form: ScopeForm, manager: User):
         state=admin.state_of(user),
         state_labels=admin.STATE_LABELS,
         scope=admin.scope_names(router, user, _locale()),
-        timezone=router.timezone_for(user.region_id or ""),
+        timezone=admin.timezone_of(router, user),
         inviter=_inviter(user),
     )
 
@@ -351,7 +353,7 @@ def resend_invitation(user_id: int):
     except admin.NotApplicable as exc:
         flash(exc.message, "error")
         return _back(user)
-    until = admin.wall_clock(get_router(), invited.expires_at, user.region_id, _locale())
+    until = admin.until_text(get_router(), invited, _locale())
     flash(
         _(
             "Undangan baru dikirim ke %(email)s; tautan lama tidak berlaku lagi. Tautan baru "

@@ -172,14 +172,18 @@ def list_accounts(manager: management.Account, filters: Filters, number: int) ->
 
 
 def account_for(manager: management.Account, user_id: int) -> User:
-    """The account, if the manager may manage it: NotFound for a missing id, NotAllowed
-    for one out of reach (another region's, an admin's, one's own)."""
+    """The account, if the manager may manage it. NotFound for a missing id and for one out
+    of reach (another region's, an admin's for a regional admin), as the case, key and
+    abuse-list pages answer; NotAllowed for one's own (NotAllowed too for anyone who is
+    no manager, whatever the id)."""
     require_manager(manager)
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound(user_id)
+    if manager.id is not None and manager.id == user.id:
+        raise NotAllowed()  # one's own account: managed on its own page, /staf/akun
     if not management.may_manage(manager, user):
-        raise NotAllowed()
+        raise NotFound(user_id)  # as if missing: the page confirms no account out of reach
     return user
 
 
@@ -238,6 +242,16 @@ def _scope(
     return scope
 
 
+def scope_of(user: User) -> dict[str, str | None]:
+    """The account's stored scope (what its page's form shows as chosen)."""
+    return {"region": user.region_id, "agency": user.agency_id, "unit": user.unit_id}
+
+
+def timezone_of(router: Router, user: User) -> str:
+    """The clock the account's times are shown on: its region's (WIB without one)."""
+    return router.timezone_for(user.region_id or "")
+
+
 def scope_names(router: Router, user: User, locale: str) -> str:
     """The account's region, agency and unit by name (English names on English pages)."""
     if user.role == roles.SUPER_ADMIN:
@@ -269,6 +283,15 @@ class Invited:
 def wall_clock(router: Router, moment: datetime, region_id: str | None, locale: str) -> str:
     """A moment on the region's clock with its zone name, written for `locale`."""
     zone = router.timezone_for(region_id or "")
+    return _on_clock(moment, zone, locale)
+
+
+def until_text(router: Router, invited: Invited, locale: str) -> str:
+    """Until when an invitation's link works, on the account's clock, for `locale`."""
+    return _on_clock(invited.expires_at, timezone_of(router, invited.user), locale)
+
+
+def _on_clock(moment: datetime, zone: str, locale: str) -> str:
     text = format_datetime(
         on_clock(moment, zone), "d MMM yyyy HH.mm", tzinfo=ZoneInfo(zone), locale=locale
     )

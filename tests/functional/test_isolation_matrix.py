@@ -180,6 +180,24 @@ def new_api_key() -> int:
     return key.id
 
 
+def new_account() -> int:
+    """A unit officer of RSUD Ulin (Kalimantan Selatan): an account its admins manage."""
+    from portal.accounts.models import User
+
+    user = User(
+        email=f"matrix-officer-{next(_serial)}@example.org",
+        password_hash="!no-password-yet",
+        role="unit-officer",
+        region_id="kalsel",
+        agency_id="rsud-ulin",
+        unit_id="poli-umum",
+        active=True,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user.id
+
+
 @dataclass(frozen=True)
 class Subject:
     """How to name an object of Kalimantan Selatan in a URL, and who must reach it."""
@@ -225,6 +243,8 @@ SUBJECTS = {
     ),
     # The region's Open311 keys: managed by its admins only.
     "api_key_id": Subject(new_api_key, MISSING_ID, frozenset({"super-admin", "regional-admin"})),
+    # A staff account of the region: managed by its admins (portal/accounts/management.py).
+    "user_id": Subject(new_account, MISSING_ID, frozenset({"super-admin", "regional-admin"})),
     # A region's part of the routing file (and its abuse list): edited by its admin.
     "region_id": Subject(
         lambda: "kalsel", "atlantis", frozenset({"super-admin", "regional-admin"})

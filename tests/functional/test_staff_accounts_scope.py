@@ -2,8 +2,10 @@
 
 The super admin manages every account but their own; a regional admin manages the agency
 officers, unit officers and leaders of their own region only; officers and leaders open
-no account page at all. A refused request (403) changes nothing; an allowed one does what
-it says (each action's effect is checked, not only its status).
+no account page at all (403). An account out of a manager's reach answers 404, as a
+missing one does (the page confirms nothing); one's own account 403 (it is managed on
+/staf/akun). A refused request changes nothing; an allowed one does what it says (each
+action's effect is checked, not only its status).
 """
 
 from __future__ import annotations
@@ -60,6 +62,12 @@ def test_every_actor_against_every_account(app, actor_name, target_name):
     target = users[actor_name if target_name == "self" else target_name]
     target_id = target.id
     allowed = target_name in MANAGES[actor_name]
+    if allowed:
+        refused = None
+    elif actor_name in LISTED and target_name not in ("self", actor_name):
+        refused = 404  # a manager, but out of reach: as if there were no such account
+    else:
+        refused = 403  # no manager at all, or one's own account
     # Something for every action to act on: an open invitation and a second factor.
     target.invited_at = utcnow()
     target.totp_secret = "sealed-secret"
@@ -71,7 +79,7 @@ def test_every_actor_against_every_account(app, actor_name, target_name):
     before = _state(target_id)
 
     page = client.get(base)
-    assert page.status_code == (200 if allowed else 403), page.status_code
+    assert page.status_code == (200 if allowed else refused), page.status_code
     if allowed:
         assert target.email in page.get_data(as_text=True)
 
@@ -82,7 +90,7 @@ def test_every_actor_against_every_account(app, actor_name, target_name):
         "unit": f"{before[2]}/{before[3]}" if before[3] else "",
     }
     answer = client.post(base, data={"csrf_token": token, **scope})
-    assert answer.status_code == (303 if allowed else 403)
+    assert answer.status_code == (303 if allowed else refused)
 
     answers = {}
     for path in ("keluar-semua", "undang-lagi", "reset-dua-langkah"):
@@ -90,7 +98,7 @@ def test_every_actor_against_every_account(app, actor_name, target_name):
     answers["aktif"] = client.post(
         f"{base}/aktif", data={"csrf_token": token, "active": "0"}
     ).status_code
-    expected = 303 if allowed else 403
+    expected = 303 if allowed else refused
     assert answers == dict.fromkeys(answers, expected)
 
     after = _state(target_id)
