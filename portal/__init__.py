@@ -131,7 +131,7 @@ def configure_blueprints(app: Flask) -> None:
     from portal.accounts.routes import bp as accounts_bp
     from portal.accounts.two_factor_routes import bp as two_factor_bp
     from portal.api_keys.routes import bp as api_keys_bp
-    from portal.audit.routes import bp as audit_bp
+    from portal.audit_page.routes import bp as audit_bp
     from portal.cases.routes import bp as cases_bp
     from portal.cases.template_routes import bp as response_templates_bp
     from portal.chat.routes import bp as chat_bp

@@ -60,7 +60,7 @@ def region(region_id: str):
                     form.value.data or "",
                     form.action.data or "",
                     form.note.data or "",
-                    Who(current_user.id, current_user.email),
+                    _who(),
                 )
             except AbuseInputError as exc:
                 error = exc.message
@@ -82,9 +82,13 @@ def remove(abuse_entry_id: int):
     if not form.validate_on_submit():
         error = _("Formulir tidak lengkap; muat ulang halaman.")
         return _page(region_id, AbuseEntryForm(formdata=None), error), 400
-    services.remove_entry(entry, form.note.data or "", Who(current_user.id, current_user.email))
+    services.remove_entry(entry, form.note.data or "", _who())
     flash(_("Dihapus dari daftar blokir."))
     return redirect(url_for(".region", region_id=region_id), code=303)
+
+
+def _who() -> Who:
+    return Who(current_user.id, current_user.email, request.remote_addr)
 
 
 def _page(region_id: str, form: AbuseEntryForm, error: str | None):

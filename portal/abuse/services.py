@@ -23,6 +23,8 @@ from portal.abuse.models import (
     AbuseChange,
     AbuseEntry,
 )
+from portal.audit import actions as audit_actions
+from portal.audit.record import Actor, record
 from portal.extensions import db
 
 MAX_NOTE = 500
@@ -43,6 +45,7 @@ class AbuseInputError(Exception):
 class Who:
     user_id: int | None
     email: str
+    address: str | None = None  # the client address, for the audit trail
 
 
 def add_entry(
@@ -81,6 +84,7 @@ def add_entry(
             str(_l("Data ini sudah ada di daftar blokir daerah ini.")), "value"
         ) from None
     db.session.add(_change(ADDED, entry, note, who))
+    _record(audit_actions.ABUSE_ADDED, entry, note, who)
     db.session.commit()
     return entry
 
@@ -89,8 +93,23 @@ def remove_entry(entry: AbuseEntry, note: str, who: Who) -> None:
     """Unblock: the entry goes, its audit row (with the reason) stays."""
     reason = (note or "").strip()[:MAX_NOTE] or entry.note
     db.session.add(_change(REMOVED, entry, reason, who))
+    _record(audit_actions.ABUSE_REMOVED, entry, reason, who)
     db.session.delete(entry)
     db.session.commit()
+
+
+def _record(action: str, entry: AbuseEntry, note: str, who: Who) -> None:
+    """The portal-wide audit entry (the list's own history stays in abuse_changes): the
+    kind and the reason, never the value nor its hash."""
+    record(
+        action,
+        Actor(user_id=who.user_id, email=who.email or None, address=who.address),
+        target_kind=audit_actions.ABUSE,
+        target_id=entry.id,
+        target_label=entry.kind,
+        region_id=entry.region_id,
+        detail={"kind": entry.kind, "action": entry.action, "note": note},
+    )
 
 
 def _change(change: str, entry: AbuseEntry, note: str, who: Who) -> AbuseChange:

@@ -8,13 +8,14 @@ kept, so the page could not show it later even if it wanted to.
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forms.api_keys import ApiKeyForm, ApiKeyRevokeForm
 from portal.api_keys.labels import outcome_label
 from portal.api_keys.scope import api_key_or_404, visible_api_keys, visible_api_posts
+from portal.audit.record import Actor
 from portal.extensions import db
 from portal.open311.keys import ApiKeyRefused, create_key, revoke_key
 from portal.open311.models import ApiKey
@@ -48,6 +49,7 @@ def create():
             created_by_id=current_user.id,
             created_by_email=current_user.email,
             contact=form.contact.data,
+            actor=Actor.of(current_user, request.remote_addr),
         )
     except ApiKeyRefused as exc:
         field = {"region": form.regions}.get(exc.field) or form[exc.field]
@@ -87,7 +89,11 @@ def revoke(api_key_id: int):
         error = _("Centang konfirmasi untuk mencabut kunci; tidak ada yang diubah.")
         return _detail_page(key, form, error=error), 400
     try:
-        revoke_key(key.name, by_email=current_user.email)
+        revoke_key(
+            key.name,
+            by_email=current_user.email,
+            actor=Actor.of(current_user, request.remote_addr),
+        )
     except ApiKeyRefused as exc:  # revoked meanwhile, e.g. in another tab
         return _detail_page(key, form, error=exc.render(_)), 409
     flash(_("Kunci %(name)s dicabut.", name=key.name))

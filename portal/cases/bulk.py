@@ -24,6 +24,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.audit import actions as audit_actions
+from portal.audit.record import Actor as AuditActor
+from portal.audit.record import record
 from portal.cases import transitions
 from portal.cases.services import (
     MAX_TEXT,
@@ -51,6 +54,7 @@ MOVES: dict[str, tuple[str, ...]] = {
     DUPLICATE: ("reject_duplicate",),
 }
 MAX_CASES = 100  # two queue pages; a bigger wave is cleared in a few rounds
+AUDIT_CODES = 50  # tracking codes named in the audit entry; the count says how many more
 
 
 @dataclass(frozen=True)
@@ -113,13 +117,21 @@ def read_codes(values: Iterable[str]) -> list[str]:
     return list(seen)
 
 
-def apply_bulk(request: BulkRequest, actor: Actor, scope: Select, *, router: Router) -> BulkResult:
+def apply_bulk(
+    request: BulkRequest,
+    actor: Actor,
+    scope: Select,
+    *,
+    router: Router,
+    audit: AuditActor | None = None,
+) -> BulkResult:
     """Make `request.move` on every case it names that allows it; refuse the others by name.
 
     `scope` is the actor's `visible_complaints`: a code outside it is refused exactly like
     a code that does not exist. Raises ActionNotAllowed for a role that may never make the
     move (403) and BulkInputError when the request itself is wrong; otherwise commits and
-    says which cases changed and which were refused, and why.
+    says which cases changed and which were refused, and why. A move that changed any
+    case is one audit entry (`audit`: who and from where), in the same commit.
     """
     if request.move not in MOVES:
         raise BulkInputError(str(_l("Pilih tindakan untuk laporan terpilih.")))
@@ -161,8 +173,50 @@ def apply_bulk(request: BulkRequest, actor: Actor, scope: Select, *, router: Rou
             result.refusals.append(Refusal(code, str(reason)))
         else:
             result.changed.append(code)
+    if result.changed:
+        _record(request, result, [found[code] for code in result.changed], audit, actor)
     commit_actions()
     return result
+
+
+def _record(
+    request: BulkRequest,
+    result: BulkResult,
+    changed: list[Complaint],
+    audit: AuditActor | None,
+    actor: Actor,
+) -> None:
+    """One entry for the whole move, placed where the changed cases are: their region (and
+    agency, unit) when they share it, so the admins who read those cases read the entry;
+    cases of several regions (only a super admin's queue holds them) carry none."""
+
+    def shared(values: set[str | None]) -> str | None:
+        return next(iter(values)) if len(values) == 1 else None
+
+    region_id = shared({c.region_id for c in changed})
+    agency_id = shared({c.agency_id for c in changed}) if region_id else None
+    unit_id = shared({c.unit_id for c in changed}) if agency_id else None
+    codes = result.changed
+    detail: dict[str, object] = {
+        "move": request.move,
+        "count": len(codes),
+        "codes": codes[:AUDIT_CODES],
+        "codes_more": max(0, len(codes) - AUDIT_CODES) or None,
+        "refused": len(result.refusals) or None,
+        "target": request.target or None,
+        "assignee": request.assignee or None,
+        "duplicate_of": request.duplicate_of or None,
+    }
+    record(
+        audit_actions.BULK_ACTION,
+        audit or AuditActor(user_id=actor.user_id),
+        target_kind=audit_actions.CASES,
+        target_label=", ".join(codes[:3]) + (f" … (+{len(codes) - 3})" if len(codes) > 3 else ""),
+        region_id=region_id,
+        agency_id=agency_id,
+        unit_id=unit_id,
+        detail={k: v for k, v in detail.items() if v is not None},
+    )
 
 
 def _input(request: BulkRequest, scope: Select) -> tuple[ActionInput, Complaint | None]:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from forms.case_actions import BulkActionForm, CaseActionForm
 from portal.accounts import roles
+from portal.audit.record import Actor as AuditActor
 from portal.cases import bulk, holders, page, transfers, transitions
 from portal.cases.citizen_messages import citizen_messages
 from portal.cases.duplicates import duplicate_counts, duplicates_of, similar_open_cases
@@ -265,6 +266,7 @@ def bulk_action():
             Actor(current_user.role, current_user.id),
             visible_complaints(current_user),
             router=get_router(),
+            audit=AuditActor.of(current_user, request.remote_addr),
         )
     except transitions.ActionNotAllowed:
         abort(403)

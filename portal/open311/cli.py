@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
+from portal.audit.record import Actor
 from portal.extensions import db
 from portal.open311.keys import ApiKeyRefused, create_key, revoke_key
 from portal.open311.models import ApiKey
@@ -56,6 +57,7 @@ def create(name: str, regions: tuple[str, ...], contact: str | None) -> None:
             known_regions=[r.id for r in get_router().regions],
             created_by_email="cli",
             contact=contact,
+            actor=Actor.cli(),
         )
     except ApiKeyRefused as exc:
         _fail(exc)
@@ -99,7 +101,7 @@ def list_keys(as_json: bool) -> None:
 def revoke(name: str) -> None:
     """Stop a key at once; reports filed with it keep the application's name."""
     try:
-        key = revoke_key(name, by_email="cli")
+        key = revoke_key(name, by_email="cli", actor=Actor.cli())
     except ApiKeyRefused as exc:
         _fail(exc)
     click.echo(f"revoked {key.name}")

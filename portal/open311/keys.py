@@ -20,6 +20,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from portal.audit import actions
+from portal.audit.record import Actor, record
 from portal.extensions import db
 from portal.open311.models import ApiKey
 from portal.timeutil import utcnow
@@ -77,12 +79,15 @@ def create_key(
     created_by_email: str = "",
     contact: str | None = None,
     now: datetime | None = None,
+    actor: Actor | None = None,
 ) -> tuple[ApiKey, str]:
-    """A new key (committed) and its plaintext, which is never stored or shown again.
+    """A new key (committed, with its audit entry) and its plaintext, which is never stored
+    or shown again.
 
     `regions` empty means every region; a blank entry among them is refused rather than
     dropped, so a slip never widens a key to every region. Names are lower-case, unique,
     2–60 characters. `contact`: optional, one e-mail address of the application's team.
+    `actor`: who made it, from where (default: the created_by values, no address).
     """
     name = (name or "").strip().lower()
     if not NAME_RE.match(name):
@@ -107,7 +112,10 @@ def create_key(
         created_at=now or utcnow(),
     )
     db.session.add(key)
+    actor = actor or Actor(user_id=created_by_id, email=created_by_email or None)
     try:
+        db.session.flush()  # the key's id, for its audit entry
+        _record(actions.API_KEY_CREATED, key, actor, now, contact=contact)
         db.session.commit()
     except IntegrityError:  # the same name, made at the same moment by someone else
         db.session.rollback()
@@ -140,8 +148,11 @@ def find_active_key(plaintext: str | None) -> ApiKey | None:
     return key if hmac.compare_digest(key.key_hash, digest) else None
 
 
-def revoke_key(name: str, *, by_email: str = "", now: datetime | None = None) -> ApiKey:
-    """Revoke (committed); revoking a revoked key is refused, so the first date stays."""
+def revoke_key(
+    name: str, *, by_email: str = "", now: datetime | None = None, actor: Actor | None = None
+) -> ApiKey:
+    """Revoke (committed, with its audit entry); revoking a revoked key is refused, so the
+    first date stays."""
     key = db.session.execute(
         select(ApiKey).where(ApiKey.name == (name or "").strip().lower())
     ).scalar_one_or_none()
@@ -151,5 +162,22 @@ def revoke_key(name: str, *, by_email: str = "", now: datetime | None = None) ->
         raise ApiKeyRefused("name", ALREADY_REVOKED, name=key.name)
     key.revoked_at = now or utcnow()
     key.revoked_by_email = by_email
+    _record(actions.API_KEY_REVOKED, key, actor or Actor(email=by_email or None), now)
     db.session.commit()
     return key
+
+
+def _record(action: str, key: ApiKey, actor: Actor, now: datetime | None, **detail) -> None:
+    """The key's audit entry, never its value: placed in its region when it has exactly
+    one (that region's admin manages it), else in none (only super admins hold it)."""
+    regions = key.region_ids
+    record(
+        action,
+        actor,
+        target_kind=actions.API_KEY,
+        target_id=key.id,
+        target_label=key.name,
+        region_id=regions[0] if len(regions) == 1 else None,
+        detail={"regions": list(regions), **{k: v for k, v in detail.items() if v}},
+        at=now,
+    )

@@ -171,7 +171,7 @@ def apply_command(ctx: click.Context, file: Path, comment: str, base_id: int | N
         raw = file.read_bytes()
     except OSError as exc:
         raise click.ClickException(f"cannot read {file}: {exc.strerror or exc}") from exc
-    who = versions.Activation(author=f"cli:{_login()}", source=SOURCE_CLI, comment=comment)
+    who = versions.Activation(author=_cli_author(), source=SOURCE_CLI, comment=comment)
     try:
         text = decode_routing_bytes(raw, str(file))
         version, router = versions.activate(text, base_id, who, filename=str(file))
@@ -216,7 +216,7 @@ def rollback_command(ctx: click.Context, version_id: int, comment: str) -> None:
     from portal.routing.active import routing_state
 
     _ensure_seeded()
-    who = versions.Activation(author=f"cli:{_login()}", source="rollback", comment=comment)
+    who = versions.Activation(author=_cli_author(), source="rollback", comment=comment)
     try:
         version, router = versions.rollback_to(version_id, who)
     except versions.UnknownVersion as exc:
@@ -250,13 +250,11 @@ def _ensure_seeded() -> None:
         versions.seed_from_file(text, state.file_path)
 
 
-def _login() -> str:
-    import getpass
+def _cli_author() -> str:
+    """ "cli:<os user>": the history's author and the audit trail's actor alike."""
+    from portal.audit.record import Actor
 
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    return Actor.cli().email or "cli:unknown"
 
 
 if __name__ == "__main__":  # `python -m portal.routing.cli check FILE` works without an app

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
+from portal.audit import actions
+from portal.audit.record import Actor, record
 from portal.extensions import db
 from portal.routing.engine import Router
 from portal.routing.loader import compile_text
@@ -131,7 +133,9 @@ def seed_on(engine: Engine, text: str, filename: str) -> None:
 
 @dataclass(frozen=True)
 class Activation:
-    """What activate() needs to know besides the text."""
+    """What activate() needs to know besides the text. `address`: where the author sat
+    (the client address of the editor's request; None on the command line), for the
+    audit trail."""
 
     author: str
     source: str
@@ -139,6 +143,7 @@ class Activation:
     author_id: int | None = None
     region_id: str | None = None
     restored_from_id: int | None = None
+    address: str | None = None
 
 
 def activate(
@@ -171,12 +176,35 @@ def activate(
         comment=who.comment.strip(),
     )
     db.session.add(version)
+    _record(version, who)
     try:
-        db.session.commit()
+        db.session.commit()  # the version and its audit entry, or neither
     except IntegrityError as exc:  # another activation took this number first
         db.session.rollback()
         raise StaleVersion(base_id, number) from exc
     return version, router
+
+
+def _record(version: RoutingVersion, who: Activation) -> None:
+    """The audit entry of an activation: placed in the region whose part was edited (the
+    super admin's whole-file activations carry no region and are read by super admins)."""
+    record(
+        actions.ROUTING_ROLLED_BACK if who.restored_from_id else actions.ROUTING_ACTIVATED,
+        Actor(user_id=who.author_id, email=who.author, address=who.address),
+        target_kind=actions.ROUTING,
+        target_id=version.id,
+        target_label=version.content_hash[:12],
+        region_id=who.region_id,
+        detail={
+            "version": version.id,
+            "parent": version.parent_id,
+            "restored_from": who.restored_from_id,
+            "source": who.source,
+            "part": who.region_id,
+            "hash": version.content_hash[:12],
+            "comment": version.comment,
+        },
+    )
 
 
 def rollback_to(version_id: int, who: Activation) -> tuple[RoutingVersion, Router]:
@@ -189,5 +217,6 @@ def rollback_to(version_id: int, who: Activation) -> tuple[RoutingVersion, Route
         comment=who.comment or f"Rollback to version {old.id}",
         region_id=who.region_id,
         restored_from_id=old.id,
+        address=who.address,
     )
     return activate(old.text, None, restored, filename=f"version {old.id}")

@@ -133,6 +133,7 @@ def _editor(region_id: str | None):
     who = versions.Activation(
         author=current_user.email,
         author_id=current_user.id,
+        address=request.remote_addr,
         source=SOURCE_WEB,
         comment=comment,
         region_id=region_id,
@@ -393,6 +394,7 @@ def rollback(version_id: int):
     who = versions.Activation(
         author=current_user.email,
         author_id=current_user.id,
+        address=request.remote_addr,
         source=SOURCE_ROLLBACK,
         comment=comment or _("Pemulihan ke versi %(number)d", number=old.id),
         region_id=region_id,

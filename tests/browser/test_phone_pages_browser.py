@@ -125,6 +125,8 @@ STAFF_PAGES = [
     Screen("routing history", "/staf/aturan-rute/riwayat"),
     Screen("leader dashboard", "/staf/dasbor"),
     Screen("account", "/staf/akun"),
+    Screen("audit trail", "/staf/jejak-audit/"),
+    Screen("audit trail, a bad filter", "/staf/jejak-audit/?from=2026-13-45&jenis=kasus"),
     Screen("staff accounts", "/staf/pengguna/"),
     Screen("staff accounts filtered", "/staf/pengguna/?q=kalsel&state=undangan"),
     Screen("invite an account", "/staf/pengguna/undang"),
@@ -240,8 +242,27 @@ def world(app, router, client, h) -> World:
     assert act(staff, code, "verify", target="rsud-ulin/poli-umum").status_code == 303
     assert act(staff, code, "start").status_code == 303
     assert act(staff, code, "respond", text="Loket tambahan dibuka mulai Senin.").status_code == 303
+    _long_audit_entry(code)
     short = router.find_service_point("rsud-ulin", "poli-umum", "pendaftaran").short_code
     return World(payload=payload, short_code=short, code=code, token=token, account_id=officer.id)
+
+
+def _long_audit_entry(code: str) -> None:
+    """The widest row the audit trail shows: a bulk move naming fifty codes, a long e-mail."""
+    from portal.audit import actions
+    from portal.audit.record import Actor, record
+    from portal.extensions import db
+
+    codes = [code] * 50
+    record(
+        actions.BULK_ACTION,
+        Actor(user_id=1, email="petugas.dengan.nama.yang.sangat.panjang@dinkes.example.org"),
+        target_kind=actions.CASES,
+        target_label=", ".join(codes),
+        region_id="kalsel",
+        detail={"move": "spam", "count": 50, "codes": codes},
+    )
+    db.session.commit()
 
 
 def test_every_citizen_page_is_usable_on_a_phone(live_server, phone, world):

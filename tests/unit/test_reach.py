@@ -115,13 +115,14 @@ def test_an_unknown_agency_reaches_no_organisation_but_its_own_cases():
 
 # Every scope decision asks reach_of(); nobody else reads an account's scope columns.
 SCOPE_READ = re.compile(r"\b(?:current_user|user)\.(?:region_id|agency_id|unit_id)\b")
+# portal/audit/record.py copies an account's own place into its audit entry (the entry is
+# then scoped by reach_of like everything else): a record, not a decision about access.
 ALLOWED = {
     "portal/accounts/reach.py",
     "portal/accounts/services.py",
     "portal/accounts/cli.py",
     # The account pages' services: they set the scope columns (and show them as chosen).
     "portal/accounts/administration.py",
-    # An entry about an account is filed under the account's scope (record_about_user).
     "portal/audit/record.py",
 }
 
