@@ -212,11 +212,13 @@ def configure_availability(app: Flask) -> None:
 
 def configure_outbox(app: Flask) -> None:
     """The delivery channels `outbox work` runs, each round, when enabled, and the deadline
-    tick it can run between rounds."""
+    tick it can run between rounds; and the writer account e-mails (invitations) use."""
+    from portal.accounts import mailbox
     from portal.chat.sweep import tick_and_sweep
     from portal.messaging.delivery import SmsChannel, WhatsAppChannel
     from portal.national.delivery import MirrorChannel
     from portal.notifications.delivery import EmailChannel
+    from portal.notifications.outbox import add_message
     from portal.outbox.registry import register, register_tick
 
     register(app, EmailChannel())
@@ -224,6 +226,7 @@ def configure_outbox(app: Flask) -> None:
     register(app, WhatsAppChannel())
     register(app, SmsChannel())
     register_tick(app, tick_and_sweep)
+    mailbox.install(app, add_message)
 
 
 def configure_cli(app: Flask) -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import click
-from flask import g
+from flask import current_app, g
 from flask.cli import AppGroup
 from flask_babel import force_locale, gettext
 
-from portal.accounts import roles
+from portal.accounts import administration, roles
 from portal.accounts.services import (
     AccountError,
     PasswordRefused,
@@ -20,6 +21,7 @@ from portal.accounts.services import (
     set_password,
     sign_out_everywhere,
 )
+from portal.audit.record import Actor
 from portal.routing.active import get_router
 
 users_cli = AppGroup("users", help="Create and manage staff accounts.")
@@ -58,10 +60,52 @@ def create(email, password, role, region, agency, unit):
             region=region,
             agency=agency,
             unit=unit,
+            actor=Actor.cli(),
         )
     except AccountError as exc:
         _fail(exc)
     click.echo(f"created {user.email} ({user.role}, scope: {scope_label(user)})")
+
+
+@users_cli.command("invite")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(roles.ROLES))
+@click.option("--region", default=None, help="Region ID (regional-admin, leader).")
+@click.option("--agency", default=None, help="Agency ID (agency-officer, unit-officer).")
+@click.option("--unit", default=None, help="Unit ID within --agency (unit-officer).")
+@click.option(
+    "--locale",
+    default="id",
+    type=click.Choice(administration.LOCALES),
+    help="Language of the invitation and of the account's e-mails.",
+)
+def invite(email, role, region, agency, unit, locale):
+    """Create an account without a password and queue the e-mail whose link sets it
+    (delivered by the outbox worker, like every e-mail)."""
+    config = current_app.config
+    g.users_cli = True  # force_locale needs something on `g` outside a request
+    try:
+        with force_locale("en"):  # the operator reads the shell's errors in English
+            invited = administration.invite(
+                get_router(),
+                administration.CLI_MANAGER,
+                Actor.cli(),
+                email=email,
+                role=role,
+                region=region,
+                agency=agency,
+                unit=unit,
+                locale=locale,
+                valid_for=timedelta(hours=config["INVITATION_VALID_HOURS"]),
+                secret_key=config["SECRET_KEY"],
+            )
+    except AccountError as exc:
+        _fail(exc)
+    user = invited.user
+    click.echo(
+        f"invited {user.email} ({user.role}, scope: {scope_label(user)}); "
+        f"the link works until {invited.expires_text} ({invited.expires_at.isoformat()})"
+    )
 
 
 @users_cli.command("set-password")
@@ -70,7 +114,7 @@ def create(email, password, role, region, agency, unit):
 def set_password_cmd(email, password):
     """Replace an account's password (12+ characters, not a common one); ends its sessions."""
     try:
-        set_password(email, password)
+        set_password(email, password, actor=Actor.cli())
     except AccountError as exc:
         _fail(exc)
     click.echo(f"password changed for {email}")
@@ -81,7 +125,7 @@ def set_password_cmd(email, password):
 def disable(email):
     """Refuse sign-in; every session already open ends on its next request."""
     try:
-        set_active(email, False)
+        set_active(email, False, actor=Actor.cli())
     except AccountError as exc:
         _fail(exc)
     click.echo(f"disabled {email}")
@@ -92,7 +136,7 @@ def disable(email):
 def enable(email: str) -> None:
     """Allow a disabled account to sign in again (sessions from before stay ended)."""
     try:
-        set_active(email, True)
+        set_active(email, True, actor=Actor.cli())
     except AccountError as exc:
         _fail(exc)
     click.echo(f"enabled {email}")
@@ -103,7 +147,7 @@ def enable(email: str) -> None:
 def sign_out_everywhere_cmd(email: str) -> None:
     """End every session of the account (a lost phone, a shared computer)."""
     try:
-        sign_out_everywhere(email)
+        sign_out_everywhere(email, actor=Actor.cli())
     except AccountError as exc:
         _fail(exc)
     click.echo(f"signed out everywhere: {email}")
@@ -127,6 +171,7 @@ def list_cmd(region: str | None, as_json: bool) -> None:
             "agency": u.agency_id,
             "unit": u.unit_id,
             "active": bool(u.active),
+            "invitation_pending": u.invitation_pending,
         }
         for u in users
     ]
@@ -134,6 +179,8 @@ def list_cmd(region: str | None, as_json: bool) -> None:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for r in rows:
-        state = "active" if r["active"] else "disabled"
+        state = (
+            "disabled" if not r["active"] else "invited" if r["invitation_pending"] else "active"
+        )
         click.echo(f"{r['email']:<40} {r['role']:<15} {r['scope']:<40} {state}")
     click.echo(f"{len(rows)} account(s)" + (f" in {region}" if region else ""))

@@ -82,14 +82,16 @@ def create_user(
     region: str | None = None,
     agency: str | None = None,
     unit: str | None = None,
+    actor: Actor | None = None,
 ) -> User:
+    """A new account with a password (`users create`); recorded when an actor is given."""
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise AccountError("email", f"not an e-mail address: {email!r}")
     if role not in roles.ROLES:
         raise AccountError("role", f"unknown role {role!r}; one of: {', '.join(roles.ROLES)}")
     check_password(password, email=email)
-    region, agency, unit = _check_scope(router, role, region, agency, unit)
+    region, agency, unit = check_scope(router, role, region, agency, unit)
     if find_by_email(email) is not None:
         raise AccountError("email", f"an account for {email} already exists")
     user = User(
@@ -100,14 +102,21 @@ def create_user(
         agency_id=agency,
         unit_id=unit,
         active=True,
+        password_set_at=utcnow(),
     )
     db.session.add(user)
+    if actor is not None:
+        db.session.flush()  # the entry names the new account's id
+        record_about_user(actions.ACCOUNT_CREATED, actor, user, role=role)
     db.session.commit()
     return user
 
 
-def _check_scope(router: Router, role: str, region, agency, unit):
-    """Tie the account to existing IDs; an agency or unit fixes its region too."""
+def check_scope(
+    router: Router, role: str, region: str | None, agency: str | None, unit: str | None
+) -> tuple[str | None, str | None, str | None]:
+    """Tie the account to existing IDs; an agency or unit fixes its region too. Returns the
+    (region, agency, unit) the role keeps; raises AccountError naming the wrong field."""
     needed = roles.REQUIRED_SCOPE[role]
     for name, value in (("region", region), ("agency", agency), ("unit", unit)):
         if name in needed and not value:
@@ -132,6 +141,9 @@ def _check_scope(router: Router, role: str, region, agency, unit):
     if role == roles.AGENCY_OFFICER:
         return region, agency, None
     return region, agency, unit
+
+
+_check_scope = check_scope  # the name earlier callers used
 
 
 def find_by_email(email: str) -> User | None:
@@ -212,14 +224,18 @@ def complete_sign_in(user: User, client_address: str | None, *, now: datetime | 
     db.session.commit()
 
 
-def set_password(email: str, password: str) -> User:
-    """Replace the password and end every session of the account (a stolen cookie too)."""
+def set_password(email: str, password: str, *, actor: Actor | None = None) -> User:
+    """Replace the password and end every session of the account (a stolen cookie too);
+    recorded when an actor is given (`users set-password`)."""
     user = find_by_email(email)
     if user is None:
         raise AccountError("email", f"no account for {email}")
     check_password(password, email=user.email)
     user.password_hash = generate_password_hash(password)
+    user.password_set_at = utcnow()  # an invitation still open is no longer needed
     end_sessions(user)
+    if actor is not None:
+        record_about_user(actions.PASSWORD_SET, actor, user)
     db.session.commit()
     return user
 
@@ -251,14 +267,18 @@ def change_own_password(
     return user
 
 
-def set_active(email: str, active: bool) -> User:
+def set_active(email: str, active: bool, *, actor: Actor | None = None) -> User:
     """Disable or enable; either way every earlier session stays ended, so enabling an
-    account again never revives a cookie from before it was disabled."""
+    account again never revives a cookie from before it was disabled. Recorded when an
+    actor is given."""
     user = find_by_email(email)
     if user is None:
         raise AccountError("email", f"no account for {email}")
     user.active = active
     end_sessions(user)
+    if actor is not None:
+        action = actions.ACCOUNT_ENABLED if active else actions.ACCOUNT_DISABLED
+        record_about_user(action, actor, user)
     db.session.commit()
     return user
 
@@ -270,12 +290,14 @@ def end_sessions(user: User) -> None:
     user.session_generation = (user.session_generation or 0) + 1
 
 
-def sign_out_everywhere(email: str) -> User:
+def sign_out_everywhere(email: str, *, actor: Actor | None = None) -> User:
     """`users sign-out-everywhere`: end every session of the account, wherever it is."""
     user = find_by_email(email)
     if user is None:
         raise AccountError("email", f"no account for {email}")
     end_sessions(user)
+    if actor is not None:
+        record_about_user(actions.SIGNED_OUT_EVERYWHERE, actor, user)
     db.session.commit()
     return user
 

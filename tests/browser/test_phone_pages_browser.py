@@ -60,6 +60,7 @@ class World:
     short_code: str  # the same counter's typed code
     code: str  # a responded, public case the citizen may rate
     token: str  # its private-link token
+    account_id: int  # an officer's account, which the super admin manages
     reset: str = ""  # an open password-reset link token of the super-admin
 
 
@@ -137,6 +138,10 @@ STAFF_PAGES = [
     Screen("audit trail", "/staf/jejak-audit/"),
     Screen("audit trail, a bad filter", "/staf/jejak-audit/?from=2026-13-45&jenis=kasus"),
     Screen("two-step setup", "/staf/akun/dua-langkah"),
+    Screen("staff accounts", "/staf/pengguna/"),
+    Screen("staff accounts filtered", "/staf/pengguna/?q=kalsel&state=undangan"),
+    Screen("invite an account", "/staf/pengguna/undang"),
+    Screen("one staff account", "/staf/pengguna/{account_id}"),
 ]
 LOGIN_PAGE = Screen("staff login", "/staf/masuk")
 
@@ -258,6 +263,14 @@ def world(app, router, client, h) -> World:
     two_step.totp_secret = totp.seal(app.config["SECRET_KEY"], totp.new_secret())
     two_step.totp_confirmed_at = two_step.created_at
     db.session.commit()
+    officer = create_user(
+        router,
+        email="petugas.farmasi.rsud.ulin@kalsel.example.org",
+        password=PASSWORD,
+        role="unit-officer",
+        agency="rsud-ulin",
+        unit="instalasi-farmasi",
+    )
     staff = app.test_client()
     assert h.login(staff, EMAIL, PASSWORD).status_code == 302
     assert act(staff, code, "verify", target="rsud-ulin/poli-umum").status_code == 303
@@ -269,7 +282,14 @@ def world(app, router, client, h) -> World:
         find_by_email(EMAIL), tokens.RESET, timedelta(hours=1), app.config["SECRET_KEY"]
     )
     db.session.commit()
-    return World(payload=payload, short_code=short, code=code, token=token, reset=reset.token)
+    return World(
+        payload=payload,
+        short_code=short,
+        code=code,
+        token=token,
+        reset=reset.token,
+        account_id=officer.id,
+    )
 
 
 def _long_audit_entry(code: str) -> None:

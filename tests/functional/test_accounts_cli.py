@@ -159,6 +159,7 @@ def test_list_as_json(run, staff):
         "agency": "rsud-ulin",
         "unit": "poli-umum",
         "active": True,
+        "invitation_pending": False,
     }
 
 

@@ -240,6 +240,7 @@ SUBJECTS = {
     ),
     # The region's Open311 keys: managed by its admins only.
     "api_key_id": Subject(new_api_key, MISSING_ID, frozenset({"super-admin", "regional-admin"})),
+    # A staff account of the region: managed by its admins (portal/accounts/management.py).
     # A region's part of the routing file (and its abuse list): edited by its admin.
     "region_id": Subject(
         lambda: "kalsel", "atlantis", frozenset({"super-admin", "regional-admin"})

@@ -81,10 +81,18 @@ def setting(app, router, client, h, ulin_payload):
     ).scalar_one()
     stored_complaint(agency="rsud-ulin", unit="poli-umum")
     create_user(router, email="super@example.org", password=PASSWORD, role="super-admin")
+    # An account the super admin manages: its account page (/staf/pengguna/<user_id>) opens.
+    officer = create_user(
+        router,
+        email="rsud@kalsel.example.org",
+        password=PASSWORD,
+        role="agency-officer",
+        agency="rsud-ulin",
+    )
     staff = app.test_client()
     assert h.login(staff, "super@example.org", PASSWORD).status_code == 302
     return {
-        "args": arguments(app, code, token, ulin_payload, photo_id),
+        "args": {**arguments(app, code, token, ulin_payload, photo_id), "user_id": officer.id},
         "token": token,
         "staff": staff,
         "visitor": app.test_client(),
@@ -149,6 +157,8 @@ def test_staff_pages_exports_and_the_private_link_are_not_stored(app, setting):
         "/staf/aturan-rute/semua",
         "/staf/poster/",
         "/staf/akun",
+        "/staf/pengguna/",
+        f"/staf/pengguna/{setting['args']['user_id']}",
     ):
         response = staff.get(url)
         assert response.status_code == 200, (url, response.status_code)
