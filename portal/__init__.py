@@ -80,10 +80,6 @@ def configure_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     init_mail(app)
-    from portal.accounts.mail import use as use_account_mail
-    from portal.notifications.outbox import add_message
-
-    use_account_mail(app, add_message)  # account e-mails (reset, invitation) into the outbox
     _import_models()
     with app.app_context():
         tune_sqlite(db.engine)

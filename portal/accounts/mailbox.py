@@ -1,4 +1,5 @@
-"""How the e-mails of staff accounts (invitations) reach the outbox.
+"""How the e-mails of staff accounts (invitation, reset link, password changed) reach the
+outbox.
 
 The outbox is portal.notifications', and notifications imports accounts (recipients, the
 account links it renders): accounts importing it back would be an import cycle. So the app
@@ -29,7 +30,7 @@ def queue(
     context: dict[str, Any],
     *,
     locale: str,
-    region_id: str | None,
+    region_id: str | None = None,
     now: datetime | None = None,
 ) -> Any:
     """Add one e-mail to the outbox in the caller's transaction (no network, no commit)."""

@@ -18,7 +18,7 @@ from flask import current_app
 from flask_babel import force_locale
 from werkzeug.security import generate_password_hash
 
-from portal.accounts import mail, notices, throttle, tokens
+from portal.accounts import mailbox, notices, throttle, tokens
 from portal.accounts.models import User
 from portal.accounts.reach import reach_of
 from portal.accounts.services import check_password, end_sessions, find_by_email
@@ -70,7 +70,7 @@ def request_reset(
     # database on a connection of its own (SQLite would wait for this transaction).
     expires_local = _local(now + valid_for, user)
     issued = tokens.issue(user, tokens.RESET, valid_for, secret_key, now=now)
-    mail.queue(
+    mailbox.queue(
         "password_reset",
         user.email,
         {
@@ -137,7 +137,7 @@ def _notify_changed(
     user: User, client_address: str | None, how: str, changed_local: str, now: datetime
 ) -> None:
     """ "Your password was changed": the owner learns of a change they did not make."""
-    mail.queue(
+    mailbox.queue(
         "password_changed",
         user.email,
         {

@@ -94,6 +94,7 @@ def create_user(
     region, agency, unit = check_scope(router, role, region, agency, unit)
     if find_by_email(email) is not None:
         raise AccountError("email", f"an account for {email} already exists")
+    now = utcnow()
     user = User(
         email=email,
         password_hash=generate_password_hash(password),
@@ -102,7 +103,8 @@ def create_user(
         agency_id=agency,
         unit_id=unit,
         active=True,
-        password_set_at=utcnow(),
+        created_at=now,
+        password_set_at=now,
     )
     db.session.add(user)
     if actor is not None:

@@ -222,7 +222,8 @@ def test_the_per_address_limit_refuses_with_429(limited, h):
 def _unchanged(officer_id: int) -> None:
     db.session.expire_all()
     user = db.session.get(User, officer_id)
-    assert check_password_hash(user.password_hash, OLD) and user.password_set_at is None
+    assert check_password_hash(user.password_hash, OLD)
+    assert user.password_set_at == user.created_at  # the password the account was made with
     assert not entries(actions.PASSWORD_RESET)
 
 
