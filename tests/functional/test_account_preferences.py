@@ -58,8 +58,12 @@ def account() -> User:
 def test_the_account_page_shows_the_preferences_and_the_two_factor_link(signed_in):
     html = signed_in.get("/staf/akun").get_data(as_text=True)
     assert 'action="/staf/akun/preferensi"' in html
-    assert 'href="/staf/akun/dua-langkah"' in html and "Verifikasi dua langkah" in html
+    assert 'href="/staf/akun/dua-langkah"' in html and "Masuk dua langkah" in html
     assert 'id="locale-id" name="locale" value="id" checked' in html
+    # each part once, and the page's title is just its name
+    assert html.count('id="preferences"') == 1 and html.count('id="two-factor"') == 1
+    title = html[html.index("<title>") + 7 : html.index("</title>")]
+    assert title.startswith("Akun saya") and "<" not in title
     for kind in KINDS:  # everything on for a new account
         assert f'name="notices_on" value="{kind}" checked' in html
     assert "Pengingat batas waktu" in html
