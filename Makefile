@@ -7,7 +7,7 @@ MO     := translations/en/LC_MESSAGES/messages.mo
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-backup bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311 bench-citizen translations extract-messages clean
+.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-backup bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311 bench-citizen bench-accounts translations extract-messages clean
 
 install: $(STAMP) $(MO)
 
@@ -64,7 +64,7 @@ db-check: install
 
 # Each benchmark prints a table next to the bare stack measured in the same run;
 # add --record (BENCH_ARGS=--record) to append it to bench/RESULTS.md.
-bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311 bench-citizen
+bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311 bench-citizen bench-accounts
 
 bench-submit: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
@@ -110,6 +110,9 @@ bench-case-flow: install  # a transfer until the other region sees it; 100 cases
 
 bench-open311: install  # the Open311 API next to a bare Flask JSON view (BENCH_OPEN311_DATABASE_URL for PostgreSQL)
 	$(BIN)/python bench/open311.py $(if $(BENCH_OPEN311_DATABASE_URL),--db $(BENCH_OPEN311_DATABASE_URL)) $(BENCH_ARGS)
+
+bench-accounts: install  # staff sign-in (password, 2FA), the account list and the audit trail next to a bare Flask + SQLAlchemy stack (BENCH_ACCOUNTS_DATABASE_URL for PostgreSQL)
+	$(BIN)/python bench/accounts.py $(if $(BENCH_ACCOUNTS_DATABASE_URL),--db $(BENCH_ACCOUNTS_DATABASE_URL)) $(BENCH_ARGS)
 
 bench-citizen: install  # every citizen page's weight cold and warm, and the wait on a slow-3G phone with and without a 2 MB photo (Chromium), next to a bare static form
 	$(BIN)/python bench/citizen_pages.py $(BENCH_ARGS)
