@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
+from email_validator import EmailNotValidError, validate_email
 from flask import g
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -33,6 +34,7 @@ from portal.audit.record import Actor, record_about_user
 from portal.clocks.zones import on_clock, zone_label
 from portal.extensions import db
 from portal.paging import PAGE_SIZE, Page
+from portal.plain_text import has_control, without_control
 from portal.routing.engine import Router
 from portal.routing.model import localized_name
 from portal.timeutil import utcnow
@@ -145,8 +147,9 @@ def list_accounts(manager: management.Account, filters: Filters, number: int) ->
     """One page of the accounts the manager may see, by e-mail, filtered in SQL."""
     require_manager(manager)
     stmt = manageable(manager)
-    if filters.q:
-        pattern = f"%{_escape_like(filters.q.strip().lower())}%"
+    q = without_control(filters.q).strip()  # PostgreSQL refuses a NUL even in a LIKE
+    if q:
+        pattern = f"%{_escape_like(q.lower())}%"
         stmt = stmt.where(func.lower(User.email).like(pattern, escape="\\"))
     if filters.role:
         stmt = stmt.where(User.role == filters.role)
@@ -335,6 +338,19 @@ def _send_invitation(
     return Invited(user=user, expires_at=issued.expires_at, expires_text=expires_text)
 
 
+def _signs_in_with(email: str) -> bool:
+    """An address the sign-in and forgot-password forms accept (their Email validator): an
+    account under any other (a line break, a NUL, "cli:…@x") could never sign in, and its
+    address would reach e-mail headers and the audit trail."""
+    if not email or len(email) > 254 or has_control(email):
+        return False
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
 def invite(
     router: Router,
     manager: management.Account,
@@ -354,7 +370,7 @@ def invite(
     require_manager(manager)
     now = now or utcnow()
     email = (email or "").strip().lower()
-    if "@" not in email or len(email) > 254 or " " in email or email.startswith("@"):
+    if not _signs_in_with(email):
         raise AccountError("email", _("Tulis alamat e-mail yang benar."))
     if locale not in LOCALES:
         raise AccountError("locale", _("Pilih bahasa dari daftar."))

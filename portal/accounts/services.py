@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from portal.accounts import passwords, roles, throttle
+from portal.accounts import passwords, roles, throttle, tokens
 from portal.accounts.models import User
 from portal.audit import actions
 from portal.audit.record import Actor, record, record_about_user
@@ -235,6 +235,7 @@ def set_password(email: str, password: str, *, actor: Actor | None = None) -> Us
     check_password(password, email=user.email)
     user.password_hash = generate_password_hash(password)
     user.password_set_at = utcnow()  # an invitation still open is no longer needed
+    tokens.end_open(user, now=user.password_set_at)
     end_sessions(user)
     if actor is not None:
         record_about_user(actions.PASSWORD_SET, actor, user)
@@ -264,6 +265,7 @@ def change_own_password(
         raise AccountError("current_password", "wrong current password")
     check_password(new, email=user.email)
     user.password_hash = generate_password_hash(new)
+    tokens.end_open(user, now=now)  # a reset link asked for earlier opens nothing now
     end_sessions(user)
     db.session.commit()
     return user

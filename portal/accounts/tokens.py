@@ -127,6 +127,17 @@ def check(token: str, purpose: str, *, now: datetime | None = None) -> tuple[Acc
     return row, user
 
 
+def end_open(user: User, *, now: datetime | None = None) -> None:
+    """Every open link of the account stops working (the caller commits): a password set
+    another way (own page, the shell) must not leave a reset or invitation link that could
+    set it again behind the owner's back."""
+    db.session.execute(
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+        .values(used_at=now or utcnow())
+    )
+
+
 def use(token: str, purpose: str, *, now: datetime | None = None) -> User:
     """Use the link up (the caller commits with the change it allows). Atomic: of two
     requests with one link, exactly one gets the account; every other open link of the

@@ -138,7 +138,8 @@ def group_prefixes(group: str) -> tuple[str, ...]:
 def who(entry: AuditEntry) -> str:
     """The account's e-mail, "baris perintah (cli:…)" for the shell, or "tidak dikenal"."""
     email = entry.actor_email
-    if email and email.startswith("cli:"):
+    # Only an entry with no account is the shell's: an account's address cannot pass for it.
+    if email and entry.actor_id is None and email.startswith("cli:"):
         return _("baris perintah (%(who)s)", who=email)
     return email or _("tidak dikenal")
 
