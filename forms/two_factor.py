@@ -29,7 +29,15 @@ class CodeForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    """The first code the app shows, proving it holds the new secret."""
+    """The first code the app shows, proving it holds the new secret; and, for someone
+    already signed in, their password (a stolen session must not lock the owner out by
+    putting its own phone on the account). Required or not is the view's decision: an admin
+    setting up at sign-in has just typed it."""
+
+    current_password = PasswordField(
+        _l("Kata sandi Anda sekarang"),
+        validators=[Length(max=1000, message=_l("Terlalu panjang."))],
+    )
 
     code = StringField(
         _l("Kode 6 angka dari aplikasi"),

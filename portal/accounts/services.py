@@ -243,6 +243,25 @@ def set_password(email: str, password: str, *, actor: Actor | None = None) -> Us
     return user
 
 
+def confirm_own_password(
+    user: User, password: str | None, client_address: str | None, *, now: datetime | None = None
+) -> None:
+    """A signed-in account proving it is its owner before a change a stolen session must not
+    make (a new password, a new authenticator). A wrong password counts as a failed sign-in
+    (same throttle), so a stolen session cannot guess its way to the password either.
+    Raises SignInLocked, or AccountError on "current_password"."""
+    now = now if now is not None else utcnow()
+    lock = throttle.locked_until(user.email, client_address, now)
+    right = check_password_hash(user.password_hash, password or "")
+    if lock is not None:
+        raise SignInLocked(lock, now)
+    if not right:
+        lock = throttle.record_failure(user.email, client_address, now)
+        if lock is not None:
+            raise SignInLocked(lock, now)
+        raise AccountError("current_password", "wrong current password")
+
+
 def change_own_password(
     user: User, current: str, new: str, client_address: str | None, *, now: datetime | None = None
 ) -> User:
@@ -254,15 +273,7 @@ def change_own_password(
     stays signed in.
     """
     now = now if now is not None else utcnow()
-    lock = throttle.locked_until(user.email, client_address, now)
-    right = check_password_hash(user.password_hash, current)
-    if lock is not None:
-        raise SignInLocked(lock, now)
-    if not right:
-        lock = throttle.record_failure(user.email, client_address, now)
-        if lock is not None:
-            raise SignInLocked(lock, now)
-        raise AccountError("current_password", "wrong current password")
+    confirm_own_password(user, current, client_address, now=now)
     check_password(new, email=user.email)
     user.password_hash = generate_password_hash(new)
     tokens.end_open(user, now=now)  # a reset link asked for earlier opens nothing now

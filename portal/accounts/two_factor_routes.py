@@ -28,7 +28,12 @@ from forms.two_factor import CodeForm, ConfirmForm, RenewCodesForm, TurnOffForm
 from portal.accounts import pending, totp, two_factor
 from portal.accounts.models import User
 from portal.accounts.routes import _locked_message, _start_session
-from portal.accounts.services import SignInLocked, complete_sign_in
+from portal.accounts.services import (
+    AccountError,
+    SignInLocked,
+    complete_sign_in,
+    confirm_own_password,
+)
 from portal.accounts.two_factor import AlreadyOn, CodeRefused, NotAllowed
 from portal.extensions import login_manager
 
@@ -174,25 +179,29 @@ def setup():
     if request.method == "POST":
         status = 400
         if form.validate_on_submit():
-            try:
-                codes = two_factor.confirm_setup(
-                    user, sealed, form.code.data, key=key, address=request.remote_addr
-                )
-            except CodeRefused:
-                form.code.errors.append(
-                    _(
-                        "Kode tidak cocok. Periksa bahwa jam ponsel tepat, lalu masukkan kode "
-                        "yang sedang tampil di aplikasi."
-                    )
-                )
-            except AlreadyOn:
-                return redirect(url_for("two_factor.setup"), code=303)
+            refused = _owner_refused(user, form, enrolling is None)
+            if refused:
+                status = refused
             else:
-                if enrolling is not None:
-                    complete_sign_in(user, request.remote_addr)
-                _start_session(user)  # every other session of the account has ended
-                next_url = enrolling.next_url if enrolling else url_for("two_factor.setup")
-                return _codes_page(codes, next_url, first=True)
+                try:
+                    codes = two_factor.confirm_setup(
+                        user, sealed, form.code.data, key=key, address=request.remote_addr
+                    )
+                except CodeRefused:
+                    form.code.errors.append(
+                        _(
+                            "Kode tidak cocok. Periksa bahwa jam ponsel tepat, lalu masukkan kode "
+                            "yang sedang tampil di aplikasi."
+                        )
+                    )
+                except AlreadyOn:
+                    return redirect(url_for("two_factor.setup"), code=303)
+                else:
+                    if enrolling is not None:
+                        complete_sign_in(user, request.remote_addr)
+                    _start_session(user)  # every other session of the account has ended
+                    next_url = enrolling.next_url if enrolling else url_for("two_factor.setup")
+                    return _codes_page(codes, next_url, first=True)
     uri = totp.provisioning_uri(secret, user.email)
     page = render_template(
         "two_factor/setup.html",
@@ -203,6 +212,23 @@ def setup():
         email=user.email,
     )
     return page, status
+
+
+def _owner_refused(user: User, form: ConfirmForm, signed_in: bool) -> int | None:
+    """A signed-in person types their password with the first code: None when it is right,
+    else the status to answer (a wrong one counts as a failed sign-in). At sign-in (an admin
+    enrolling) the password was just checked."""
+    if not signed_in:
+        return None
+    try:
+        confirm_own_password(user, form.current_password.data, request.remote_addr)
+    except SignInLocked as locked:
+        form.current_password.errors.append(_locked_message(locked))
+        return 429
+    except AccountError:
+        form.current_password.errors.append(_("Kata sandi sekarang salah."))
+        return 400
+    return None
 
 
 def _manage_page(

@@ -53,6 +53,7 @@ def test_an_officer_turns_two_step_sign_in_on_and_signs_in_with_a_code(
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)
     screenshots(page, "two-factor-setup")
 
+    page.get_by_label(re.compile("^Kata sandi Anda sekarang")).fill(PASSWORD)
     page.get_by_label(re.compile("^Kode 6 angka dari aplikasi")).fill(pyotp.TOTP(secret).now())
     with page.expect_navigation():
         page.get_by_role("button", name="Aktifkan masuk dua langkah").click()

@@ -14,7 +14,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from portal.accounts import pending, second_factor, services, totp, two_factor
-from portal.accounts.models import RecoveryCode, User
+from portal.accounts.models import LoginThrottle, RecoveryCode, User
 from portal.accounts.services import create_user
 from portal.audit import actions
 from portal.audit.models import AuditEntry
@@ -112,7 +112,12 @@ def turn_on(client, clock) -> tuple[str, list[str]]:
     secret = SECRET_TEXT.search(text)[1].replace(" ", "")
     fields = hidden_fields(page.data)
     shown = client.post(
-        SETUP, data={"csrf_token": fields["csrf_token"], "code": app_code(secret, clock)}
+        SETUP,
+        data={
+            "csrf_token": fields["csrf_token"],
+            "current_password": PASSWORD,  # ignored at an admin's enrolment, needed signed in
+            "code": app_code(secret, clock),
+        },
     )
     assert shown.status_code == 200, shown.status_code
     codes = SHOWN_CODES.findall(shown.get_data(as_text=True))
@@ -426,10 +431,11 @@ def test_the_setup_page_shows_a_qr_code_and_keeps_the_secret_sealed(app, people,
     )
 
     token = hidden_fields(page.data)["csrf_token"]
-    wrong = client.post(SETUP, data={"csrf_token": token, "code": "000000"})
+    proof = {"csrf_token": token, "current_password": PASSWORD}
+    wrong = client.post(SETUP, data={**proof, "code": "000000"})
     assert wrong.status_code == 400 and "Kode tidak cocok" in wrong.get_data(as_text=True)
     assert not fresh(OFFICER).has_second_factor
-    shown = client.post(SETUP, data={"csrf_token": token, "code": app_code(secret, clock)})
+    shown = client.post(SETUP, data={**proof, "code": app_code(secret, clock)})
     text = shown.get_data(as_text=True)
     assert shown.status_code == 200 and "hanya ditampilkan sekali" in text
     user = fresh(OFFICER)
@@ -659,3 +665,33 @@ def test_after_a_reset_an_admin_enrols_again_under_the_flag(app, people, clock, 
     assert not is_signed_in(again)
     new_secret, _codes = turn_on(again, clock)
     assert new_secret != secret and is_signed_in(again)
+
+
+def test_a_signed_in_session_cannot_put_another_phone_on_the_account_without_the_password(
+    app, people, clock
+):
+    """A session left open on a shared computer (or a copied cookie) must not lock the owner
+    out by setting up its own authenticator: the password comes with the first code, and a
+    wrong one counts on the sign-in throttle."""
+    client = browser(app)
+    assert password_step(client, OFFICER).status_code == 302
+    page = client.get(SETUP)
+    secret = SECRET_TEXT.search(page.get_data(as_text=True))[1].replace(" ", "")
+    token = hidden_fields(page.data)["csrf_token"]
+    for typed in ("", "bukan-kata-sandinya-1"):
+        refused = client.post(
+            SETUP,
+            data={"csrf_token": token, "current_password": typed, "code": app_code(secret, clock)},
+        )
+        assert refused.status_code == 400
+        assert "Kata sandi sekarang salah." in refused.get_data(as_text=True)
+    db.session.expire_all()
+    officer = db.session.get(User, people[OFFICER].id)
+    assert not officer.has_second_factor
+    assert db.session.get(LoginThrottle, f"email:{OFFICER}").failures == 2
+    assert not db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == actions.TWO_FACTOR_ENABLED)
+    ).all()
+    secret, codes = turn_on(client, clock)  # with the password: on
+    db.session.expire_all()
+    assert db.session.get(User, people[OFFICER].id).has_second_factor and len(codes) == 10
