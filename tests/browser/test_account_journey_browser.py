@@ -219,7 +219,12 @@ def test_an_admin_invites_an_officer_who_sets_a_password_and_signs_in_with_two_s
         ("Keluar", OFFICER, OFFICER),
         ("Masuk", OFFICER, OFFICER),
     ], seen
-    assert all(re.search(r"\d{2}\.\d{2}", r["when"]) for r in _audit_rows(admin))
+    rows = _audit_rows(admin)
+    assert all(re.search(r"\d{2}\.\d{2} WITA$", r["when"]) for r in rows)
+    invited = next(r for r in rows if r["what"] == "Akun diundang")
+    assert "Peran: Petugas unit" in invited["detail"]
+    assert "Bahasa: Bahasa Indonesia" in invited["detail"]
+    assert "Tautan berlaku sampai" in invited["detail"] and "WITA" in invited["detail"]
 
 
 def test_a_forgotten_password_is_replaced_through_the_mailed_link(
