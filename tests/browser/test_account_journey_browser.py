@@ -163,7 +163,9 @@ def test_an_admin_invites_an_officer_who_sets_a_password_and_signs_in_with_two_s
     officer.get_by_label(re.compile("^Ulangi kata sandi baru")).fill(FIRST)
     _submit(officer, "Simpan kata sandi")
     _heading(officer, "Masuk sebagai staf")
-    assert "Kata sandi disimpan. Silakan masuk." in officer.locator("main").inner_text()
+    notice = officer.locator("#sign-in-notice")
+    assert notice.inner_text() == "Kata sandi disimpan. Silakan masuk."
+    assert notice.get_attribute("class") == "ok"
 
     # 3. The officer signs in, turns two-step sign-in on, and signs in with a code.
     officer.get_by_label("E-mail").fill(OFFICER)
@@ -263,7 +265,7 @@ def test_a_forgotten_password_is_replaced_through_the_mailed_link(
     page.get_by_label(re.compile("^Ulangi kata sandi baru")).fill(NEW)
     _submit(page, "Simpan kata sandi")
     _heading(page, "Masuk sebagai staf")
-    assert "Kata sandi disimpan. Silakan masuk." in page.locator("main").inner_text()
+    assert page.locator("#sign-in-notice.ok").inner_text() == "Kata sandi disimpan. Silakan masuk."
 
     _password_step(page, live_server, OFFICER, FIRST)
     _heading(page, "Masuk sebagai staf")
