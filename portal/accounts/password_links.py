@@ -109,7 +109,7 @@ def _link_page(token: str, purpose: str):
             else:
                 if current_user.is_authenticated:
                     logout_user()
-                flash(_("Kata sandi disimpan. Silakan masuk."))
+                flash(_("Kata sandi disimpan. Silakan masuk."), "ok")
                 return redirect(url_for("accounts.login"), code=303)
     page = render_template(
         "password_links/set_password.html",

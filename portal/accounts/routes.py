@@ -168,5 +168,5 @@ def sign_out_everywhere():
     self_service.signed_out_everywhere(current_user._get_current_object(), request.remote_addr)
     logout_user()
     session.clear()  # before the message: clearing would drop it
-    flash(_("Anda telah keluar dari semua perangkat. Silakan masuk lagi."))
+    flash(_("Anda telah keluar dari semua perangkat. Silakan masuk lagi."), "ok")
     return redirect(url_for("accounts.login"))

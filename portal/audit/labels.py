@@ -8,6 +8,8 @@ only here, when read, so an entry written in one language reads in the reader's.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -100,7 +102,11 @@ DETAIL_LABELS = {
     "daerah": _l("Wilayah"),
     "from": _l("Dari tanggal"),
     "to": _l("Sampai tanggal"),
+    "expires_at": _l("Tautan berlaku sampai"),
 }
+
+# Keys whose value is a moment (ISO 8601, UTC): shown on the reader's clock, in words.
+MOMENTS = frozenset({"expires_at"})
 
 TARGET_KINDS = {
     a.USER: _l("Akun"),
@@ -157,41 +163,76 @@ def target(entry: AuditEntry) -> str:
     return label
 
 
-def detail(entry: AuditEntry) -> list[tuple[str, str]]:
-    """The detail as (label, text) pairs, in the order they were stored (sorted keys)."""
+Words = Mapping[str, Mapping[str, Any]]
+When = Callable[[datetime], str]
+
+
+def detail(
+    entry: AuditEntry, words: Words | None = None, when: When | None = None
+) -> list[tuple[str, str]]:
+    """The detail as (label, text) pairs, in the order they were stored (sorted keys).
+
+    Handed in by the page, since they belong to packages that sit above this one: `words`
+    names stored values by key (a role's label for "unit-officer"), `when` shows a moment
+    (an invitation's expiry) on the reader's clock. Without them a value reads as stored."""
     try:
         values = json.loads(entry.detail_json or "{}")
     except ValueError:
         return [("", entry.detail_json)]
+    shown = _Shown(words or {}, when)
     if not isinstance(values, dict):
-        return [("", _text(values))]
-    return [(str(DETAIL_LABELS.get(k, k)), _text(v, k)) for k, v in values.items()]
+        return [("", shown.text(values))]
+    return [(str(DETAIL_LABELS.get(k, k)), shown.text(v, k)) for k, v in values.items()]
 
 
-def detail_line(entry: AuditEntry) -> str:
+def detail_line(entry: AuditEntry, words: Words | None = None, when: When | None = None) -> str:
     """The detail on one line, for the CSV: "Peran: a → b; Wilayah: kalsel"."""
-    return "; ".join(f"{k}: {v}" if k else v for k, v in detail(entry))
+    return "; ".join(f"{k}: {v}" if k else v for k, v in detail(entry, words, when))
 
 
-# Keys whose list is a collection; any other two-item list is a change: [before, after].
+# Keys whose list is a collection; any other two-item list is a change: [before, after]
+# (and so is a pair of collections: notices turned off, before and after).
 COLLECTIONS = frozenset({"codes", "regions", "notices_off"})
 
 
-def _text(value: Any, key: str = "") -> str:
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return _("ya") if value else _("tidak")
-    if isinstance(value, list):
-        if key == "regions" and not value:
-            return _("semua wilayah")
-        if len(value) == 2 and key not in COLLECTIONS:
-            return f"{_text(value[0])} → {_text(value[1])}"
-        return ", ".join(_text(v) for v in value) if value else "—"
-    if isinstance(value, dict):
-        if not value:
+class _Shown:
+    """Stored values as a reader reads them, with one set of words and one clock."""
+
+    def __init__(self, words: Words, when: When | None):
+        self.words, self.when = words, when
+
+    def text(self, value: Any, key: str = "") -> str:
+        if value is None or value == "":
             return "—"
-        return ", ".join(f"{DETAIL_LABELS.get(k, k)}: {_text(v, k)}" for k, v in value.items())
-    if isinstance(value, str):
+        if isinstance(value, bool):
+            return _("ya") if value else _("tidak")
+        if isinstance(value, list):
+            if key == "regions" and not value:
+                return _("semua wilayah")
+            pair = len(value) == 2 and (
+                key not in COLLECTIONS or all(isinstance(v, list) for v in value)
+            )
+            if pair:
+                return f"{self.text(value[0], key)} → {self.text(value[1], key)}"
+            return ", ".join(self.text(v, key) for v in value) if value else "—"
+        if isinstance(value, dict):
+            if not value:
+                return "—"
+            return ", ".join(
+                f"{DETAIL_LABELS.get(k, k)}: {self.text(v, k)}" for k, v in value.items()
+            )
+        if isinstance(value, str):
+            return self._word(value, key)
+        return str(value)
+
+    def _word(self, value: str, key: str) -> str:
+        if key in MOMENTS and self.when is not None:
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                return value
+            return self.when(moment)
+        named = self.words.get(key, {}).get(value)
+        if named is not None:
+            return _(named) if isinstance(named, str) else str(named)
         return str(VALUE_WORDS.get(value, value))
-    return str(value)

@@ -22,6 +22,8 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from forms.audit import PERSON_MAX, PERSON_MIN, AuditFilterForm
+from portal.accounts.administration import ROLE_LABELS
+from portal.accounts.notices import KINDS as NOTICE_KINDS
 from portal.accounts.reach import reach_of
 from portal.audit import actions, labels, queries
 from portal.audit.queries import NO_REGION, AuditFilters
@@ -51,6 +53,14 @@ CSV_HEADER = (
     "wilayah",
     "rincian",
 )
+
+# Stored values of an entry's detail, named for a reader ("unit-officer" is "Petugas
+# unit"): portal.audit sits below the packages that own these names, so the page hands them in.
+DETAIL_WORDS = {
+    "role": ROLE_LABELS,
+    "locale": {"id": "Bahasa Indonesia", "en": "English"},
+    "notices_off": NOTICE_KINDS,
+}
 
 
 @dataclass(frozen=True)
@@ -118,6 +128,8 @@ def _page(reading: Reading, own: str | None):
         zone=zone_label(reading.timezone),
         region_name=router.region_name,
         labels=labels,
+        detail_words=DETAIL_WORDS,
+        moment=lambda at: local_time(at, reading.timezone, "short"),
     )
 
 
@@ -232,6 +244,9 @@ def _csv_lines(scope, reading: Reading, before_id: int) -> Iterator[str]:
         out.truncate()
         return text
 
+    def moment(at: datetime) -> str:
+        return local_time(at, reading.timezone, "short")
+
     writer.writerow(safe_row(CSV_HEADER))
     yield BOM + flush()
     for n, entry in enumerate(queries.every(scope, reading.filters, before_id), 1):
@@ -246,7 +261,7 @@ def _csv_lines(scope, reading: Reading, before_id: int) -> Iterator[str]:
                     entry.action,
                     labels.target(entry),
                     entry.region_id,
-                    labels.detail_line(entry),
+                    labels.detail_line(entry, DETAIL_WORDS, moment),
                 )
             )
         )

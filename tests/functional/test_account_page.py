@@ -92,7 +92,20 @@ def test_sign_out_everywhere_says_so_on_the_sign_in_page(signed_in, h):
     fields = h.hidden_fields(signed_in.get("/staf/akun").data)
     response = signed_in.post("/staf/akun/keluar-semua", data={"csrf_token": fields["csrf_token"]})
     page = signed_in.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Anda telah keluar dari semua perangkat. Silakan masuk lagi." in page
+    assert (
+        '<div class="ok" role="status" id="sign-in-notice">Anda telah keluar dari semua '
+        "perangkat. Silakan masuk lagi." in page
+    )
+
+
+def test_a_refusal_on_the_sign_in_page_stays_an_alert(client):
+    """A page that needs signing in sends there with Flask-Login's message: a warning."""
+    response = client.get("/staf/akun")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert (
+        '<div class="alert" role="status" id="sign-in-notice">Silakan masuk untuk membuka '
+        "halaman staf." in page
+    )
 
 
 def test_every_staff_page_links_to_the_account_page(signed_in):

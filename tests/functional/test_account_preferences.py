@@ -5,6 +5,7 @@ SMTP server), and the audit entries of a password change and "sign out everywher
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -58,7 +59,8 @@ def account() -> User:
 def test_the_account_page_shows_the_preferences_and_the_two_factor_link(signed_in):
     html = signed_in.get("/staf/akun").get_data(as_text=True)
     assert 'action="/staf/akun/preferensi"' in html
-    assert 'href="/staf/akun/dua-langkah"' in html and "Masuk dua langkah" in html
+    assert html.count('href="/staf/akun/dua-langkah"') == 1  # one card for two-step sign-in
+    assert "Pasang masuk dua langkah" in html
     assert 'id="locale-id" name="locale" value="id" checked' in html
     # each part once, and the page's title is just its name
     assert html.count('id="preferences"') == 1 and html.count('id="two-factor"') == 1
@@ -67,6 +69,18 @@ def test_the_account_page_shows_the_preferences_and_the_two_factor_link(signed_i
     for kind in KINDS:  # everything on for a new account
         assert f'name="notices_on" value="{kind}" checked' in html
     assert "Pengingat batas waktu" in html
+
+
+def test_the_account_page_title_is_words_and_every_form_is_in_the_page(signed_in):
+    """The page's <title> once held the preferences form (a block left open in a merge):
+    the tab read as markup and a form sat in the head. One title, each form once."""
+    html = signed_in.get("/staf/akun").get_data(as_text=True)
+    (title,) = re.findall(r"<title>(.*?)</title>", html, re.S)
+    assert title == "Akun saya · Aduan Langsung"
+    head, body = html.split("</head>", 1)
+    assert "<form" not in head
+    for form in ("change-password", "preferences", "sign-out-everywhere"):
+        assert body.count(f'id="{form}"') == 1, form
 
 
 def test_saving_language_and_notices_records_old_and_new(signed_in, h):

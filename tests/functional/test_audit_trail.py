@@ -457,7 +457,7 @@ def test_the_csv_cells_are_inert_and_the_export_is_recorded(app, h, staff):
     rows = _csv(admin)
     changed = next(r for r in rows if r["kode_tindakan"] == actions.ACCOUNT_CHANGED)
     assert changed["oleh"] == "'-2+3@example.org" and changed["sasaran"] == "'@SUM(A1)@example.org"
-    assert changed["rincian"] == "Peran: unit-officer → agency-officer"
+    assert changed["rincian"] == "Peran: Petugas unit → Petugas instansi"
     assert changed["tindakan"] == "Peran atau cakupan akun diubah"
     assert changed["alamat"] == "203.0.113.5" and changed["wilayah"] == "kalsel"
     assert changed["waktu_setempat"].endswith("WITA")
@@ -493,3 +493,47 @@ def test_the_export_needs_a_post_with_its_csrf_token(super_admin):
     assert super_admin.get(EXPORT).status_code == 405
     assert super_admin.post(EXPORT, data={}).status_code == 400
     assert _entries(actions.AUDIT_EXPORTED) == []
+
+
+def test_an_entrys_detail_reads_in_words_on_the_page_and_in_the_csv(staff):
+    """Stored names ("unit-officer", "id", an ISO moment in UTC, notice kinds) read as a
+    person says them: the role's label, the language, the expiry on the region's clock."""
+    admin = staff["admin"]
+    invited = admin.post(
+        "/staf/pengguna/undang",
+        data={
+            "csrf_token": _token(admin, "/staf/pengguna/undang"),
+            "email": "baru@kalsel.example.org",
+            "role": "unit-officer",
+            "agency": "rsud-ulin",
+            "unit": "rsud-ulin/poli-umum",
+            "locale": "id",
+        },
+    )
+    assert invited.status_code == 303
+    unit = staff["unit"]
+    saved = unit.post(
+        "/staf/akun/preferensi",
+        data={
+            "csrf_token": _token(unit, "/staf/akun"),
+            "locale": "en",
+            "notices_on": ["new_case", "escalation", "case_moved", "disposed"],
+        },
+    )
+    assert saved.status_code == 303
+    expiry = _detail(_one(actions.ACCOUNT_INVITED))["expires_at"]
+    assert expiry.endswith("+00:00")  # stored in UTC; read on the region's clock
+
+    page = html_module.unescape(admin.get(PAGE).get_data(as_text=True))
+    rows = _csv(admin)
+    lines = {r["kode_tindakan"]: r["rincian"] for r in rows}
+    for shown in (page, lines[actions.ACCOUNT_INVITED]):
+        assert "Peran: Petugas unit" in shown and "Bahasa: Bahasa Indonesia" in shown
+        assert re.search(r"Tautan berlaku sampai: \d{1,2}/\d{1,2}/\d{2} \d{2}\.\d{2} WITA", shown)
+        assert "expires_at" not in shown and "unit-officer" not in shown
+    changed = lines[actions.PREFERENCES_CHANGED]
+    assert changed == (
+        "Bahasa: Bahasa Indonesia → English; Pemberitahuan dimatikan: — → "
+        "Pengingat batas waktu, Ringkasan harian laporan terlambat (untuk pimpinan)"
+    )
+    assert changed in page

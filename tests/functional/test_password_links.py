@@ -359,7 +359,14 @@ def test_accepting_an_invitation_sets_the_first_password(app, router, h, smtp):
     page = client.get(url)
     assert page.status_code == 200
     assert "Buat kata sandi akun staf" in page.get_data(as_text=True)
-    assert set_password(client, h, url, NEW).status_code == 303
+    saved = set_password(client, h, url, NEW)
+    assert saved.status_code == 303 and saved.headers["Location"] == "/staf/masuk"
+    signin = client.get("/staf/masuk").get_data(as_text=True)
+    # Good news reads as such: green "ok", not the red box of a refused sign-in.
+    assert (
+        '<div class="ok" role="status" id="sign-in-notice">Kata sandi disimpan. Silakan masuk.'
+        in signin
+    )
     assert h.login(app.test_client(), user.email, NEW).status_code == 302
     db.session.expire_all()
     assert not db.session.get(User, user.id).invitation_pending
