@@ -79,7 +79,7 @@ def _password_step(page, base: str, email: str, password: str) -> None:
     _submit(page, "Masuk")
 
 
-def _set_up_authenticator(page, *, enrolling: bool) -> str:
+def _set_up_authenticator(page, *, enrolling: bool, password: str | None = None) -> str:
     """On the setup page: read the secret, type the app's current code, see the ten
     recovery codes once, go on. The secret is returned (the test is the phone's app)."""
     _heading(page, "Pasang masuk dua langkah")
@@ -90,6 +90,8 @@ def _set_up_authenticator(page, *, enrolling: bool) -> str:
         )
     secret = page.locator("#totp-secret").inner_text().replace(" ", "")
     assert re.fullmatch(r"[A-Z2-7]{32}", secret)
+    if not enrolling:  # signed in: the password proves it is the owner, not a stolen session
+        page.get_by_label(re.compile("^Kata sandi Anda sekarang")).fill(password)
     page.get_by_label(re.compile("^Kode 6 angka dari aplikasi")).fill(pyotp.TOTP(secret).now())
     _submit(page, "Aktifkan masuk dua langkah")
     _heading(page, "Simpan kode pemulihan Anda")
@@ -178,7 +180,7 @@ def test_an_admin_invites_an_officer_who_sets_a_password_and_signs_in_with_two_s
     screenshots(officer, "journey-account")
     with officer.expect_navigation():
         officer.get_by_role("link", name="Pasang masuk dua langkah").click()
-    secret = _set_up_authenticator(officer, enrolling=False)
+    secret = _set_up_authenticator(officer, enrolling=False, password=FIRST)
     assert "Kode pemulihan yang belum dipakai: 10." in officer.locator("#codes-left").inner_text()
     _submit(officer, "Keluar")
     _heading(officer, "Masuk sebagai staf")
