@@ -379,7 +379,9 @@ def reset_second_factor(user_id: int):
     flash(
         _(
             "Verifikasi dua langkah akun %(email)s dihapus, dan semua sesinya berakhir. Saat "
-            "masuk berikutnya, pemilik akun memasang aplikasi autentikator lagi.",
+            "masuk berikutnya cukup dengan kata sandi; pemiliknya lalu dapat memasang aplikasi "
+            "autentikator baru di Akun saya (akun admin yang wajib memakainya diminta "
+            "memasangnya saat itu juga).",
             email=user.email,
         )
     )

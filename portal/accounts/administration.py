@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts import mailbox, management, roles, tokens
 from portal.accounts import second_factor as second_factor_module
-from portal.accounts.models import User
+from portal.accounts.models import AccountToken, User
 from portal.accounts.reach import reach_of
 from portal.accounts.services import NO_PASSWORD, AccountError, check_scope, end_sessions
 from portal.accounts.services import find_by_email as _find_by_email
@@ -291,7 +291,13 @@ def wall_clock(router: Router, moment: datetime, region_id: str | None, locale: 
 
 def until_text(router: Router, invited: Invited, locale: str) -> str:
     """Until when an invitation's link works, on the account's clock, for `locale`."""
-    return _on_clock(invited.expires_at, timezone_of(router, invited.user), locale)
+    return on_account_clock(router, invited.expires_at, invited.user, locale)
+
+
+def on_account_clock(router: Router, moment: datetime, user: User, locale: str) -> str:
+    """A moment on the clock of the account's region ("7 Des 2026 19.00 WITA"), the one
+    way every account e-mail and page writes a time."""
+    return _on_clock(moment, timezone_of(router, user), locale)
 
 
 def _on_clock(moment: datetime, zone: str, locale: str) -> str:
@@ -412,6 +418,20 @@ def invite(
     return invited
 
 
+RESEND_PAUSE = timedelta(minutes=1)
+
+
+def _invited_moments_ago(user: User, now: datetime) -> bool:
+    """An invitation link made less than RESEND_PAUSE ago: a double tap on "Kirim ulang"
+    would otherwise kill the link of the e-mail the person is opening right now."""
+    latest = db.session.execute(
+        select(func.max(AccountToken.created_at)).where(
+            AccountToken.user_id == user.id, AccountToken.purpose == tokens.INVITE
+        )
+    ).scalar_one_or_none()
+    return latest is not None and now - latest < RESEND_PAUSE
+
+
 def resend_invitation(
     router: Router,
     manager: management.Account,
@@ -429,6 +449,13 @@ def resend_invitation(
     if not user.active:
         raise NotApplicable(_("Akun ini nonaktif; aktifkan dulu sebelum mengirim undangan."))
     now = now or utcnow()
+    if _invited_moments_ago(user, now):
+        raise NotApplicable(
+            _(
+                "Undangan untuk akun ini baru saja dikirim. Tunggu sebentar sebelum "
+                "mengirim ulang, agar tautan di e-mail sebelumnya tidak langsung mati."
+            )
+        )
     invited = _send_invitation(
         router, user, actor, valid_for=valid_for, secret_key=secret_key, now=now
     )
@@ -504,6 +531,7 @@ def set_active(manager: management.Account, actor: Actor, user: User, active: bo
         return False
     user.active = active
     end_sessions(user)
+    tokens.end_open(user)  # a link sent before never opens the account again
     action = actions.ACCOUNT_ENABLED if active else actions.ACCOUNT_DISABLED
     record_about_user(action, actor, user)
     db.session.commit()

@@ -27,6 +27,19 @@ from portal.routing.active import get_router
 users_cli = AppGroup("users", help="Create and manage staff accounts.")
 
 
+def _split_unit(agency: str | None, unit: str | None) -> tuple[str | None, str | None]:
+    """The unit as `unit` or as `agency/unit` (how the demo, `users list` and the pages
+    print it): the agency part must be --agency's, or becomes it when --agency is left out."""
+    if not unit or "/" not in unit:
+        return agency, unit
+    owner, unit_id = unit.split("/", 1)
+    if agency and agency != owner:
+        raise click.BadParameter(
+            f"{unit!r} is a unit of {owner!r}, not of --agency {agency!r}", param_hint="--unit"
+        )
+    return owner, unit_id
+
+
 def _fail(exc: AccountError) -> None:
     if isinstance(exc, PasswordRefused):  # the reason in Indonesian, then in English
         click.echo(f"error: {_in('id', exc)} / {_in('en', exc)}", err=True)
@@ -48,8 +61,13 @@ def _in(locale: str, exc: PasswordRefused) -> str:
 @click.option("--role", required=True, type=click.Choice(roles.ROLES))
 @click.option("--region", default=None, help="Region ID (regional-admin, leader).")
 @click.option("--agency", default=None, help="Agency ID (agency-officer, unit-officer).")
-@click.option("--unit", default=None, help="Unit ID within --agency (unit-officer).")
+@click.option(
+    "--unit",
+    default=None,
+    help="Unit ID within --agency (unit-officer); AGENCY/UNIT as printed elsewhere works too.",
+)
 def create(email, password, role, region, agency, unit):
+    agency, unit = _split_unit(agency, unit)
     """Create an account tied to the scope its role needs."""
     try:
         user = create_user(
@@ -72,7 +90,11 @@ def create(email, password, role, region, agency, unit):
 @click.option("--role", required=True, type=click.Choice(roles.ROLES))
 @click.option("--region", default=None, help="Region ID (regional-admin, leader).")
 @click.option("--agency", default=None, help="Agency ID (agency-officer, unit-officer).")
-@click.option("--unit", default=None, help="Unit ID within --agency (unit-officer).")
+@click.option(
+    "--unit",
+    default=None,
+    help="Unit ID within --agency (unit-officer); AGENCY/UNIT as printed elsewhere works too.",
+)
 @click.option(
     "--locale",
     default="id",
@@ -80,6 +102,7 @@ def create(email, password, role, region, agency, unit):
     help="Language of the invitation and of the account's e-mails.",
 )
 def invite(email, role, region, agency, unit, locale):
+    agency, unit = _split_unit(agency, unit)
     """Create an account without a password and queue the e-mail whose link sets it
     (delivered by the outbox worker, like every e-mail)."""
     config = current_app.config

@@ -15,12 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale
 from werkzeug.security import generate_password_hash
 
 from portal.accounts import mailbox, notices, throttle, tokens
 from portal.accounts.models import User
-from portal.accounts.reach import reach_of
 from portal.accounts.services import check_password, end_sessions, find_by_email
 from portal.audit import actions
 from portal.audit.record import Actor, record_about_user
@@ -41,10 +39,10 @@ def _locale_of(user: User) -> str:
 def _local(moment: datetime, user: User) -> str:
     """A time in the account's own language and its region's clock, for an e-mail body
     (written now, read later: the outbox row holds it as a plain string)."""
-    from portal.i18n import local_time, region_zone
+    from portal.accounts.administration import on_account_clock
+    from portal.routing.active import get_router
 
-    with force_locale(_locale_of(user)):
-        return local_time(moment, region_zone(reach_of(user).region_id), "short")
+    return on_account_clock(get_router(), moment, user, _locale_of(user))
 
 
 def _base_url() -> str:

@@ -291,6 +291,7 @@ def set_active(email: str, active: bool, *, actor: Actor | None = None) -> User:
         raise AccountError("email", f"no account for {email}")
     user.active = active
     end_sessions(user)
+    tokens.end_open(user)  # a link sent before never opens the account again
     if actor is not None:
         action = actions.ACCOUNT_ENABLED if active else actions.ACCOUNT_DISABLED
         record_about_user(action, actor, user)

@@ -117,13 +117,13 @@ def check(token: str, purpose: str, *, now: datetime | None = None) -> tuple[Acc
     row = _find(token, purpose)
     if row is None:
         raise TokenRefused("unknown")
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active:  # said first: disabling ends the links too
+        raise TokenRefused("inactive")
     if row.used_at is not None:
         raise TokenRefused("used")
     if row.expires_at <= now:
         raise TokenRefused("expired")
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.active:
-        raise TokenRefused("inactive")
     return row, user
 
 

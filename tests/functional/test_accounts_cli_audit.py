@@ -147,3 +147,33 @@ def test_users_invite_refuses_a_duplicate(app, run):
     again = run("invite", "--email", "X@example.org", "--role", "super-admin")
     assert again.exit_code == 1 and "already exists" in again.output
     assert len(db.session.execute(select(OutboxMessage)).all()) == 1
+
+
+def test_users_invite_takes_the_unit_as_the_other_pages_print_it(app, run):
+    """`rsud-ulin/poli-umum`, as the demo, `users list` and the pages write a unit, works like
+    `--agency rsud-ulin --unit poli-umum`; a unit of another agency than --agency is refused."""
+    long_form = run(
+        "invite",
+        "--email",
+        "a@example.org",
+        "--role",
+        "unit-officer",
+        "--unit",
+        "rsud-ulin/poli-umum",
+    )
+    assert long_form.exit_code == 0, long_form.output
+    user = find_by_email("a@example.org")
+    assert (user.agency_id, user.unit_id, user.region_id) == ("rsud-ulin", "poli-umum", "kalsel")
+    mixed = run(
+        "invite",
+        "--email",
+        "b@example.org",
+        "--role",
+        "unit-officer",
+        "--agency",
+        "bapenda-kalsel",
+        "--unit",
+        "rsud-ulin/poli-umum",
+    )
+    assert mixed.exit_code == 2 and "not of --agency 'bapenda-kalsel'" in mixed.output
+    assert find_by_email("b@example.org") is None

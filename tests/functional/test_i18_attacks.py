@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash
 
 from portal.accounts import password_links, tokens
 from portal.accounts.models import AccountToken, User
-from portal.accounts.services import find_by_email, set_active
+from portal.accounts.services import create_user, find_by_email, set_active
 from portal.audit import actions
 from portal.audit.models import AuditEntry
 from portal.audit.record import Actor, record_about_user
@@ -209,3 +209,22 @@ def test_every_forgot_answer_takes_the_same_floor(app, limited, monkeypatch):
         select(OutboxMessage).where(OutboxMessage.template == "password_reset")
     ).all()
     assert [m.recipient for m in sent] == [users["agency"].email]
+
+
+def test_disabling_an_account_ends_its_open_links_for_good(app, router):
+    """A reset or invitation link sent before an account was disabled must not open it after
+    it is enabled again: whoever held the link might be why it was disabled."""
+    user = create_user(
+        router, email="dinonaktifkan@example.org", password=PASSWORD, role="leader", region="kalsel"
+    )
+    key = app.config["SECRET_KEY"]
+    reset = tokens.issue(user, tokens.RESET, timedelta(hours=1), key)
+    db.session.commit()
+    set_active(user.email, False)
+    with pytest.raises(tokens.TokenRefused) as refused:
+        tokens.check(reset.token, tokens.RESET)
+    assert refused.value.reason == "inactive"
+    set_active(user.email, True)
+    with pytest.raises(tokens.TokenRefused) as refused:
+        tokens.check(reset.token, tokens.RESET)
+    assert refused.value.reason == "used"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.accounts import tokens
 from portal.accounts.models import AccountToken, User
@@ -91,6 +91,15 @@ def test_an_invitation_reaches_the_officer_in_their_language_and_a_resend_kills_
     assert checked.purpose == tokens.INVITE
     assert account.id == user.id
 
+    # A second tap within a minute sends nothing (it would kill the link being opened).
+    again = admin.post(f"/staf/pengguna/{user.id}/undang-lagi", data={"csrf_token": csrf(admin)})
+    assert again.status_code == 303
+    assert "baru saja dikirim" in admin.get(again.headers["Location"]).get_data(as_text=True)
+    deliver_all()
+    assert len(smtp.inbox.to("farmasi@kalsel.example.org")) == 1
+    tokens.check(first, tokens.INVITE)  # still good
+
+    _invited_minutes_ago(2)
     resent = admin.post(f"/staf/pengguna/{user.id}/undang-lagi", data={"csrf_token": csrf(admin)})
     assert resent.status_code == 303
     deliver_all()
@@ -259,6 +268,14 @@ def test_a_role_change_is_recorded_with_old_and_new(app):
     assert "Peran dan cakupan akun poli@kalsel.example.org diubah." in page
 
 
+def _invited_minutes_ago(minutes: int) -> None:
+    """Every invitation link made that long ago (a resend waits a minute after the last)."""
+    db.session.execute(
+        update(AccountToken).values(created_at=utcnow() - timedelta(minutes=minutes))
+    )
+    db.session.commit()
+
+
 def test_every_action_is_recorded_with_who_where_and_whom(app):
     users = make_accounts()
     admin = signed_in(app, users["kalsel_admin"].email)
@@ -267,6 +284,7 @@ def test_every_action_is_recorded_with_who_where_and_whom(app):
     target = users["unit"]
     target.totp_secret, target.totp_confirmed_at = "sealed", utcnow()
     db.session.commit()
+    _invited_minutes_ago(2)
     token = csrf(admin)
     for path, data in (
         (f"{invited.id}/undang-lagi", {}),
