@@ -110,6 +110,8 @@ def test_the_whole_reset_flow_through_a_real_mail_server(app, officer, h, smtp):
         "forgot_link",
     }
     assert context["valid_minutes"] == 60 and context["requested_from"] == "127.0.0.1"
+    # on the clock of the officer's region (Kalimantan Selatan), written as invitations are
+    assert re.fullmatch(r"\d{1,2} \w{3} \d{4} \d{2}\.\d{2} WITA", context["expires_local"])
     deliver_all()
     (mail,) = smtp.inbox.to(EMAIL)
     assert mail["Subject"] == "Tautan untuk membuat kata sandi baru akun staf Aduan Langsung"
