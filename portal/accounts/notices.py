@@ -26,6 +26,18 @@ KINDS: dict[str, str] = {
 }
 
 
+# Kinds that only reach some roles (the others never get them, so they are not offered).
+ONLY_FOR: dict[str, tuple[str, ...]] = {
+    "new_case": ("super-admin", "regional-admin"),
+    "digest": ("leader",),
+}
+
+
+def kinds_for(role: str) -> dict[str, str]:
+    """The kinds an account of this role receives at all, in KINDS order."""
+    return {k: label for k, label in KINDS.items() if role in ONLY_FOR.get(k, (role,))}
+
+
 def parse(stored: str | None) -> frozenset[str]:
     """The kinds turned off, from the users.notices_off column (unknown names ignored)."""
     return frozenset(k for k in (stored or "").split(",") if k in KINDS)

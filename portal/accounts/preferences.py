@@ -18,26 +18,34 @@ from portal.i18n import COOKIE
 bp = Blueprint("preferences", __name__, url_prefix="/staf/akun")
 
 
-def _form(**kwargs) -> PreferencesForm:
-    """The form with the notice kinds the account may turn off, labels translated."""
+def _form(role: str, **kwargs) -> PreferencesForm:
+    """The form with the notice kinds this role receives, labels translated."""
     form = PreferencesForm(**kwargs)
     form.notices_on.choices = [
-        SelectChoice(k, lazy_gettext(label)) for k, label in notices.KINDS.items()
+        SelectChoice(k, lazy_gettext(label)) for k, label in notices.kinds_for(role).items()
     ]
     return form
 
 
-def _turned_off(form: PreferencesForm) -> list[str]:
+def _turned_off(form: PreferencesForm, user) -> list[str]:
+    """The kinds ticked off on the form, plus those off before that the form did not offer
+    (a kind of another role, kept for when the role changes)."""
     wanted = set(form.notices_on.data or [])
-    return [k for k in notices.KINDS if k not in wanted]
+    offered = notices.kinds_for(user.role)
+    before = notices.parse(user.notices_off)
+    return [
+        k
+        for k in notices.KINDS
+        if (k in offered and k not in wanted) or (k not in offered and k in before)
+    ]
 
 
 def form_for(user) -> PreferencesForm:
     """The form filled with what the account has now (for the account page)."""
-    form = _form(formdata=None)
+    form = _form(user.role, formdata=None)
     form.locale.data = user.locale if user.locale in self_service.LOCALES else "id"
     off = notices.parse(user.notices_off)
-    form.notices_on.data = [k for k in notices.KINDS if k not in off]
+    form.notices_on.data = [k for k in notices.kinds_for(user.role) if k not in off]
     return form
 
 
@@ -59,11 +67,13 @@ def render_account(password_form=None, preferences=None, status: int = 200, head
 @bp.post("/preferensi")
 @login_required
 def save():
-    form = _form()
+    user = current_user._get_current_object()
+    form = _form(user.role)
     if not form.validate_on_submit():
         return render_account(preferences=form, status=400)
-    user = current_user._get_current_object()
-    self_service.save_preferences(user, form.locale.data, _turned_off(form), request.remote_addr)
+    self_service.save_preferences(
+        user, form.locale.data, _turned_off(form, user), request.remote_addr
+    )
     with force_locale(form.locale.data):
         flash(_("Preferensi disimpan."))
     response = redirect(url_for("accounts.account"), code=303)

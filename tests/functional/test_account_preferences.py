@@ -66,9 +66,31 @@ def test_the_account_page_shows_the_preferences_and_the_two_factor_link(signed_i
     assert html.count('id="preferences"') == 1 and html.count('id="two-factor"') == 1
     title = html[html.index("<title>") + 7 : html.index("</title>")]
     assert title.startswith("Akun saya") and "<" not in title
-    for kind in KINDS:  # everything on for a new account
-        assert f'name="notices_on" value="{kind}" checked' in html
+    for kind in KINDS:  # everything on for a new account, but what admins never get
+        offered = f'name="notices_on" value="{kind}" checked' in html
+        assert offered == (kind != "digest"), kind  # the leaders' digest
     assert "Pengingat batas waktu" in html
+
+
+def test_each_role_is_offered_the_notices_it_can_get(app, router, h):
+    """A unit officer never gets the admins' new-report notice nor the leaders' digest:
+    they are not offered, and saving keeps them as they were."""
+    create_user(
+        router,
+        email="petugas@example.org",
+        password=PASSWORD,
+        role="unit-officer",
+        agency="rsud-ulin",
+        unit="poli-umum",
+    )
+    officer = app.test_client()
+    assert h.login(officer, "petugas@example.org", PASSWORD).status_code == 302
+    html = officer.get("/staf/akun").get_data(as_text=True)
+    for kind in KINDS:
+        assert (f'value="{kind}"' in html) == (kind not in ("new_case", "digest")), kind
+    assert save(officer, h, "id", ["reminder", "escalation", "case_moved"]).status_code == 303
+    db.session.expire_all()
+    assert find_by_email("petugas@example.org").notices_off == "disposed"
 
 
 def test_the_account_page_title_is_words_and_every_form_is_in_the_page(signed_in):
@@ -84,7 +106,7 @@ def test_the_account_page_title_is_words_and_every_form_is_in_the_page(signed_in
 
 
 def test_saving_language_and_notices_records_old_and_new(signed_in, h):
-    saved = save(signed_in, h, "en", ["new_case", "escalation", "digest", "case_moved"])
+    saved = save(signed_in, h, "en", ["new_case", "escalation", "case_moved"])
     assert saved.status_code == 303 and saved.headers["Location"] == "/staf/akun"
     user = account()
     assert user.locale == "en" and user.notices_off == "reminder,disposed"
@@ -99,10 +121,7 @@ def test_saving_language_and_notices_records_old_and_new(signed_in, h):
     assert 'name="notices_on" value="reminder"' in page
     assert 'name="notices_on" value="reminder" checked' not in page
 
-    assert (
-        save(signed_in, h, "en", ["new_case", "escalation", "digest", "case_moved"]).status_code
-        == 303
-    )
+    assert save(signed_in, h, "en", ["new_case", "escalation", "case_moved"]).status_code == 303
     assert len(entries(actions.PREFERENCES_CHANGED)) == 1  # nothing changed: nothing recorded
 
 
