@@ -517,7 +517,7 @@ def test_an_entrys_detail_reads_in_words_on_the_page_and_in_the_csv(staff):
         data={
             "csrf_token": _token(unit, "/staf/akun"),
             "locale": "en",
-            "notices_on": ["new_case", "escalation", "case_moved", "disposed"],
+            "notices_on": ["escalation", "case_moved", "disposed"],
         },
     )
     assert saved.status_code == 303
@@ -533,7 +533,6 @@ def test_an_entrys_detail_reads_in_words_on_the_page_and_in_the_csv(staff):
         assert "expires_at" not in shown and "unit-officer" not in shown
     changed = lines[actions.PREFERENCES_CHANGED]
     assert changed == (
-        "Bahasa: Bahasa Indonesia → English; Pemberitahuan dimatikan: — → "
-        "Pengingat batas waktu, Ringkasan harian laporan terlambat (untuk pimpinan)"
+        "Bahasa: Bahasa Indonesia → English; Pemberitahuan dimatikan: — → Pengingat batas waktu"
     )
     assert changed in page
