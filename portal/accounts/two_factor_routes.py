@@ -9,7 +9,6 @@ they just typed their password or were signed in before the setting was turned o
 
 from __future__ import annotations
 
-import segno
 from flask import (
     Blueprint,
     current_app,
@@ -22,7 +21,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from markupsafe import Markup, escape
 
 from forms.two_factor import CodeForm, ConfirmForm, RenewCodesForm, TurnOffForm
 from portal.accounts import pending, totp, two_factor
@@ -36,6 +34,7 @@ from portal.accounts.services import (
 )
 from portal.accounts.two_factor import AlreadyOn, CodeRefused, NotAllowed
 from portal.extensions import login_manager
+from portal.inline_qr import qr_svg
 
 bp = Blueprint("two_factor", __name__, url_prefix="/staf")
 
@@ -75,18 +74,6 @@ def _admins_set_up_first():
         return None
     flash(_("Akun admin wajib memakai masuk dua langkah. Pasang aplikasi autentikator dulu."))
     return redirect(url_for("two_factor.setup"))
-
-
-def qr_svg(link: str, label: str) -> Markup:
-    """The provisioning address as an inline SVG QR code (no style attribute, no data: URL:
-    the CSP allows neither); the stylesheet sizes it through its class."""
-    svg = segno.make(link, error="m").svg_inline(
-        scale=4, border=4, svgclass="qr", lineclass="qr-line", dark="#000", light="#fff"
-    )
-    if " style=" in svg or not svg.startswith("<svg "):
-        raise ValueError("segno's SVG changed shape: it would break the CSP")
-    opening = f'<svg role="img" aria-label="{escape(label)}" '
-    return Markup(opening + svg[len("<svg ") :])  # noqa: S704 - segno's own markup, label escaped
 
 
 # --- the second step -------------------------------------------------------------------------

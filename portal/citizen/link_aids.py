@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import segno
 from flask import current_app, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from portal.cases.citizen_messages import citizen_messages
 from portal.cases.message_state import FAILED, NOT_SENT, WAITING
@@ -21,6 +20,7 @@ from portal.cases.page import MapPoint, map_point
 from portal.complaints.models import Complaint
 from portal.complaints.pins import grouped, shown_pin
 from portal.complaints.status import QUARANTINED
+from portal.inline_qr import qr_svg
 from portal.messaging.choice import EMAIL, SMS, WHATSAPP
 from portal.notifications.messages import citizen_medium
 from portal.phone_numbers import masked
@@ -59,18 +59,6 @@ def pin_of(complaint: Complaint) -> str | None:
 
 def private_url(complaint: Complaint, token: str) -> str:
     return url_for("citizen.track_case", code=complaint.tracking_code, t=token, _external=True)
-
-
-def qr_svg(link: str, label: str) -> Markup:
-    """The link as an inline SVG QR code: no data: URL and no style attribute (the CSP
-    allows neither), just paths with a class, so the stylesheet sizes it."""
-    svg = segno.make(link, error="m").svg_inline(
-        scale=4, border=4, svgclass="qr", lineclass="qr-line", dark="#000", light="#fff"
-    )
-    if " style=" in svg or not svg.startswith("<svg "):
-        raise ValueError("segno's SVG changed shape: it would break the CSP")
-    opening = f'<svg role="img" aria-label="{escape(label)}" '
-    return Markup(opening + svg[len("<svg ") :])  # noqa: S704 - segno's own markup, label escaped
 
 
 def masked_email(address: str) -> str:
