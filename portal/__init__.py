@@ -42,7 +42,9 @@ def create_app(
     configure_proxy_fix(app)  # TRUSTED_PROXIES: proxies in front of the app (default 0)
 
     configure_logging(app)
+    configure_observability(app)
     configure_extensions(app)
+    configure_photo_store(app)
     configure_security_headers(app)
     if load_routing:
         configure_routing_step(app)
@@ -68,6 +70,20 @@ def configure_logging(app: Flask) -> None:
             logger.addFilter(RedactTokens())
     if uses_development_qr_key(app.config["QR_SIGNING_KEYS"]):
         log.warning("development mode: QR codes are signed with the public development key")
+
+
+def configure_observability(app: Flask) -> None:
+    """Request ids, JSON logs, /metrics and Sentry (portal/observability)."""
+    from portal.observability import init_observability
+
+    init_observability(app)
+
+
+def configure_photo_store(app: Flask) -> None:
+    """Where photos live: UPLOAD_STORAGE=local|s3 (portal/photo_store)."""
+    from portal.photo_store import init_photo_store
+
+    init_photo_store(app)
 
 
 def configure_extensions(app: Flask) -> None:

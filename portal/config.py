@@ -291,6 +291,42 @@ def load_config(env: Mapping[str, str], instance_path: Path) -> dict[str, Any]:
         **ratelimits,
         **_phone_settings(env, instance_path, production),
         **_open311_settings(env),
+        **_operations_settings(env),
+    }
+
+
+LOG_FORMATS = ("text", "json")
+UPLOAD_STORAGES = ("local", "s3")
+
+
+def _operations_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """Logs, metrics, error reports and where photos live (README, Production).
+
+    UPLOAD_STORAGE=s3 keeps photos in an S3-compatible bucket, so several app hosts share
+    them without a shared disk; it needs S3_BUCKET (credentials may also come from the
+    usual AWS variables or an instance role, which boto3 reads itself).
+    """
+    log_format = (env.get("LOG_FORMAT") or "text").strip().lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be text or json, not {log_format!r}")
+    storage = (env.get("UPLOAD_STORAGE") or "local").strip().lower()
+    if storage not in UPLOAD_STORAGES:
+        raise ConfigError(f"UPLOAD_STORAGE must be local or s3, not {storage!r}")
+    bucket = (env.get("S3_BUCKET") or "").strip()
+    if storage == "s3" and not bucket:
+        raise ConfigError("UPLOAD_STORAGE=s3 needs S3_BUCKET (the bucket that holds the photos)")
+    return {
+        "LOG_FORMAT": log_format,
+        # /metrics answers only a request with `Authorization: Bearer <METRICS_TOKEN>`;
+        # without a token it is refused to everyone.
+        "METRICS_TOKEN": (env.get("METRICS_TOKEN") or "").strip(),
+        "SENTRY_DSN": (env.get("SENTRY_DSN") or "").strip(),
+        "UPLOAD_STORAGE": storage,
+        "S3_ENDPOINT_URL": (env.get("S3_ENDPOINT_URL") or "").strip() or None,
+        "S3_BUCKET": bucket,
+        "S3_ACCESS_KEY": (env.get("S3_ACCESS_KEY") or "").strip() or None,
+        "S3_SECRET_KEY": (env.get("S3_SECRET_KEY") or "").strip() or None,
+        "S3_REGION": (env.get("S3_REGION") or "").strip() or "us-east-1",
     }
 
 
