@@ -7,7 +7,7 @@ MO     := translations/en/LC_MESSAGES/messages.mo
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-backup bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311 bench-citizen bench-accounts translations extract-messages clean
+.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-backup bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311 bench-citizen bench-accounts bench-scaleout translations extract-messages clean
 
 install: $(STAMP) $(MO)
 
@@ -113,6 +113,9 @@ bench-open311: install  # the Open311 API next to a bare Flask JSON view (BENCH_
 
 bench-accounts: install  # staff sign-in (password, 2FA), the account list and the audit trail next to a bare Flask + SQLAlchemy stack (BENCH_ACCOUNTS_DATABASE_URL for PostgreSQL)
 	$(BIN)/python bench/accounts.py $(if $(BENCH_ACCOUNTS_DATABASE_URL),--db $(BENCH_ACCOUNTS_DATABASE_URL)) $(BENCH_ARGS)
+
+bench-scaleout: install  # three app hosts behind HAProxy (1, 2, 3 hosts next to a bare Flask stack), one killed under load, a routing change reaching each, two outbox workers (PostgreSQL server: BENCH_SCALEOUT_DB, default postgresql://root@localhost; Redis db 12)
+	$(BIN)/python bench/scaleout.py $(if $(BENCH_SCALEOUT_DB),--db $(BENCH_SCALEOUT_DB)) $(BENCH_ARGS)
 
 bench-citizen: install  # every citizen page's weight cold and warm, and the wait on a slow-3G phone with and without a 2 MB photo (Chromium), next to a bare static form
 	$(BIN)/python bench/citizen_pages.py $(BENCH_ARGS)

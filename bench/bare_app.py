@@ -99,6 +99,12 @@ def create_app() -> Flask:
         db.session.commit()
         return redirect(f"/selesai/{row.id}", code=303)
 
+    @app.get("/selesai/<int:report_id>")
+    def done(report_id: int):
+        """The page the POST leads to (bench/scaleout.py follows it): one row read back."""
+        row = db.get_or_404(BareReport, report_id)
+        return f"<!doctype html><title>Terkirim</title><p>{row.id}: {row.title}</p>"
+
     return app
 
 
