@@ -83,6 +83,8 @@ SERVICE_NAME = "Pendaftaran Pasien"
 PORTAL_DONE = re.compile(r"/lacak/([A-Z]{2,4}-[A-Z0-9]{6})\?")
 BARE_DONE = re.compile(r"/selesai/(\d+)$")
 PHOTO_LINK = re.compile(r"/lacak/[A-Z]{2,4}-[A-Z0-9]{6}/foto/\d+\?t=[^\"' <>]+")
+# httplog: ... status bytes - - TERM actconn/feconn/beconn/srv_conn/retries ...
+HAPROXY_5XX = re.compile(r" (5\d\d) \d+ \S+ \S+ (\S{4}) \d+/\d+/\d+/\d+/\+?(\d+) ")
 PHOTO_SAMPLE = 20  # per load row
 TIMEOUT = 40.0
 RATE_LIMITS = (  # raised, not disabled: every report still counts in Redis
@@ -273,8 +275,11 @@ def haproxy_config(tmp: Path, backends: dict[str, tuple[int, str, list[tuple[str
         "global",
         f"  stats socket {tmp / 'haproxy.sock'} mode 600 level admin",
         "  maxconn 4096",
+        "  log stdout format raw local0 info",
         "defaults",
         "  mode http",
+        "  log global",
+        "  option httplog",
         "  timeout connect 2s",
         "  timeout client 60s",
         # Longer than gunicorn's worker timeout (30 s): a hung worker is killed by its
@@ -760,6 +765,13 @@ def kill_phase(stack: Stack, photo: bytes) -> tuple[Phase, dict]:
         info["down_after_s"] = None if down_at is None else down_at - killed_at
 
     phase = run_load(stack, "portal", 3, stack.args.kill_seconds, photo, "kill", during)
+    # What HAProxy itself answered 5xx, with its termination state and retry count.
+    info["haproxy_5xx"] = {}
+    for line in (stack.tmp / "haproxy.log").read_text(errors="replace").splitlines():
+        found = HAPROXY_5XX.search(line)
+        if found and "be_portal3" in line:
+            key = f"{found.group(1)} {found.group(2)}, retries {found.group(3)}"
+            info["haproxy_5xx"][key] = info["haproxy_5xx"].get(key, 0) + 1
     say("restarting host 3")
     t0 = time.monotonic()
     stack.start_host(victim)
@@ -1010,6 +1022,12 @@ def report(phases, kill, kill_info, routing, check, mail, reach, args) -> str:
         f"| {fmt(up, 1)} s | {check['acknowledged']} | {check['stored']} | {check['missing']} "
         f"| {check['doubled']} | {check['code_mismatch']} | {check['unacknowledged']} |\n",
     ]
+    if kill_info.get("haproxy_5xx"):
+        out.append(
+            "\nHAProxy's own 5xx during the kill (status, termination state, retries): "
+            + ", ".join(f"{k} ×{v}" for k, v in sorted(kill_info["haproxy_5xx"].items()))
+            + "\n"
+        )
     if t.errors:
         out.append(
             "\nclient errors: " + ", ".join(f"{k} ×{v}" for k, v in sorted(t.errors.items())) + "\n"
