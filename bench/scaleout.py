@@ -295,11 +295,11 @@ def haproxy_config(tmp: Path, backends: dict[str, tuple[int, str, list[tuple[str
         "  retries 3",
         "  option redispatch 1",
         "  retry-on conn-failure empty-response response-timeout",
-        # Active checks every 500 ms, and passive ones: a connection error on real traffic
-        # marks the server down at once (layer 4 only: a 503 during a database outage is
-        # the app's honest answer on every host, not a reason to drop one).
-        "  default-server inter 500ms fall 2 rise 2"
-        " observe layer4 error-limit 1 on-error mark-down",
+        # A check waits in the same listen queue as the citizens (sync workers), so its
+        # timeout is generous: a busy host is not a dead one. A killed host refuses the
+        # connection at once, so it is still marked down within about two intervals.
+        "  timeout check 5s",
+        "  default-server inter 500ms fall 2 rise 2",
     ]
     for name, (port, check, servers) in backends.items():
         out += [
@@ -364,6 +364,7 @@ class Stack:
         self.frontends: dict[str, int] = {}
         self.secret = secrets.token_urlsafe(36)
         self.qr_keys = "S1:" + secrets.token_urlsafe(24)
+        self.storage_env: dict[str, str] = {"UPLOAD_STORAGE": "local"}
 
     # ---- setup
     def base_env(self, instance: Path) -> dict[str, str]:
@@ -377,7 +378,6 @@ class Stack:
             TRUSTED_PROXIES="1",
             INSTANCE_PATH=str(instance),
             DATABASE_URL=self.db_url,
-            UPLOAD_STORAGE="local",
             UPLOAD_FOLDER=str(instance / "uploads"),
             MAIL_FILE_DIR=str(instance / "mail"),
             RATELIMIT_STORAGE_URI=REDIS_URL,
@@ -388,6 +388,7 @@ class Stack:
             GUNICORN_ACCESS_LOG="",
         )
         env.update({name: "1000000 per minute" for name in RATE_LIMITS})
+        env.update(self.storage_env)
         return env
 
     def start(self) -> None:
@@ -397,6 +398,8 @@ class Stack:
                     s.bind((ip, 0))
                 except OSError as exc:
                     raise BenchError(f"cannot bind {ip}: {exc}") from exc
+        if self.args.storage == "s3":
+            self.start_s3()
         admin = self.args.db.rstrip("/") + "/postgres"
         self._psql(admin, f'DROP DATABASE IF EXISTS "{self.db_name}"')
         self._psql(admin, f'CREATE DATABASE "{self.db_name}"')
@@ -416,6 +419,7 @@ class Stack:
             raise BenchError(f"flask qr make printed no url:\n{out}")
         self.form_path = urlsplit(url).path
         run_checked([str(PYTHON), str(BENCH / "bare_app.py"), "init-db"], setup_env, "bare init-db")
+        self.empty_db_bytes = self.query("SELECT pg_database_size(current_database())")[0][0]
         for i, ip in enumerate(HOST_IPS):
             env = self.base_env(self.tmp / f"host{i + 1}")
             self.hosts.append(Host(i + 1, ip, free_port(ip), env))
@@ -462,6 +466,37 @@ class Stack:
             env = self.base_env(self.tmp / f"worker{i + 1}")
             self.mail_dirs.append(Path(env["MAIL_FILE_DIR"]))
             self.spawn(f"outbox{i + 1}", [*flask, "outbox", "work"], env)
+
+    def start_s3(self) -> None:
+        """moto_server, an S3-compatible server process, and one bucket in it."""
+        port = free_port("127.0.0.1")
+        env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG") if k in os.environ}
+        moto = self.spawn(
+            "moto", [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], env
+        )
+        endpoint = f"http://127.0.0.1:{port}"
+        self.storage_env = {
+            "UPLOAD_STORAGE": "s3",
+            "S3_ENDPOINT_URL": endpoint,
+            "S3_BUCKET": "aduan-scaleout",
+            "S3_ACCESS_KEY": "bench",
+            "S3_SECRET_KEY": "bench-secret",
+            "S3_REGION": "us-east-1",
+        }
+        deadline = time.monotonic() + 30
+        while True:  # listening is enough: boto3 below is its first real client
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            if time.monotonic() > deadline or not moto.alive():
+                raise BenchError(f"moto_server did not start:\n{moto.tail()}")
+            time.sleep(0.2)
+        import boto3
+
+        client = boto3.client(
+            "s3", endpoint_url=endpoint, aws_access_key_id="bench",
+            aws_secret_access_key="bench-secret", region_name="us-east-1",
+        )  # fmt: skip
+        client.create_bucket(Bucket="aduan-scaleout")
 
     def start_host(self, host: Host) -> None:
         cmd = [
@@ -920,6 +955,20 @@ def integrity(stack: Stack, acked: dict[str, str]) -> dict:
         "doubled": sum(len(v) - 1 for v in by_title.values() if len(v) > 1),
         "code_mismatch": sum(1 for t, c in acked.items() if t in by_title and c not in by_title[t]),
         "unacknowledged": sum(1 for t in by_title if t not in acked),
+        # What one case costs PostgreSQL (case, events, photo rows, outbox rows, indexes;
+        # the bare table's rows included, so slightly high), for docs/capacity.md.
+        "db_bytes_per_case": (
+            (
+                stack.query("SELECT pg_database_size(current_database())")[0][0]
+                - stack.empty_db_bytes
+            )
+            / len(rows)
+            if rows
+            else None
+        ),
+        "photo_bytes": stack.query(
+            "SELECT coalesce(avg(byte_size), 0), count(*) FROM complaint_photos"
+        )[0],
     }
 
 
@@ -940,6 +989,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=os.environ.get("BENCH_SCALEOUT_DB", "postgresql://root@localhost"),
         help="a PostgreSQL server URL without database; a fresh one is created",
     )
+    p.add_argument(
+        "--storage", choices=("local", "s3"), default="local",
+        help="photos: a folder per host, or one bucket in a moto_server process",
+    )  # fmt: skip
     p.add_argument("--record", action="store_true", help="append the tables to bench/RESULTS.md")
     return p.parse_args(argv)
 
@@ -1021,6 +1074,10 @@ def report(phases, kill, kill_info, routing, check, mail, reach, args) -> str:
         f"| {sum(t.errors.values())} ({t.retries}) | {fmt(down, 2)} s "
         f"| {fmt(up, 1)} s | {check['acknowledged']} | {check['stored']} | {check['missing']} "
         f"| {check['doubled']} | {check['code_mismatch']} | {check['unacknowledged']} |\n",
+        f"\nPostgreSQL: {fmt((check['db_bytes_per_case'] or 0) / 1024, 1)}"
+        f" KB per case stored (database growth / cases, before VACUUM);"
+        f" {check['photo_bytes'][1]} photos, {float(check['photo_bytes'][0]) / 1024:.1f} KB each"
+        " as stored\n",
     ]
     if kill_info.get("haproxy_5xx"):
         out.append(
@@ -1060,7 +1117,7 @@ def report(phases, kill, kill_info, routing, check, mail, reach, args) -> str:
         f"| {' / '.join(str(n) for n in mail['per_worker'])} | {mail['delivered']} "
         f"| {mail['duplicates']} | {mail['sent_not_delivered']} |\n",
     ]
-    storage = "s3" if os.environ.get("BENCH_SCALEOUT_S3", "") else "local"
+    storage = args.storage
     out += [
         f"\n### Photos asked of every host (UPLOAD_STORAGE={storage})\n",
         "| " + " | ".join(f"host {i + 1}" for i in range(len(reach))) + " |\n",
