@@ -2,7 +2,7 @@
 
 The language switch on the private case page is a POST (the token travels in the body);
 every other language link drops `t`. The werkzeug development server's log and gunicorn's
-access log (gunicorn.conf.py) print "[redacted]" instead of a token; checked on records the
+access log (deploy/gunicorn.conf.py) print "[redacted]" instead of a token; checked on records the
 real servers write.
 """
 

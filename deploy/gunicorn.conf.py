@@ -1,5 +1,5 @@
-"""gunicorn settings for production, read by `gunicorn wsgi:app` from the checkout (gunicorn
-loads ./gunicorn.conf.py by itself; `-c gunicorn.conf.py` names it from elsewhere).
+"""gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`, run from
+the checkout (deploy/systemd/aduan-web.service does exactly that).
 
 Every setting can be changed without editing this file: by the environment variable named
 next to it, by `GUNICORN_CMD_ARGS="--workers 8 --timeout 60"`, or on the command line
@@ -12,6 +12,11 @@ serves normally once the database is back. No preload_app, see below.
 """
 
 import os
+
+from portal.observability.gunicorn_hooks import child_exit, json_logconfig, on_starting
+
+# gunicorn calls these by name: metrics shared across workers (PROMETHEUS_MULTIPROC_DIR).
+__all__ = ["child_exit", "on_starting"]
 
 
 def _whole(name: str, default: int) -> int:
@@ -74,6 +79,15 @@ if os.path.isdir(RAM_DISK):
 
 # Access log lines, with private-link tokens redacted by the logger class, to stdout
 # (journald under systemd). GUNICORN_ACCESS_LOG: a file path, or "" for none.
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
+# LOG_FORMAT=json: the app writes one JSON access line per request itself (with its request
+# id), so gunicorn's own is off, and gunicorn's error log is JSON too (json_logconfig()).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT == "json":
+    accesslog = None
+    _json = json_logconfig()
+    if isinstance(_json, dict):
+        logconfig_dict = _json
+else:
+    accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 logger_class = "portal.gunicorn_logging.RedactingLogger"
 proc_name = "aduan-web"
