@@ -36,7 +36,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
@@ -282,7 +282,10 @@ def describe(args: argparse.Namespace) -> str:
 
 def record(text: str, command: str) -> None:
     with RESULTS.open("a") as results:
-        results.write(f"\n## Slow uploads and the report form (`{command}`)\n\n{text}\n")
+        results.write(
+            f"\n## {datetime.now(UTC):%Y-%m-%d} — slow uploads and the report form "
+            f"(`{command}`, bench/slow_clients.py, issue 19)\n\n{text}\n"
+        )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -226,6 +226,26 @@ def test_static_files_are_served_by_nginx_with_a_cache_only_when_versioned(nginx
     assert len(Recorder.seen) == 1
 
 
+def test_haproxy_accepts_the_balancer_example(tmp_path):
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    if not Path(haproxy).exists():
+        unavailable("haproxy is not installed (apt-get install haproxy)")
+    nginx_or_skip()  # for openssl
+    cert, key = nginx_site.self_signed(tmp_path)
+    pem = tmp_path / "both.pem"
+    pem.write_text(cert.read_text() + key.read_text())
+    text = (DEPLOY / "haproxy" / "aduan.cfg").read_text()
+    assert "uri /readyz" in text
+    text = text.replace("/etc/haproxy/certs/aduan.example.go.id.pem", str(pem))
+    (tmp_path / "haproxy.cfg").write_text(text.replace("/dev/log", "127.0.0.1:5514"))
+    result = subprocess.run(
+        [haproxy, "-c", "-f", str(tmp_path / "haproxy.cfg")],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[WARNING]" not in result.stdout + result.stderr
+
+
 # --------------------------------------------------------------------------- systemd
 
 
