@@ -46,9 +46,12 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
 # buys nothing over sync (same figures, within this shared machine's noise) while adding
 # threads to a blocking app and keep-alive races with the proxy. The nginx rows include a
 # TLS handshake per request that the straight rows do not pay. The bare Flask stack
-# (bench/bare_app.py) shows the same pattern. Worker count: WORKER_COUNT_FIGURES.
-# (2 x cores) + 1, gunicorn's rule of thumb, stays; each worker holds its own small
-# database pool, so workers x hosts must stay well below PostgreSQL's max_connections.
+# (bench/bare_app.py) shows the same pattern. Worker count, nginx + sync with K=12, runs
+# repeated: 3 workers 193, 123, 117/s; 5 workers 113, 148, 124/s; 9 workers 68, 78/s (p95
+# 72-90 ms): 9 workers only fight over 2 cores, 3 gain nothing over 5. So (2 x cores) + 1,
+# gunicorn's rule of thumb, stays (a request waiting on the database leaves its core to
+# another worker); each worker holds its own small database pool, so workers x hosts must
+# stay well below PostgreSQL's max_connections.
 # WEB_CONCURRENCY (the usual name), or -w.
 workers = _whole("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1) + 1)
 worker_class = "sync"
