@@ -64,7 +64,7 @@ def configure_logging(app: Flask) -> None:
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
     # The development server's access log (and anything the app logs) never shows a
-    # private-link token; gunicorn's access log: gunicorn.conf.py.
+    # private-link token; gunicorn's access log: deploy/gunicorn.conf.py.
     for logger in (*redacting_targets(), app.logger):  # and phone numbers masked
         if not any(isinstance(f, RedactTokens) for f in logger.filters):
             logger.addFilter(RedactTokens())
