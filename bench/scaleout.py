@@ -85,7 +85,12 @@ BARE_DONE = re.compile(r"/selesai/(\d+)$")
 PHOTO_LINK = re.compile(r"/lacak/[A-Z]{2,4}-[A-Z0-9]{6}/foto/\d+\?t=[^\"' <>]+")
 # httplog: ... status bytes - - TERM actconn/feconn/beconn/srv_conn/retries ...
 HAPROXY_5XX = re.compile(r" (5\d\d) \d+ \S+ \S+ (\S{4}) \d+/\d+/\d+/\d+/\+?(\d+) ")
-PHOTO_SAMPLE = 20  # per load row
+PHOTO_SAMPLE = 20
+METRICS_TOKEN = secrets.token_urlsafe(24)
+# A routing-version gauge on /metrics, when the app has one (any metric naming both).
+ROUTING_GAUGE = re.compile(
+    r"^(\w*routing\w*version\w*)(?:\{[^}]*\})?\s+([0-9.e+]+)\s*$", re.M
+)  # per load row
 TIMEOUT = 40.0
 RATE_LIMITS = (  # raised, not disabled: every report still counts in Redis
     "RATELIMIT_REPORT_SAME_TEXT",
@@ -386,6 +391,7 @@ class Stack:
             PYTHONDONTWRITEBYTECODE="1",
             WEB_CONCURRENCY=str(self.args.workers),
             GUNICORN_ACCESS_LOG="",
+            METRICS_TOKEN=METRICS_TOKEN,
         )
         env.update({name: "1000000 per minute" for name in RATE_LIMITS})
         env.update(self.storage_env)
@@ -823,7 +829,7 @@ def kill_phase(stack: Stack, photo: bytes) -> tuple[Phase, dict]:
     return phase, info
 
 
-def routing_phase(stack: Stack) -> dict[int, tuple[float | None, float | None]]:
+def routing_phase(stack: Stack) -> dict[int, tuple]:
     """Rename the service on the form; per host: (first new answer, last old answer), in
     seconds after the new version's row was written (routing_versions.created_at, wall
     clock of this same machine), each host polled directly, not through the balancer."""
@@ -837,7 +843,9 @@ def routing_phase(stack: Stack) -> dict[int, tuple[float | None, float | None]]:
     new = stack.tmp / "routing-new.yaml"
     new.write_text(changed, encoding="utf-8")
     seen: dict[int, list[tuple[float, bool]]] = {h.number: [] for h in stack.hosts}
+    gauge: dict[int, list[tuple[float, float]]] = {h.number: [] for h in stack.hosts}
     stop = threading.Event()
+    bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
     def poll(host: Host) -> None:
         while not stop.is_set():
@@ -846,6 +854,11 @@ def routing_phase(stack: Stack) -> dict[int, tuple[float | None, float | None]]:
             except (OSError, http.client.HTTPException):
                 continue
             seen[host.number].append((time.time(), status == 200 and marker.encode() in body))
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                status, _, body = call(host.addr, "GET", "/metrics", None, headers=bearer)
+                found = ROUTING_GAUGE.search(body.decode("utf-8", "replace"))
+                if status == 200 and found:
+                    gauge[host.number].append((time.time(), float(found.group(2))))
             time.sleep(0.02)
 
     pollers = [threading.Thread(target=poll, args=(h,), daemon=True) for h in stack.hosts]
@@ -863,11 +876,14 @@ def routing_phase(stack: Stack) -> dict[int, tuple[float | None, float | None]]:
     stop.set()
     for t in pollers:
         t.join(timeout=TIMEOUT)
+    (new_id,) = stack.query("SELECT max(id) FROM routing_versions")[0]
     out = {}
     for number, answers in seen.items():
         first = next((at - t0 for at, new_one in answers if new_one), None)
         old = [at - t0 for at, new_one in answers if not new_one and at >= t0]
-        out[number] = (first, max(old) if old else None)
+        readings = gauge[number]
+        on_gauge = next((at - t0 for at, v in readings if v >= new_id), None) if readings else None
+        out[number] = (first, max(old) if old else None, on_gauge if readings else "n/a")
     return out
 
 
@@ -1095,18 +1111,21 @@ def report(phases, kill, kill_info, routing, check, mail, reach, args) -> str:
         " form key; 'code differs' = the receipt's tracking code is not the stored one.\n",
         "\n### Routing activation reaching every host"
         f" (ROUTING_RELOAD_SECONDS={args.reload_seconds:g})\n",
-        "| host | first answer with the new version | last answer with the old version |\n"
-        "|---|--:|--:|\n",
+        "| host | first answer with the new version | last answer with the old version"
+        " | /metrics routing-version gauge at the new version |\n"
+        "|---|--:|--:|--:|\n",
     ]
-    for number, (first, last) in sorted(routing.items()):
+    for number, (first, last, gauge) in sorted(routing.items()):
+        on_gauge = gauge if isinstance(gauge, str) else f"{fmt(gauge, 2)} s"
         out.append(
             f"| host {number} | {fmt(first, 2)} s "
-            f"| {'none' if last is None else f'{last:.2f} s'} |\n"
+            f"| {'none' if last is None else f'{last:.2f} s'} | {on_gauge} |\n"
         )
     out.append(
         "\nseconds after the new version was written (routing_versions.created_at); each host"
         " polled directly (not through the balancer) for the service's new name on its form"
-        " page, every 20 ms; 'last old' = the host's last answer still showing the old name\n"
+        " page, every 20 ms; 'last old' = the host's last answer still showing the old name;"
+        " the gauge column: n/a when /metrics has no routing-version metric\n"
     )
     out += [
         "\n### Outbox: two workers\n",
