@@ -85,12 +85,11 @@ BARE_DONE = re.compile(r"/selesai/(\d+)$")
 PHOTO_LINK = re.compile(r"/lacak/[A-Z]{2,4}-[A-Z0-9]{6}/foto/\d+\?t=[^\"' <>]+")
 # httplog: ... status bytes - - TERM actconn/feconn/beconn/srv_conn/retries ...
 HAPROXY_5XX = re.compile(r" (5\d\d) \d+ \S+ \S+ (\S{4}) \d+/\d+/\d+/\d+/\+?(\d+) ")
-PHOTO_SAMPLE = 20
+PHOTO_SAMPLE = 20  # per load row
 METRICS_TOKEN = secrets.token_urlsafe(24)
-# A routing-version gauge on /metrics, when the app has one (any metric naming both).
-ROUTING_GAUGE = re.compile(
-    r"^(\w*routing\w*version\w*)(?:\{[^}]*\})?\s+([0-9.e+]+)\s*$", re.M
-)  # per load row
+# The routing version this process routes by, on /metrics (portal/observability/metrics.py);
+# aduan_routing_active_version is the database's newest, the same on every host at once.
+ROUTING_GAUGE = re.compile(r"^aduan_routing_loaded_version(?:\{[^}]*\})?\s+([0-9.e+]+)\s*$", re.M)
 TIMEOUT = 40.0
 RATE_LIMITS = (  # raised, not disabled: every report still counts in Redis
     "RATELIMIT_REPORT_SAME_TEXT",
@@ -858,7 +857,7 @@ def routing_phase(stack: Stack) -> dict[int, tuple]:
                 status, _, body = call(host.addr, "GET", "/metrics", None, headers=bearer)
                 found = ROUTING_GAUGE.search(body.decode("utf-8", "replace"))
                 if status == 200 and found:
-                    gauge[host.number].append((time.time(), float(found.group(2))))
+                    gauge[host.number].append((time.time(), float(found.group(1))))
             time.sleep(0.02)
 
     pollers = [threading.Thread(target=poll, args=(h,), daemon=True) for h in stack.hosts]
