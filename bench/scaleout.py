@@ -12,6 +12,8 @@ What it builds (all torn down on exit, Ctrl-C included):
   response-timeout` (safe for the report POST: a replay with the same form key returns the
   first report), X-Forwarded-For and X-Forwarded-Proto: https set by the balancer; one
   frontend per host count (1, 2, 3 hosts), so switching is a port, not a reload;
+- photos in one S3 bucket served by `moto_server` (UPLOAD_STORAGE=s3; `--storage local`
+  gives each host its own folder instead, and the photo check shows what that breaks);
 - one PostgreSQL database (created and dropped per run), Redis db 12 for the rate limits
   (raised through their RATELIMIT_* variables, not disabled, so Redis is in every report);
 - two outbox workers (`flask --app wsgi outbox work`), each writing its mail to its own
@@ -24,10 +26,13 @@ citizen's journey through the balancer: GET the form from a signed QR link, POST
 small JPEG, GET the private link page it is sent to. A failed POST (connection error, 5xx)
 is sent again with the same form key. Then: one host SIGKILLed mid-run (time until HAProxy
 marks it down, client errors, every acknowledged report stored exactly once), and a routing
-activation polled on every host directly until each serves the new version.
+activation polled on every host directly until each serves the new version (the
+service's new name on its form page, and the aduan_routing_loaded_version gauge on
+/metrics when the app has it).
 
     .venv/bin/python bench/scaleout.py [--seconds 15] [--concurrency 6] [--workers 1]
-                                       [--db postgresql://root@localhost] [--record]
+                                       [--storage local|s3] [--record]
+                                       [--db postgresql://root@localhost]
 
 Figures are reported, never asserted: the run fails (exit 1) only when something does not
 start.
@@ -91,6 +96,8 @@ METRICS_TOKEN = secrets.token_urlsafe(24)
 # aduan_routing_active_version is the database's newest, the same on every host at once.
 ROUTING_GAUGE = re.compile(r"^aduan_routing_loaded_version(?:\{[^}]*\})?\s+([0-9.e+]+)\s*$", re.M)
 TIMEOUT = 40.0
+# Photos in one bucket (moto_server) once the app has its S3 store; a folder per host before.
+DEFAULT_STORAGE = "s3" if (ROOT / "portal" / "photo_store" / "s3.py").exists() else "local"
 RATE_LIMITS = (  # raised, not disabled: every report still counts in Redis
     "RATELIMIT_REPORT_SAME_TEXT",
     "RATELIMIT_REPORT_PER_SESSION",
@@ -1005,8 +1012,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="a PostgreSQL server URL without database; a fresh one is created",
     )
     p.add_argument(
-        "--storage", choices=("local", "s3"), default="local",
-        help="photos: a folder per host, or one bucket in a moto_server process",
+        "--storage", choices=("local", "s3"), default=DEFAULT_STORAGE,
+        help="photos: a folder per host, or one bucket in a moto_server process (default: s3"
+        " once the app has the S3 store)",
     )  # fmt: skip
     p.add_argument("--record", action="store_true", help="append the tables to bench/RESULTS.md")
     return p.parse_args(argv)
