@@ -138,8 +138,8 @@ class S3PhotoStore:
                 ContentType=_CONTENT_TYPES.get(suffix, "application/octet-stream"),
             )
         except (BotoCoreError, ClientError) as exc:
-            # A PUT that failed stored nothing; one whose answer was lost may have: remove it.
-            self.delete(key)
+            if isinstance(exc, (ReadTimeoutError, ConnectionClosedError)):
+                self.delete(key)  # the answer was lost, the object may exist: remove it
             raise failure(exc) from exc
 
     def read(self, key: str) -> bytes:
