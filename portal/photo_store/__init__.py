@@ -52,7 +52,11 @@ def build_photo_store(config) -> PhotoStore:
 
 
 def init_photo_store(app: Flask) -> None:
+    """The store into app.extensions, and the `photos` commands (portal/photo_store/cli.py)."""
+    from portal.photo_store.cli import photos_cli
+
     app.extensions[EXTENSION] = build_photo_store(app.config)
+    app.cli.add_command(photos_cli)
 
 
 def photo_store() -> PhotoStore:

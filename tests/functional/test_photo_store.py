@@ -332,3 +332,28 @@ def test_a_wrong_bucket_is_named_in_the_log_and_readiness_never_a_500(
     h.receipt(h.post_report(client, f"/q/{ulin_payload}", title=TITLE))
     with pytest.raises(PhotoMissing):
         LocalPhotoStore(str(app.config["UPLOAD_FOLDER"])).read(new_key())
+
+
+def test_copy_to_s3_moves_a_folder_into_the_bucket(s3, app, client, h, ulin_payload, monkeypatch):
+    code, token = h.receipt(
+        h.post_report(client, f"/q/{ulin_payload}", files=photo_form(h), title=TITLE)
+    )
+    photo = the_photo(code)
+    data = app.extensions["photo_store"].read(photo.storage_key)  # in the local folder
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["photos", "copy-to-s3"])
+    assert refused.exit_code != 0 and "UPLOAD_STORAGE is local" in refused.output
+
+    bucket = s3.new_bucket()
+    monkeypatch.setitem(app.extensions, "photo_store", s3_store(s3, bucket))
+    first = runner.invoke(args=["photos", "copy-to-s3"])
+    assert first.exit_code == 0, first.output
+    assert "copied" in first.output and f"S3 bucket {bucket}" in first.output
+    assert app.extensions["photo_store"].read(photo.storage_key) == data
+    again = runner.invoke(args=["photos", "copy-to-s3"])
+    assert "copied 0 photo(s)" in again.output and "already there" in again.output
+    # The portal on the bucket shows the copied photo.
+    page = client.get(f"/lacak/{code}/foto/{photo.id}?t={token}")
+    assert page.status_code == 200 and page.data == data
+    where = runner.invoke(args=["photos", "where"])
+    assert where.exit_code == 0 and where.output.strip().endswith(": ok")
