@@ -38,6 +38,7 @@ GUNICORN_CONF = ROOT / "gunicorn.conf.py"  # moves to deploy/gunicorn.conf.py: c
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 FLASK = Path(sys.executable).parent / "flask"
 WAIT = 60
+SOCKETLESS = ("--no-control-socket", "wsgi:app")  # no shared control socket in ~/.gunicorn
 EMAIL = "siti.leak@example.org"
 PHONE = "0812 3456 7890"
 PHONE_FORMS = ("0812 3456 7890", "081234567890", "6281234567890", "+6281234567890")
@@ -80,11 +81,13 @@ def prepare(env: dict[str, str]) -> None:
         "app = create_app()\n"
         "with app.app_context():\n"
         "    upgrade()\n"
-        f"    create_user(get_router(), email={STAFF_EMAIL!r}, password='kata-sandi-lama-yang-panjang-7',"
+        f"    create_user(get_router(), email={STAFF_EMAIL!r},"
+        " password='kata-sandi-lama-yang-panjang-7',"
         " role='regional-admin', region='kalsel')\n"
         "    db.session.commit()\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    command = [sys.executable, "-c", script]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:] + done.stdout[-2000:]
 
 
@@ -151,7 +154,7 @@ def server(tmp_path):
     log_path = tmp_path / "gunicorn.log"
     log = log_path.open("w")
     process = subprocess.Popen(
-        [str(GUNICORN), "-c", str(conf), "-w", "2", "-b", f"127.0.0.1:{port}", "--no-control-socket", "wsgi:app"],
+        [str(GUNICORN), "-c", str(conf), "-w", "2", "-b", f"127.0.0.1:{port}", *SOCKETLESS],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -197,10 +200,13 @@ def test_no_secret_or_personal_data_reaches_the_logs(server):
     report = helpers.valid_report(reporter_email=EMAIL, reporter_phone=PHONE)
     photo = {"photos": ("bukti.jpg", helpers.image_bytes(), "image/jpeg")}
     sent = remember(
-        citizen.post(form_url, data={**fields, **report}, files=photo, timeout=20, allow_redirects=False)
+        citizen.post(
+            form_url, data={**fields, **report}, files=photo, timeout=20, allow_redirects=False
+        )
     )
     assert sent.status_code == 303, sent.text[:500]
-    code, token = re.search(r"/lacak/([A-Z0-9-]+)\?t=([A-Za-z0-9_-]+)", sent.headers["Location"]).groups()
+    receipt = re.search(r"/lacak/([A-Z0-9-]+)\?t=([A-Za-z0-9_-]+)", sent.headers["Location"])
+    code, token = receipt.groups()
     secrets.add(token)
 
     # The private link, its photo, and the typed code + PIN.
@@ -208,9 +214,10 @@ def test_no_secret_or_personal_data_reaches_the_logs(server):
     assert private.status_code == 200
     pin = re.search(r'id="private-pin">([^<]+)<', private.text).group(1).strip()
     secrets |= {pin, pin.replace(" ", ""), pin.replace("-", "")}
-    photo_link = re.search(r'(/lacak/[A-Z0-9-]+/foto/\d+\?t=[A-Za-z0-9_-]+)', private.text)
+    photo_link = re.search(r"(/lacak/[A-Z0-9-]+/foto/\d+\?t=[A-Za-z0-9_-]+)", private.text)
     assert photo_link, "the private page shows the photo"
-    assert remember(citizen.get(base + photo_link.group(1).replace("&amp;", "&"), timeout=10)).status_code == 200
+    shown = remember(citizen.get(base + photo_link.group(1).replace("&amp;", "&"), timeout=10))
+    assert shown.status_code == 200
     typed = requests.Session()
     track = remember(typed.get(f"{base}/lacak", timeout=10))
     opened = remember(
@@ -245,7 +252,11 @@ def test_no_secret_or_personal_data_reaches_the_logs(server):
     changed = remember(
         staff.post(
             link,
-            data={"csrf_token": csrf_of(page), "new_password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+            data={
+                "csrf_token": csrf_of(page),
+                "new_password": NEW_PASSWORD,
+                "confirm": NEW_PASSWORD,
+            },
             timeout=20,
             allow_redirects=False,
         )
@@ -283,7 +294,12 @@ def test_no_secret_or_personal_data_reaches_the_logs(server):
     replied = remember(
         citizen.post(
             f"{base}/lacak/{code}/balas",
-            data={"csrf_token": csrf_of(case_page), "version": version, "t": token, "text": "Belum beres"},
+            data={
+                "csrf_token": csrf_of(case_page),
+                "version": version,
+                "t": token,
+                "text": "Belum beres",
+            },
             timeout=10,
             allow_redirects=False,
         )
@@ -296,7 +312,8 @@ def test_no_secret_or_personal_data_reaches_the_logs(server):
             timeout=20,
         )
     )
-    assert metrics.status_code == 200 and 'aduan_reports_submitted_total{channel="web"} 1.0' in metrics.text
+    assert metrics.status_code == 200
+    assert 'aduan_reports_submitted_total{channel="web"} 1.0' in metrics.text  # both workers
     outbox_send(env, tmp_path / "worker.log")
 
     # Every secret the mail and phone files hold (receipts, notices, the reset link).
