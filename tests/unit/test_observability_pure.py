@@ -24,7 +24,8 @@ def test_a_well_formed_inbound_id_is_kept(kept):
 
 
 @pytest.mark.parametrize(
-    "bad", [None, "", "short", "A" * 65, "has space", "tab\there", "new\nline", "é" * 10, "<b>x</b>"]
+    "bad",
+    [None, "", "short", "A" * 65, "has space", "tab\there", "new\nline", "é" * 10, "<b>x</b>"],
 )
 def test_anything_else_is_replaced(bad):
     fresh = accepted_or_new(bad)
