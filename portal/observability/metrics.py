@@ -28,12 +28,14 @@ import logging
 import os
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 from flask import Flask
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal.clocks.deadlines import local_date
 from portal.complaints import status as s
@@ -62,20 +64,27 @@ class DatabaseCollector:
             "aduan_database_up", "1 when /metrics could read the database, 0 when not."
         )
         figures: list[Metric] = []
+        reached = False
         try:
             with self.app.app_context(), db.engine.connect() as connection:
-                figures += self._outbox(connection)
-                figures += self._overdue(connection)
-                figures += self._routing(connection)
+                reached = True
+                for part in (self._outbox, self._overdue, self._routing):
+                    try:
+                        figures += part(connection)
+                    except SQLAlchemyError:
+                        raise
+                    except Exception as exc:  # e.g. no routing yet: the other parts still count
+                        log.warning("metrics: %s left out: %r", part.__name__, exc)
+                        connection.rollback()
         except Exception as exc:  # any database trouble: say so, never fail the scrape
             log.warning("metrics: database figures left out: %s", exc.__class__.__name__)
-            up.add_metric([], 0)
-            figures = [m for m in figures if m.name.startswith("aduan_routing_loaded")]
-            figures += self._loaded_version()
-        else:
-            up.add_metric([], 1)
+            reached = False
+        up.add_metric([], 1 if reached else 0)
         yield up
-        yield from figures
+        if reached:
+            yield from figures
+        if not any(m.name == "aduan_routing_loaded_version" for m in figures) or not reached:
+            yield from self._loaded_version()
 
     def _outbox(self, connection: Connection) -> list[Metric]:
         pending = GaugeMetricFamily(
@@ -169,9 +178,7 @@ class DatabaseCollector:
         return [loaded]
 
 
-def _aware(value):
-    from datetime import UTC
-
+def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
