@@ -7,7 +7,7 @@ MO     := translations/en/LC_MESSAGES/messages.mo
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-backup bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311 bench-citizen bench-accounts translations extract-messages clean
+.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-backup bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311 bench-citizen bench-accounts bench-slow-clients translations extract-messages clean
 
 install: $(STAMP) $(MO)
 
@@ -64,7 +64,7 @@ db-check: install
 
 # Each benchmark prints a table next to the bare stack measured in the same run;
 # add --record (BENCH_ARGS=--record) to append it to bench/RESULTS.md.
-bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311 bench-citizen bench-accounts
+bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311 bench-citizen bench-accounts bench-slow-clients
 
 bench-submit: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
@@ -116,6 +116,9 @@ bench-accounts: install  # staff sign-in (password, 2FA), the account list and t
 
 bench-citizen: install  # every citizen page's weight cold and warm, and the wait on a slow-3G phone with and without a 2 MB photo (Chromium), next to a bare static form
 	$(BIN)/python bench/citizen_pages.py $(BENCH_ARGS)
+
+bench-slow-clients: install  # the report form's latency while slow phones upload photos: sync, nginx+sync, gthread (nginx from deploy/nginx), next to a bare Flask app
+	$(BIN)/python bench/slow_clients.py $(BENCH_ARGS)
 
 bench-photo-writes: install  # one photo written, fsync'd and renamed into place, next to a plain write
 	$(BIN)/python bench/photo_writes.py

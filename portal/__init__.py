@@ -66,7 +66,7 @@ def configure_logging(app: Flask) -> None:
         install_root_handler(app.config["LOG_FORMAT"])
     add_request_ids()
     # The development server's access log (and anything the app logs) never shows a
-    # private-link token; gunicorn's access log: gunicorn.conf.py.
+    # private-link token; gunicorn's access log: deploy/gunicorn.conf.py.
     for logger in (*redacting_targets(), app.logger):  # and phone numbers masked
         if not any(isinstance(f, RedactTokens) for f in logger.filters):
             logger.addFilter(RedactTokens())

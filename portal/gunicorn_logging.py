@@ -1,6 +1,6 @@
 """gunicorn's logger, with private-link tokens redacted from every access-log field.
 
-Named by gunicorn.conf.py (`logger_class`). Every atom of the access-log format is cleaned,
+Named by deploy/gunicorn.conf.py (`logger_class`). Every atom of the access-log format is cleaned,
 so the request line (%(r)s), the query (%(q)s), the referer (%(f)s) and any header or
 environ atom an operator adds to `--access-logformat` carry "[redacted]" instead of a token.
 """

@@ -7,7 +7,7 @@ inside another parameter (`next=%2Flacak%2F…%3Ft%3D…`). The staff account li
 invitation, a password reset) carry their token as the last path segment, /staf/undangan/…
 and /staf/sandi-baru/…, and it is replaced the same way. The werkzeug development server's
 log gets `RedactTokens` as a filter (portal/__init__.py); gunicorn's access log uses
-portal/gunicorn_logging.py (named by gunicorn.conf.py).
+portal/gunicorn_logging.py (named by deploy/gunicorn.conf.py).
 
 Phone numbers are personal data too (a WhatsApp or SMS citizen is known by nothing else):
 every number in a log line (+62 812-3456-7890, 0812…, 62812…) is shown masked, country

@@ -28,10 +28,29 @@ from tests import helpers
 ENGINE_ONCE_FOLDERS = frozenset({"browser", "fuzz"})
 
 
+# A test that builds no app on the test database (no `test_environ` in its fixtures) and
+# names no PostgreSQL setting gives the same answer on either engine: CI runs it on the
+# SQLite pass only (`-m "not engine_free"` on its PostgreSQL pass).
+DATABASE_FIXTURES = frozenset({"test_environ", "_app", "pg_cluster"})
+
+
+def _names_the_database(item: pytest.Item, cache: dict) -> bool:
+    path = item.path
+    if path not in cache:
+        source = path.read_text(encoding="utf-8")
+        cache[path] = "TEST_DATABASE_URL" in source or "postgres" in source.lower()
+    return cache[path]
+
+
 def pytest_collection_modifyitems(config, items):
+    sources: dict = {}
     for item in items:
         if item.path.parent.name in ENGINE_ONCE_FOLDERS:
             item.add_marker(pytest.mark.engine_once)
+        elif not DATABASE_FIXTURES.intersection(getattr(item, "fixturenames", ())) and (
+            not _names_the_database(item, sources)
+        ):
+            item.add_marker(pytest.mark.engine_free)
 
 
 TEST_QR_KEYS = "T1:test-signing-key-old-0001,T2:test-signing-key-new-0002"

@@ -1,4 +1,4 @@
-"""Fault test: a real gunicorn (gunicorn.conf.py, two workers) on a private PostgreSQL server
+"""Fault test: a real gunicorn (deploy/gunicorn.conf.py, two workers) on a private PostgreSQL server
 that stops and starts under it (tests/pgcluster.py).
 
 Both workers are killed with SIGKILL while the database is down, so gunicorn boots new ones
@@ -104,7 +104,7 @@ def gunicorn(pg_cluster, tmp_path):
         [
             str(GUNICORN),
             "-c",
-            "gunicorn.conf.py",
+            "deploy/gunicorn.conf.py",
             "-w",
             "2",
             "-b",

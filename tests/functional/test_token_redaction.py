@@ -2,7 +2,7 @@
 
 The language switch on the private case page is a POST (the token travels in the body);
 every other language link drops `t`. The werkzeug development server's log and gunicorn's
-access log (gunicorn.conf.py) print "[redacted]" instead of a token; checked on records the
+access log (deploy/gunicorn.conf.py) print "[redacted]" instead of a token; checked on records the
 real servers write.
 """
 
@@ -188,6 +188,8 @@ def test_gunicorns_access_log_shows_no_token(app, test_environ, tmp_path):
     server = subprocess.Popen(
         [
             os.path.join(os.path.dirname(sys.executable), "gunicorn"),
+            "-c",
+            "deploy/gunicorn.conf.py",
             "-w",
             "1",
             "-b",
@@ -199,7 +201,7 @@ def test_gunicorns_access_log_shows_no_token(app, test_environ, tmp_path):
             '%(h)s "%(r)s" %(s)s q=%(q)s ref="%(f)s" %({referer}i)s',
             "wsgi:app",
         ],
-        cwd=PROJECT_ROOT,  # gunicorn reads ./gunicorn.conf.py from here
+        cwd=PROJECT_ROOT,  # deploy/gunicorn.conf.py imports portal from here
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
