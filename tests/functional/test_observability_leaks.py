@@ -1,8 +1,8 @@
 """THE LEAK TEST: under a real gunicorn with LOG_FORMAT=json, a whole citizen journey and a
 staff account link leave no secret and no personal data in the logs.
 
-gunicorn runs the production config (GUNICORN_CONF, one constant: the file moves to
-deploy/) with the observability hooks laid over it, as deploy/gunicorn.conf.py sets them;
+gunicorn runs the production config (GUNICORN_CONF, one constant), which takes its JSON log
+configuration and the metrics hooks from portal/observability/gunicorn_hooks.py;
 `outbox send --once` delivers the mail in between (its log is captured too). Driven over
 HTTP: a web report with a photo, the private link with `?t=`, the typed code + PIN, a
 password reset link (/staf/sandi-baru/<token>), the staff verifying and answering, the
@@ -34,7 +34,7 @@ from tests.pgcluster import free_port
 pytestmark = pytest.mark.engine_once  # its own SQLite file: the same on every engine
 
 ROOT = Path(__file__).resolve().parents[2]
-GUNICORN_CONF = ROOT / "gunicorn.conf.py"  # moves to deploy/gunicorn.conf.py: change it here
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"  # the production config: if it moves, here
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 FLASK = Path(sys.executable).parent / "flask"
 WAIT = 60
@@ -44,14 +44,6 @@ PHONE = "0812 3456 7890"
 PHONE_FORMS = ("0812 3456 7890", "081234567890", "6281234567890", "+6281234567890")
 STAFF_EMAIL = "admin.leak@kalsel.example.org"
 NEW_PASSWORD = "kata-sandi-baru-yang-panjang-42"
-OVERLAY = """
-import runpy
-globals().update(
-    {{k: v for k, v in runpy.run_path({conf!r}).items() if not k.startswith("__")}}
-)
-from portal.observability.gunicorn_hooks import child_exit, json_logconfig, on_starting
-logconfig_dict = json_logconfig()
-"""
 
 
 def environ(tmp_path: Path) -> dict[str, str]:
@@ -148,13 +140,13 @@ def server(tmp_path):
     }
     env.pop("TEST_DATABASE_URL", None)
     prepare(env)
-    conf = tmp_path / "gunicorn_leak.conf.py"
-    conf.write_text(OVERLAY.format(conf=str(GUNICORN_CONF)), encoding="utf-8")
     port = free_port()
     log_path = tmp_path / "gunicorn.log"
     log = log_path.open("w")
+    command = [str(GUNICORN), "-c", str(GUNICORN_CONF), "-w", "2", "-b", f"127.0.0.1:{port}"]
+    command += SOCKETLESS
     process = subprocess.Popen(
-        [str(GUNICORN), "-c", str(conf), "-w", "2", "-b", f"127.0.0.1:{port}", *SOCKETLESS],
+        command,
         cwd=ROOT,
         env=env,
         stdout=log,
