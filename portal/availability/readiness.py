@@ -1,4 +1,12 @@
-"""What `/readyz` asks: can this process serve pages that need the database right now?"""
+"""What `/readyz` asks: can this process serve pages that need the database right now?
+
+The photo store is reported, never counted against readiness: with S3 down a report
+without photos is still filed (the citizen is told the photo cannot be stored now), staff
+work their queues, and every other page serves. Turning a photo outage into "not ready"
+would make a load balancer drop every instance at once (they share the one bucket) and
+so turn it into a whole-portal outage. `photo_store_problem()` gives the reason, which
+/readyz adds as a second line, so the probe's log and an operator's curl show it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.extensions import db
+from portal.photo_store import photo_store
 from portal.routing.active import RoutingUnavailable, get_router
 
 log = logging.getLogger(__name__)
@@ -33,3 +42,9 @@ def not_ready_reason() -> str | None:
     except SQLAlchemyError:
         return "routing not loaded: database unreachable"
     return None
+
+
+def photo_store_problem() -> str | None:
+    """Why the photo store cannot take photos now (e.g. "S3 unreachable (S3 bucket ...)"),
+    or None; asked at most every few seconds (portal/photo_store/s3.py, PROBLEM_TTL)."""
+    return photo_store().problem()

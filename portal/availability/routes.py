@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from portal.availability.readiness import not_ready_reason
+from portal.availability.readiness import not_ready_reason, photo_store_problem
 
 bp = Blueprint("availability", __name__)
 
@@ -29,7 +29,8 @@ def healthz() -> Response:
 def readyz() -> Response:
     reason = not_ready_reason()
     if reason is None:
-        return _plain("ready", 200)
+        photos = photo_store_problem()  # reported, not counted (see readiness.py)
+        return _plain("ready" if photos is None else f"ready\nphotos: {photos}", 200)
     response = _plain(reason, 503)
     response.headers["Retry-After"] = "5"
     return response

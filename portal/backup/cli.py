@@ -26,6 +26,7 @@ from portal.backup.restore import (
 from portal.backup.sqlite_db import DatabaseInUse
 from portal.config import PROJECT_ROOT
 from portal.extensions import db
+from portal.photo_store import StorageFailure, photo_store
 from portal.timeutil import utcnow
 
 
@@ -58,6 +59,11 @@ def known_revisions() -> list[str]:
     return [rev.revision for rev in script.walk_revisions()][::-1]
 
 
+def _local_folder(app) -> Path | None:
+    """UPLOAD_FOLDER when photos live there (a backup must not be written inside it)."""
+    return Path(app.config["UPLOAD_FOLDER"]) if app.config["UPLOAD_STORAGE"] == "local" else None
+
+
 def _fail(message: str) -> None:
     click.echo(f"error: {message}", err=True)
     raise SystemExit(1)
@@ -83,7 +89,8 @@ def backup_cmd(output: Path | None, archive: bool, keep: int | None) -> None:
     output = output or Path(app.instance_path) / "backups"
     settings = BackupSettings(
         database_url=app.config["SQLALCHEMY_DATABASE_URI"],
-        upload_folder=Path(app.config["UPLOAD_FOLDER"]),
+        photos=photo_store(),
+        upload_folder=_local_folder(app),
         routing_file=Path(app.config["ROUTING_FILE"]),
         default_routing_file=PROJECT_ROOT / "routing_rules.yaml",
         fingerprints=running_fingerprints(app),
@@ -96,6 +103,9 @@ def backup_cmd(output: Path | None, archive: bool, keep: int | None) -> None:
         result = make_backup(settings, output, utcnow(), archive=archive)
     except (ToolProblem, FileExistsError, ValueError, RuntimeError) as exc:
         _fail(str(exc))
+    except StorageFailure as exc:
+        where = settings.photos.describe()
+        _fail(f"the photos could not be read from {where} ({exc}); no backup was written")
     body = result.manifest
     photos = body["photos"]
     size = sum(part["bytes"] for part in body["parts"].values())
@@ -108,7 +118,7 @@ def backup_cmd(output: Path | None, archive: bool, keep: int | None) -> None:
     if photos["rows_without_file"]:
         click.echo(
             f"warning: {photos['rows_without_file']} photo row(s) have no file in "
-            f"{settings.upload_folder}: those photos were already missing",
+            f"{settings.photos.describe()}: those photos were already missing",
             err=True,
         )
     click.echo(
@@ -126,7 +136,7 @@ def backup_cmd(output: Path | None, archive: bool, keep: int | None) -> None:
 @click.option("--no-upgrade", is_flag=True, help="Do not run `db upgrade` after restoring.")
 @with_appcontext
 def restore_cmd(source: Path, yes: bool, no_upgrade: bool) -> None:
-    """Restore a backup (folder or .tar.gz) into DATABASE_URL and UPLOAD_FOLDER.
+    """Restore a backup (folder or .tar.gz) into DATABASE_URL and the photo store.
 
     Stop the portal and the outbox workers first. A damaged backup is refused before
     anything is touched; a database that holds cases is replaced only with --yes.
@@ -134,7 +144,7 @@ def restore_cmd(source: Path, yes: bool, no_upgrade: bool) -> None:
     app = current_app
     target = RestoreTarget(
         database_url=app.config["SQLALCHEMY_DATABASE_URI"],
-        upload_folder=Path(app.config["UPLOAD_FOLDER"]),
+        photos=photo_store(),
         routing_file=Path(app.config["ROUTING_FILE"]),
         fingerprints=running_fingerprints(app),
         revisions=known_revisions(),

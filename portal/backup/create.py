@@ -22,7 +22,7 @@ from sqlalchemy.pool import NullPool
 from portal.backup import layout, manifest, postgres_db, sqlite_db, uploads
 from portal.backup.checklist import checklist_text
 from portal.backup.contents import Contents, read_contents
-from portal.complaints.storage import blob_path
+from portal.photo_store import PhotoStore, layout_name
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,8 @@ class BackupSettings:
     """Plain values from the app's config (cli.py builds it)."""
 
     database_url: str
-    upload_folder: Path
+    photos: PhotoStore
+    upload_folder: Path | None  # the local store's folder; None with S3
     routing_file: Path
     default_routing_file: Path
     fingerprints: Mapping[str, Any]
@@ -60,7 +61,8 @@ def engine_of(database_url: str) -> str:
 def make_backup(
     settings: BackupSettings, output: Path, now: datetime, *, archive: bool = False
 ) -> BackupResult:
-    if output.resolve().is_relative_to(settings.upload_folder.resolve()):
+    folder = settings.upload_folder
+    if folder is not None and output.resolve().is_relative_to(folder.resolve()):
         raise ValueError(
             f"{output} is inside UPLOAD_FOLDER ({settings.upload_folder}): every backup "
             "would hold the ones before it; write backups somewhere else"
@@ -113,7 +115,7 @@ def _write_parts(settings: BackupSettings, work: Path, now: datetime) -> dict[st
         part = layout.POSTGRES_PART
         contents, server = postgres_db.dump(settings.database_url, work / part, read_contents)
         extra["server_major"] = server
-    packed = uploads.pack(settings.upload_folder, work / layout.UPLOADS_PART)
+    packed = uploads.pack(settings.photos, work / layout.UPLOADS_PART)
     parts = [part, layout.UPLOADS_PART]
 
     routing: dict[str, Any] = {"path": str(settings.routing_file), "included": False}
@@ -143,8 +145,9 @@ def _write_parts(settings: BackupSettings, work: Path, now: datetime) -> dict[st
         "engine": engine,
         "database_part": part,
         "tables": contents.tables,
-        "photos": _photos(contents, packed, settings.upload_folder),
-        "upload_folder": str(settings.upload_folder),
+        "photos": _photos(contents, packed),
+        "photo_store": settings.photos.describe(),
+        "upload_folder": str(settings.upload_folder) if settings.upload_folder else None,
         "routing_file": routing,
         "fingerprints": dict(settings.fingerprints),
         "parts": {name: manifest.describe_part(work, name) for name in parts},
@@ -154,8 +157,8 @@ def _write_parts(settings: BackupSettings, work: Path, now: datetime) -> dict[st
     return body
 
 
-def _photos(contents: Contents, packed: uploads.Packed, folder: Path) -> dict[str, int]:
-    names = {blob_path(folder, key).relative_to(folder).as_posix() for key in contents.photo_keys}
+def _photos(contents: Contents, packed: uploads.Packed) -> dict[str, int]:
+    names = {layout_name(key) for key in contents.photo_keys}
     return {
         "rows": len(contents.photo_keys),
         "row_bytes": contents.photo_bytes,

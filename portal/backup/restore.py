@@ -24,7 +24,7 @@ from portal.backup import fingerprints, layout, manifest, postgres_db, sqlite_db
 from portal.backup.contents import Contents, cases_in, read_contents
 from portal.backup.create import engine_of
 from portal.backup.manifest import DamagedBackup
-from portal.complaints.storage import blob_path
+from portal.photo_store import PhotoStore, StorageFailure
 
 T = TypeVar("T")
 
@@ -42,7 +42,7 @@ class RestoreTarget:
     """Plain values from the app's config (cli.py builds it)."""
 
     database_url: str
-    upload_folder: Path
+    photos: PhotoStore
     routing_file: Path
     fingerprints: Mapping[str, Any]
     revisions: Sequence[str]  # the migrations this code knows, oldest first
@@ -115,18 +115,16 @@ def restore_backup(source: Path, target: RestoreTarget, *, confirmed: bool) -> R
         else:
             postgres_db.restore(target.database_url, part)
         try:
-            written, same = uploads.unpack(folder / layout.UPLOADS_PART, target.upload_folder)
-        except OSError as exc:
+            written, same = uploads.unpack(folder / layout.UPLOADS_PART, target.photos)
+        except (OSError, StorageFailure) as exc:
             raise PhotosNotWritten(
                 f"the database was restored, but writing the photos into "
-                f"{target.upload_folder} failed ({exc}); fix that (free space, permissions) "
-                "and run the same restore again with --yes"
+                f"{target.photos.describe()} failed ({exc}); fix that (free space, "
+                "permissions, the S3 server or bucket) and run the same restore again with --yes"
             ) from exc
         routing_note = _routing_file(folder, body, target.routing_file)
     contents = _read_now(target.database_url, read_contents)
-    missing = sum(
-        1 for key in contents.photo_keys if not blob_path(target.upload_folder, key).is_file()
-    )
+    missing = sum(1 for key in contents.photo_keys if not target.photos.exists(key))
     head = target.revisions[-1] if target.revisions else None
     return RestoreResult(
         manifest=body,

@@ -1,18 +1,20 @@
-"""The upload folder as one uncompressed tar (photos are JPEGs: gzip would gain nothing).
+"""The photos as one uncompressed tar (photos are JPEGs: gzip would gain nothing).
 
-Written after the database copy: a photo's file is stored before its row commits, so
-every photo row in the copy has its file in the tar (a file without a row is harmless).
+Written after the database copy: a photo is stored before its row commits, so every photo
+row in the copy has its photo in the tar (a photo without a row is harmless). The tar's
+layout (`ab/<key>`) is the upload folder's, whichever store the photos come from, so a
+backup of a folder restores into a bucket and the other way round.
 """
 
 from __future__ import annotations
 
+import io
 import tarfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from portal.backup.manifest import DamagedBackup
-
-_SKIPPED_SUFFIXES = (".part",)  # a photo being written right now: no row points at it yet
+from portal.photo_store import PhotoMissing, PhotoStore
 
 
 @dataclass(frozen=True)
@@ -22,23 +24,28 @@ class Packed:
     names: frozenset[str]
 
 
-def pack(upload_folder: Path, tar_path: Path) -> Packed:
+def pack(store: PhotoStore, tar_path) -> Packed:
+    """Every complete photo of `store` into the tar at `tar_path` (StorageFailure if the
+    store cannot be listed or read: no backup that silently lacks photos)."""
     files = 0
     total = 0
     names: set[str] = set()
     with tarfile.open(tar_path, "w", format=tarfile.PAX_FORMAT) as tar:
-        if upload_folder.is_dir():
-            for path in sorted(upload_folder.rglob("*")):
-                if not path.is_file() or path.is_symlink() or path.suffix in _SKIPPED_SUFFIXES:
-                    continue
-                name = path.relative_to(upload_folder).as_posix()
-                try:
-                    tar.add(path, arcname=name, recursive=False)
-                except FileNotFoundError:  # deleted meanwhile (a failed upload cleaned up)
-                    continue
-                files += 1
-                total += path.stat().st_size if path.exists() else 0
-                names.add(name)
+        for item in sorted(store.items(), key=lambda i: i.name):
+            if item.unfinished:  # a photo being written right now: no row points at it yet
+                continue
+            try:
+                data = store.read(item.key)
+            except PhotoMissing:  # deleted meanwhile (a failed upload cleaned up)
+                continue
+            info = tarfile.TarInfo(item.name)
+            info.size = len(data)
+            info.mtime = int(item.modified)
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+            files += 1
+            total += len(data)
+            names.add(item.name)
     return Packed(files=files, bytes=total, names=frozenset(names))
 
 
@@ -51,23 +58,23 @@ def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
     return members
 
 
-def unpack(tar_path: Path, upload_folder: Path) -> tuple[int, int]:
-    """Put every photo of the tar in place (each written aside, then renamed); returns
-    (files written, files already there with the same content)."""
+def unpack(tar_path, store: PhotoStore) -> tuple[int, int]:
+    """Put every photo of the tar into `store` (each write is atomic); returns (photos
+    written, photos already there with the same content). StorageFailure if the store
+    refuses one: the restore can be run again, and skips what is already there."""
     written = same = 0
-    upload_folder.mkdir(parents=True, exist_ok=True)
     with tarfile.open(tar_path, "r") as tar:
         for member in _safe_members(tar):
-            dest = upload_folder / member.name
+            key = PurePosixPath(member.name).name
             source = tar.extractfile(member)
             assert source is not None
             data = source.read()
-            if dest.is_file() and dest.read_bytes() == data:
-                same += 1
-                continue
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            tmp = dest.with_name(dest.name + ".restore-part")
-            tmp.write_bytes(data)
-            tmp.replace(dest)
+            try:
+                if store.read(key) == data:
+                    same += 1
+                    continue
+            except PhotoMissing:
+                pass
+            store.put(key, data)
             written += 1
     return written, same

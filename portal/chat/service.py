@@ -44,6 +44,7 @@ from portal.intake.submission import Receipt, SubmissionConflict, submit_report
 from portal.messaging.models import PhoneMessage
 from portal.messaging.outbox import CHAT, add_phone_message
 from portal.phone_numbers import masked
+from portal.photo_store import photo_store
 from portal.routing.active import get_router
 from portal.routing.model import ServicePoint, UnknownServicePoint
 from portal.timeutil import utcnow
@@ -394,7 +395,7 @@ def _file(inbound, conv, state: d.State, says, now, handled: Handled) -> Handled
             photos,
             channel=MEDIUM_CHANNEL[inbound.medium],
             router=router,
-            upload_dir=current_app.config["UPLOAD_FOLDER"],
+            store=photo_store(),
             secret=current_app.config["SECRET_KEY"],
             now=now,
             quarantine=verdict == QUARANTINE,

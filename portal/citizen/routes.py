@@ -39,6 +39,7 @@ from portal.complaints.tracking_codes import normalize_tracking_code
 from portal.intake import report as rules
 from portal.intake.report import InvalidReport
 from portal.intake.submission import SubmissionConflict
+from portal.photo_store import photo_store
 from portal.ratelimits.reports import Refusal, check_report, forgive_refused_photos
 from portal.routing.active import get_router
 from portal.routing.model import ServicePoint, UnknownServicePoint, category_choices
@@ -128,7 +129,7 @@ def _report(point: ServicePoint):
                     photos,
                     channel=channels.WEB,
                     router=router,
-                    upload_dir=current_app.config["UPLOAD_FOLDER"],
+                    store=photo_store(),
                     secret=current_app.config["SECRET_KEY"],
                     quarantine=verdict == QUARANTINE,
                 )

@@ -1,4 +1,5 @@
-"""When the upload folder refuses a photo (full, read-only, no permission, over quota).
+"""When the photo store refuses a photo (a full, read-only or over-quota folder; an S3
+server that is down, refuses the credentials or has no such bucket).
 
 Trying again cannot help until an operator frees or fixes the folder, so the citizen gets
 the form back with everything typed (HTTP 503) and a second button that sends the same
@@ -12,6 +13,7 @@ from flask import current_app, request
 from flask_babel import gettext as _
 
 from portal.complaints.storage import StorageFailure
+from portal.photo_store import photo_store
 
 WITHOUT_PHOTOS = "tanpa_foto"  # the name of the "send without photo" button
 RETRY_AFTER = "600"  # seconds; a full disk is not fixed in a moment
@@ -23,13 +25,13 @@ def wants_without_photos() -> bool:
 
 
 def log_storage_failure(exc: StorageFailure) -> None:
-    """One line for the operator: which folder and why; nothing the citizen typed."""
+    """One line for the operator: which store and why; nothing the citizen typed."""
     current_app.logger.error(
-        "photo not stored, report not filed: UPLOAD_FOLDER %s refused a write (%s: %s); "
+        "photo not stored, report not filed: %s refused a write (%s: %s); "
         "the citizen was offered to send without the photo",
-        current_app.config["UPLOAD_FOLDER"],
+        photo_store().describe(),
         exc.errno_name,
-        exc.cause.strerror or exc.cause.__class__.__name__,
+        exc.detail,
     )
 
 

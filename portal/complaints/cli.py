@@ -6,7 +6,6 @@ import json
 from datetime import timedelta
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -14,6 +13,7 @@ from portal.complaints.models import Complaint
 from portal.complaints.orphans import DEFAULT_AGE, MIN_AGE, WrongDatabase, sweep_uploads
 from portal.complaints.serialize import complaint_summary
 from portal.extensions import db
+from portal.photo_store import StorageFailure, photo_store
 from portal.routing.active import get_router
 
 complaints_cli = AppGroup("complaints", help="Read the regional queues; tidy the uploads.")
@@ -55,13 +55,20 @@ def list_cmd(region: str, as_json: bool, limit: int) -> None:
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be removed, remove nothing.")
 def sweep_uploads_cmd(hours: float, dry_run: bool) -> None:
-    """Remove leftover .part files and photo files no report references (run from cron)."""
-    folder = current_app.config["UPLOAD_FOLDER"]
+    """Remove leftover .part files and photos no report references (run from cron).
+
+    Works on the configured store: UPLOAD_FOLDER, or the S3 bucket (listed with each
+    object's age)."""
+    store = photo_store()
     try:
-        removed = sweep_uploads(folder, older_than=timedelta(hours=hours), dry_run=dry_run)
+        removed = sweep_uploads(store, older_than=timedelta(hours=hours), dry_run=dry_run)
     except WrongDatabase as exc:
         raise click.ClickException(str(exc)) from exc
+    except StorageFailure as exc:
+        raise click.ClickException(
+            f"{store.describe()} cannot be listed ({exc}); nothing was removed"
+        ) from exc
     verb = "would remove" if dry_run else "removed"
     for item in removed:
         click.echo(f"{verb} {item.path} ({item.reason})")
-    click.echo(f"{len(removed)} file(s) {verb} in {folder}")
+    click.echo(f"{len(removed)} file(s) {verb} in {store.describe()}")

@@ -6,26 +6,26 @@ finishing that COMMIT (a synchronous standby, a proxy that cut the link), so the
 only remembered, and deleted after SETTLE_AFTER, on a later submission of this process
 (`PENDING.settle`), once the database says no row holds them; whatever a process forgets
 (it restarted) is left to the sweep (`sweep_uploads`, run from cron), which only touches
-files older than a safe age. A file a row references is never removed.
+files older than a safe age. A file a row references is never removed. The same holds
+for either photo store (a local folder, or an S3 bucket listed with each object's age).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal.complaints.models import Photo
-from portal.complaints.storage import PART, delete_blob
 from portal.extensions import db
+from portal.photo_store import PhotoStore, StoredItem, layout_name
+from portal.photo_store.local import PART
 
 # A photo is written, then committed within seconds; a day leaves room for any retry.
 DEFAULT_AGE = timedelta(hours=24)
@@ -51,7 +51,7 @@ def held_keys(keys: Iterable[str]) -> set[str]:
     return held
 
 
-def settle(upload_dir: str, keys: Sequence[str]) -> bool:
+def settle(store: PhotoStore, keys: Sequence[str]) -> bool:
     """Delete those of `keys` no row holds; False (nothing deleted) if that cannot be
     decided now because the database does not answer."""
     if not keys:
@@ -62,7 +62,7 @@ def settle(upload_dir: str, keys: Sequence[str]) -> bool:
         return False
     for key in keys:
         if key not in held:
-            delete_blob(upload_dir, key)
+            store.delete(key)
     return True
 
 
@@ -71,16 +71,16 @@ class PendingBlobs:
     """Photo keys of in-doubt commits in this process, settled on a later submission once
     they are SETTLE_AFTER old."""
 
-    _items: dict[str, tuple[str, float]] = field(default_factory=dict)  # key -> folder, when
+    _items: dict[str, tuple[PhotoStore, float]] = field(default_factory=dict)  # key -> store, when
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, upload_dir: str, keys: Iterable[str], *, at: float | None = None) -> None:
+    def add(self, store: PhotoStore, keys: Iterable[str], *, at: float | None = None) -> None:
         when = time.monotonic() if at is None else at
         with self._lock:
             for key in keys:
                 if len(self._items) >= MAX_PENDING:
                     break  # left to the sweep
-                self._items.setdefault(key, (upload_dir, when))
+                self._items.setdefault(key, (store, when))
 
     def __len__(self) -> int:
         return len(self._items)
@@ -95,11 +95,11 @@ class PendingBlobs:
             ripe = {k: v for k, v in self._items.items() if v[1] <= cutoff}
             for key in ripe:
                 del self._items[key]
-        by_folder: dict[str, list[str]] = {}
-        for key, (folder, _when) in ripe.items():
-            by_folder.setdefault(folder, []).append(key)
-        for folder, keys in by_folder.items():
-            if not settle(folder, keys):
+        by_store: dict[int, tuple[PhotoStore, list[str]]] = {}
+        for key, (store, _when) in ripe.items():
+            by_store.setdefault(id(store), (store, []))[1].append(key)
+        for store, keys in by_store.values():
+            if not settle(store, keys):
                 with self._lock:
                     for key in keys:
                         if len(self._items) < MAX_PENDING:
@@ -109,64 +109,63 @@ class PendingBlobs:
 PENDING = PendingBlobs()
 
 
-def after_unknown_commit(upload_dir: str, keys: Sequence[str]) -> None:
+def after_unknown_commit(store: PhotoStore, keys: Sequence[str]) -> None:
     """The commit's outcome is unknown: remember the files; they are deleted later, only if
     no row holds them by then (see the module's docstring)."""
-    PENDING.add(upload_dir, keys)
+    PENDING.add(store, keys)
 
 
 @dataclass(frozen=True)
 class Swept:
-    path: Path
+    path: str  # the file's path, or s3://bucket/key
     reason: str  # "part" (an unfinished write) or "unreferenced"
 
 
 def sweep_uploads(
-    upload_dir: str,
+    store: PhotoStore,
     *,
     older_than: timedelta = DEFAULT_AGE,
     dry_run: bool = False,
     now: float | None = None,
 ) -> list[Swept]:
-    """Remove `.part` files and photo files no row references, both older than
-    `older_than` (at least MIN_AGE); returns what was (or, dry, would be) removed.
+    """Remove unfinished writes (`.part` files) and photos no row references, both older
+    than `older_than` (at least MIN_AGE); returns what was (or, dry, would be) removed.
 
-    Only names the portal draws are touched: a file someone else put there stays.
+    Only names the portal draws are touched: a file or object someone else put there
+    stays. Raises StorageFailure when the store cannot be listed (S3 down).
     """
     if older_than < MIN_AGE:
         raise ValueError(f"older_than must be at least {MIN_AGE} (a young file may be mid-commit)")
     cutoff = (now if now is not None else time.time()) - older_than.total_seconds()
-    parts: list[Path] = []
-    photos: dict[str, Path] = {}
-    root = Path(upload_dir)
-    if not root.is_dir():
-        return []
-    for folder in sorted(root.iterdir()):
-        if not folder.is_dir() or len(folder.name) != 2:
+    parts: list[StoredItem] = []
+    photos: dict[str, StoredItem] = {}
+    for item in store.items():
+        if not _KEY.match(item.key) or not item.name.startswith(layout_name(item.key)):
             continue
-        for path in sorted(folder.iterdir()):
-            name = path.name
-            is_part = name.endswith(PART)
-            key = name[: -len(PART)] if is_part else name
-            if not _KEY.match(key) or key[:2] != folder.name or not _older(path, cutoff):
-                continue
-            if is_part:
-                parts.append(path)
-            else:
-                photos[key] = path
+        if item.modified >= cutoff:
+            continue
+        if item.unfinished:
+            parts.append(item)
+        else:
+            photos[item.key] = item
     held = held_keys(photos)
     if photos and not held and not _any_photo_row():
         raise WrongDatabase(
-            f"the database holds no photo at all, yet {upload_dir} has {len(photos)} photo "
-            "file(s): is DATABASE_URL the portal's (cron and timers need its settings too)? "
-            "Nothing was removed."
+            f"the database holds no photo at all, yet {store.describe()} has {len(photos)} "
+            "photo file(s): is DATABASE_URL the portal's (cron and timers need its settings "
+            "too)? Nothing was removed."
         )
-    removed = [Swept(p, "part") for p in parts]
-    removed += [Swept(p, "unreferenced") for k, p in photos.items() if k not in held]
+    doomed = [(i, "part") for i in parts]
+    doomed += [(i, "unreferenced") for k, i in photos.items() if k not in held]
     if not dry_run:
-        for item in removed:
-            item.path.unlink(missing_ok=True)
-    return removed
+        for item, _reason in doomed:
+            store.remove(item)
+    return [Swept(_place(store, item), reason) for item, reason in doomed]
+
+
+def _place(store: PhotoStore, item: StoredItem) -> str:
+    place = store.where(item.key)
+    return place + PART if item.unfinished else place
 
 
 class WrongDatabase(RuntimeError):
@@ -176,11 +175,3 @@ class WrongDatabase(RuntimeError):
 def _any_photo_row() -> bool:
     with db.engine.connect() as conn:
         return conn.execute(select(Photo.id).limit(1)).first() is not None
-
-
-def _older(path: Path, cutoff: float) -> bool:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return False
-    return os.path.isfile(path) and stat.st_mtime < cutoff

@@ -17,9 +17,10 @@ PREVIEW_LONG_SIDE = 480
 PREVIEW_QUALITY = 70
 
 
-def preview_jpeg(path: Path, long_side: int = PREVIEW_LONG_SIDE) -> bytes:
-    """A JPEG of the stored photo at `path`, its long side at most `long_side` pixels."""
-    with Image.open(path) as image:
+def preview_jpeg(source: Path | bytes, long_side: int = PREVIEW_LONG_SIDE) -> bytes:
+    """A JPEG of the stored photo (its path, or its bytes as the photo store gives them),
+    its long side at most `long_side` pixels."""
+    with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as image:
         image.draft("RGB", (long_side, long_side))
         small = image.convert("RGB")
         small.thumbnail((long_side, long_side))

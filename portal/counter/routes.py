@@ -48,6 +48,7 @@ from portal.intake import report as rules
 from portal.intake.report import InvalidReport
 from portal.intake.submission import SubmissionConflict, submit_report
 from portal.notifications.messages import citizen_medium
+from portal.photo_store import photo_store
 from portal.routing.active import get_router
 from portal.routing.model import ServicePoint, UnknownServicePoint
 from portal.staff.privacy import may_see_reporter
@@ -130,7 +131,7 @@ def _submit(form: CounterForm, point: ServicePoint, photos):
             photos,
             channel=form.channel.data,
             router=router,
-            upload_dir=current_app.config["UPLOAD_FOLDER"],
+            store=photo_store(),
             secret=current_app.config["SECRET_KEY"],
             filed_by=current_user.id,
         )

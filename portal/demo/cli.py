@@ -19,6 +19,7 @@ from portal.complaints.channels import WEB
 from portal.demo.history import seed_history
 from portal.intake.report import NewReport
 from portal.intake.submission import submit_report
+from portal.photo_store import photo_store
 from portal.routing.active import get_router
 from qr.payload import ServiceRef, encode
 from qr.render import qr_url
@@ -92,7 +93,7 @@ def seed() -> None:
                 [],
                 channel=WEB,
                 router=router,
-                upload_dir=current_app.config["UPLOAD_FOLDER"],
+                store=photo_store(),
                 secret=current_app.config["SECRET_KEY"],
             )
 

@@ -25,6 +25,7 @@ from portal.complaints.models import Complaint
 from portal.extensions import db
 from portal.intake.report import NewReport
 from portal.intake.submission import submit_report
+from portal.photo_store import photo_store
 from portal.routing.engine import Router
 from portal.timeutil import utcnow
 
@@ -78,7 +79,7 @@ def seed_history(router: Router, region_id: str) -> int:
             [],
             channel=WEB,
             router=router,
-            upload_dir=current_app.config["UPLOAD_FOLDER"],
+            store=photo_store(),
             secret=current_app.config["SECRET_KEY"],
             now=_at(filed, zone),
         )

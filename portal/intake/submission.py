@@ -24,13 +24,13 @@ from portal.complaints.access import (
 from portal.complaints.channels import CHANNELS
 from portal.complaints.models import Complaint, Event, Photo
 from portal.complaints.photos import ProcessedPhoto
-from portal.complaints.storage import delete_blob, save_blob
 from portal.complaints.tracking_codes import new_tracking_code
 from portal.extensions import db
 from portal.intake.report import InvalidReport, NewReport
 from portal.notifications.hooks import on_quarantined, on_submitted
 from portal.observability.counters import count_submission
 from portal.phone_numbers import msisdn_or_none
+from portal.photo_store import PhotoStore
 from portal.routing.loader import Router
 from portal.timeutil import utcnow
 
@@ -72,7 +72,7 @@ def submit_report(
     *,
     channel: str,
     router: Router,
-    upload_dir: str,
+    store: PhotoStore,
     secret: str,
     now: datetime | None = None,
     quarantine: bool = False,
@@ -93,7 +93,7 @@ def submit_report(
     `api_key_id`: the Open311 client application's key it was filed with.
 
     Photos are written before the transaction and removed on every path that stores no
-    row: StorageFailure (a photo could not be written; none is left on disk and nothing is
+    row: StorageFailure (a photo could not be written; none is left in `store` and nothing is
     stored, so the same form key may send again, e.g. without the photos), a refusal, a
     database error. When the connection drops during COMMIT (the row may exist) the files
     are kept only if a row holds them (`portal.complaints.orphans`).
@@ -136,9 +136,9 @@ def submit_report(
     keys: list[str] = []
     try:
         for p in photos:
-            keys.append(save_blob(upload_dir, p.data))
+            keys.append(store.save(p.data))
     except BaseException:  # StorageFailure, or the request was cut off between photos
-        _delete_all(upload_dir, keys)
+        _delete_all(store, keys)
         raise
     in_doubt = False
     try:
@@ -215,7 +215,7 @@ def submit_report(
                 db.session.rollback()
                 first = _by_digest(key_digest)
                 if first is not None:  # the same key won a race against itself
-                    _delete_all(upload_dir, keys)
+                    _delete_all(store, keys)
                     return _replay(first, token, same_content)
                 continue  # tracking-code collision: draw another
             count_submission(channel)  # stored: a replay returned above, uncounted
@@ -224,9 +224,9 @@ def submit_report(
     except BaseException:
         db.session.rollback()
         if in_doubt:
-            _settle_in_doubt(upload_dir, keys)
+            _settle_in_doubt(store, keys)
         else:
-            _delete_all(upload_dir, keys)
+            _delete_all(store, keys)
         raise
 
 
@@ -247,13 +247,13 @@ def _replay(first: Complaint, token: str, same_content: str) -> Receipt:
     return Receipt(first.tracking_code, token, duplicate=True)
 
 
-def _settle_in_doubt(upload_dir: str, keys: list[str]) -> None:
+def _settle_in_doubt(store: PhotoStore, keys: list[str]) -> None:
     """COMMIT failed and may yet go through: the files wait (orphans.PENDING), never deleted
     now, since a row that is not visible yet may still be committed."""
     if keys:
-        orphans.after_unknown_commit(upload_dir, keys)
+        orphans.after_unknown_commit(store, keys)
 
 
-def _delete_all(upload_dir: str, keys: list[str]) -> None:
+def _delete_all(store: PhotoStore, keys: list[str]) -> None:
     for key in keys:
-        delete_blob(upload_dir, key)
+        store.delete(key)

@@ -47,6 +47,7 @@ from portal.open311.intake_form import (
 from portal.open311.keys import find_active_key
 from portal.open311.media_fetch import MediaLimits, MediaRefused, fetch_photo
 from portal.open311.models import ApiKey, ApiPost
+from portal.photo_store import PhotoStore
 from portal.ratelimits.reports import Refusal, check_key, check_keyless, check_report
 from portal.routing.loader import Router
 from portal.routing.model import ServicePoint, UnknownServicePoint
@@ -64,7 +65,7 @@ OTHER_FIELD = "other"
 @dataclass(frozen=True)
 class FilingSettings:
     secret: str
-    upload_dir: str
+    store: PhotoStore
     media: MediaLimits
 
 
@@ -240,7 +241,7 @@ def _file(
             photos,
             channel=channels.API,
             router=router,
-            upload_dir=settings.upload_dir,
+            store=settings.store,
             secret=settings.secret,
             now=now,
             quarantine=verdict == QUARANTINE,

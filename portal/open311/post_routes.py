@@ -15,6 +15,7 @@ from portal.open311.filing import FilingRefused, FilingSettings, file_request
 from portal.open311.formats import error_response, items_response
 from portal.open311.media_fetch import MediaLimits
 from portal.open311.params import wanted_locale
+from portal.photo_store import photo_store
 from portal.routing.active import get_router
 
 
@@ -22,7 +23,7 @@ def _settings() -> FilingSettings:
     config = current_app.config
     return FilingSettings(
         secret=config["SECRET_KEY"],
-        upload_dir=config["UPLOAD_FOLDER"],
+        store=photo_store(),
         media=MediaLimits(
             max_bytes=config["PHOTO_MAX_BYTES"],
             max_pixels=config["PHOTO_MAX_PIXELS"],

@@ -7,6 +7,7 @@ publication.py, the fields by serialize.py. Every view answers in the `locale=` 
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from functools import wraps
@@ -17,7 +18,6 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.complaints.models import Complaint
-from portal.complaints.storage import blob_path
 from portal.complaints.tracking_codes import normalize_tracking_code
 from portal.extensions import db
 from portal.open311 import places, publication, serialize
@@ -25,6 +25,7 @@ from portal.open311.blueprint import bp, wanted_format
 from portal.open311.formats import Open311Error, items_response, object_response
 from portal.open311.models import ApiPost
 from portal.open311.params import jurisdiction_of, request_filters, wanted_locale
+from portal.photo_store import PhotoMissing, StorageFailure, photo_store
 from portal.routing import versions
 from portal.routing.active import get_router
 from portal.timeutil import utcnow
@@ -159,10 +160,23 @@ def media(code: str, n: int):
     if region is None or not region.public_photos or not 1 <= n <= len(found.photos):
         raise _not_found("media")
     stored = found.photos[n - 1]
-    path = blob_path(current_app.config["UPLOAD_FOLDER"], stored.storage_key)
-    if not path.is_file():
-        current_app.logger.warning("photo %d: file %s is missing", stored.id, path)
-        raise _not_found("media")
-    response = send_file(path, mimetype=stored.content_type, max_age=MEDIA_MAX_AGE)
+    store = photo_store()
+    try:
+        data = store.read(stored.storage_key)
+    except PhotoMissing as exc:
+        current_app.logger.warning("photo %d: file %s is missing", stored.id, exc.where)
+        raise _not_found("media") from None
+    except StorageFailure as exc:
+        where = store.describe()
+        current_app.logger.warning("photo %d: %s does not answer (%s)", stored.id, where, exc)
+        raise Open311Error(
+            503, (503, "media: " + _("Foto sementara tidak dapat diambil. Coba lagi nanti."))
+        ) from None
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=stored.content_type,
+        max_age=MEDIA_MAX_AGE,
+        etag=stored.storage_key,  # a key never gets other bytes
+    )
     response.headers["Cache-Control"] = f"public, max-age={MEDIA_MAX_AGE}"
     return response

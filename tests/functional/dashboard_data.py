@@ -57,7 +57,7 @@ def _file(router, point, key, when, classification, title, **extra) -> Complaint
         [],
         channel=WEB,
         router=router,
-        upload_dir=current_app.config["UPLOAD_FOLDER"],
+        store=current_app.extensions["photo_store"],
         secret=current_app.config["SECRET_KEY"],
         now=wita(when),
     )

@@ -12,7 +12,6 @@ from flask import current_app
 
 from portal.complaints import status as s
 from portal.complaints.models import Photo
-from portal.complaints.storage import save_blob
 from portal.extensions import db
 from portal.routing.active import EXTENSION_KEY
 from portal.routing.loader import load_router
@@ -101,7 +100,7 @@ def published(**fields: Any):
 def with_photo(complaint, color=(10, 120, 200)) -> bytes:
     """Store one real JPEG for the case; returns its bytes."""
     data = image_bytes(color=color)
-    key = save_blob(current_app.config["UPLOAD_FOLDER"], data)
+    key = current_app.extensions["photo_store"].save(data)
     complaint.photos.append(
         Photo(
             storage_key=key,

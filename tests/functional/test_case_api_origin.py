@@ -33,7 +33,7 @@ def file_report(app, router, report: NewReport = REPORT, api_key_id: int | None 
         [],
         channel=channels.API,
         router=router,
-        upload_dir=app.config["UPLOAD_FOLDER"],
+        store=app.extensions["photo_store"],
         secret=app.config["SECRET_KEY"],
         api_key_id=api_key_id,
     )

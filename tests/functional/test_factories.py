@@ -51,7 +51,7 @@ def test_a_stored_complaint_is_the_row_a_submission_stores(
         [],
         channel=WEB,
         router=router,
-        upload_dir=current_app.config["UPLOAD_FOLDER"],
+        store=current_app.extensions["photo_store"],
         secret=current_app.config["SECRET_KEY"],
         now=WHEN,
     )

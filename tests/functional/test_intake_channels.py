@@ -133,7 +133,7 @@ def test_submit_report_refuses_what_the_rules_refuse(app, router, h):
             [photo],
             channel=channels.API,
             router=router,
-            upload_dir=app.config["UPLOAD_FOLDER"],
+            store=app.extensions["photo_store"],
             secret=app.config["SECRET_KEY"],
         )
     assert set(refused.value.problems) == {"title", "reporter_phone"}
@@ -151,7 +151,7 @@ def test_submit_report_counts_photos_against_the_rules(app, router, h):
             [photo] * 4,
             channel=channels.WHATSAPP,
             router=router,
-            upload_dir=app.config["UPLOAD_FOLDER"],
+            store=app.extensions["photo_store"],
             secret=app.config["SECRET_KEY"],
         )
     assert set(refused.value.problems) == {"photos"}
@@ -166,7 +166,7 @@ def test_an_unknown_channel_is_a_programming_error(app, router):
             [],
             channel="fax",
             router=router,
-            upload_dir=app.config["UPLOAD_FOLDER"],
+            store=app.extensions["photo_store"],
             secret=app.config["SECRET_KEY"],
         )
     assert stored() == 0
@@ -189,7 +189,7 @@ def test_staff_see_the_channel(app, router, staff, channel, label):
         [],
         channel=channel,
         router=router,
-        upload_dir=app.config["UPLOAD_FOLDER"],
+        store=app.extensions["photo_store"],
         secret=app.config["SECRET_KEY"],
     )
     page = staff["admin"].get(f"/staf/kasus/{receipt.tracking_code}").get_data(as_text=True)
@@ -204,7 +204,7 @@ def test_complaints_list_json_carries_the_channel(app, router):
         [],
         channel=channels.SMS,
         router=router,
-        upload_dir=app.config["UPLOAD_FOLDER"],
+        store=app.extensions["photo_store"],
         secret=app.config["SECRET_KEY"],
     )
     result = app.test_cli_runner().invoke(

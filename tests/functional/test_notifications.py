@@ -114,7 +114,7 @@ def _report(app, router, submitted: date, key: str = "k1") -> Complaint:
         [],
         channel=WEB,
         router=router,
-        upload_dir=app.config["UPLOAD_FOLDER"],
+        store=app.extensions["photo_store"],
         secret=app.config["SECRET_KEY"],
         now=_at(submitted),
     )

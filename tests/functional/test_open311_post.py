@@ -25,6 +25,7 @@ from portal.messaging.models import PhoneMessage
 from portal.notifications.models import OutboxMessage
 from portal.open311.keys import create_key, revoke_key
 from portal.open311.models import ApiKey, ApiPost
+from portal.photo_store import LocalPhotoStore
 
 ULIN = "7U2-G8M"  # RSUD Ulin – Poli Umum – Pendaftaran (kalsel)
 HST = "GNZ-C7W"  # RSUD Damanhuri – IGD – Pendaftaran IGD (hst)
@@ -525,6 +526,7 @@ def test_a_storage_failure_is_503_with_retry_after_and_stores_nothing(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the upload folder should be")
     monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(blocker / "uploads"))
+    monkeypatch.setitem(app.extensions, "photo_store", LocalPhotoStore(str(blocker / "uploads")))
     monkeypatch.setitem(app.config, "OPEN311_MEDIA_ALLOWED_NETWORKS", (_loopback(),))
     host = PhotoHost().start()
     try:

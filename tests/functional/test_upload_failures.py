@@ -35,6 +35,8 @@ from sqlalchemy.exc import OperationalError
 from portal.complaints import orphans, storage
 from portal.complaints.models import Complaint, Photo
 from portal.extensions import db
+from portal.photo_store import LocalPhotoStore
+from portal.photo_store import local as local_store
 from tests import components
 
 TITLE = "Atap ruang tunggu bocor saat hujan"
@@ -55,6 +57,7 @@ def uploads(app, tmp_path, monkeypatch) -> Path:
     """This test's own upload folder (the session's is shared by every test)."""
     folder = tmp_path / "uploads"
     monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
+    monkeypatch.setitem(app.extensions, "photo_store", LocalPhotoStore(str(folder)))
     return folder
 
 
@@ -89,7 +92,7 @@ def send(client, h, url, hidden=None, photos=0, **extra):
 def fixed_keys(monkeypatch, *prefixes: str) -> list[str]:
     keys = [p + "0" * 30 + ".jpg" for p in prefixes]
     drawn = iter(keys)
-    monkeypatch.setattr(storage, "new_key", lambda suffix=".jpg": next(drawn))
+    monkeypatch.setattr(local_store, "new_key", lambda suffix=".jpg": next(drawn))
     return keys
 
 
@@ -112,6 +115,7 @@ def test_upload_folder_that_cannot_be_made_gives_the_storage_page(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a regular file where the upload folder's parent should be")
     monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(blocker / "uploads"))
+    monkeypatch.setitem(app.extensions, "photo_store", LocalPhotoStore(str(blocker / "uploads")))
     url = f"/q/{ulin_payload}"
     with caplog.at_level(logging.ERROR):
         response = send(client, h, url, photos=1)
@@ -236,7 +240,7 @@ def test_commit_that_went_through_keeps_its_files(client, h, app, ulin_payload, 
     kept = files(uploads)
     assert len(kept) == 2
     _age(kept, hours=48)
-    assert orphans.sweep_uploads(str(uploads)) == []  # referenced: never removed
+    assert orphans.sweep_uploads(LocalPhotoStore(str(uploads))) == []  # referenced: never removed
     assert files(uploads) == kept
     # The citizen, who saw an error, sends again: the same report's receipt, no second case.
     h.receipt(send(client, h, url, hidden=hidden, photos=2))
@@ -285,7 +289,7 @@ def test_connection_cut_during_commit(app, h, ulin_payload, proxy, test_environ,
         kept = files(folder)
         assert len(kept) == 2
         _age(kept, hours=48)
-        assert orphans.sweep_uploads(str(folder)) == [] and files(folder) == kept
+        assert orphans.sweep_uploads(LocalPhotoStore(str(folder))) == [] and files(folder) == kept
     # Either way the same form sent again ends with exactly one report.
     h.receipt(send(client, h, url, hidden=hidden, photos=2))
     assert count(Complaint) == 1 and count(Photo) == 2 and len(files(folder)) == 2

@@ -1,0 +1,214 @@
+"""Photos in an S3-compatible bucket (MinIO, Ceph RGW, AWS S3): many app hosts, no shared disk.
+
+Nothing here talks to the network until a photo is saved, read or listed: the app builds
+(and `flask` commands run) with the S3 server down. The client is made on first use with
+short timeouts and botocore's standard retries with two attempts, so a dead or blackholed
+server holds a web worker for seconds, not minutes; path-style addressing
+(`endpoint/bucket/key`) because MinIO and Ceph do not serve bucket subdomains by default.
+
+Every failure becomes the StorageFailure the local folder raises (errno_name "S3
+unreachable", "S3 AccessDenied", "S3 NoSuchBucket", ...), so the citizen gets the same
+answer: the photo cannot be stored now, send the report without it. Objects are private
+(no ACL is ever set) and named by the bare key; a single PUT is atomic, so a reader never
+sees half a photo and a failed PUT leaves no object.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
+from botocore.exceptions import ConnectionError as BotoConnectionError
+
+from portal.photo_store.base import PhotoMissing, StorageFailure, StoredItem, layout_name, new_key
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 2  # seconds; a server that does not accept by then is down
+READ_TIMEOUT = 10  # seconds; an 8 MB photo on a slow link between hosts still fits
+MAX_ATTEMPTS = 2  # the first try and one retry (botocore "standard" mode)
+PROBLEM_TTL = 15.0  # seconds a readiness answer is reused: a probe must not hammer S3
+
+_UNREACHABLE = (
+    EndpointConnectionError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    ConnectionClosedError,
+    BotoConnectionError,
+)
+_MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
+_CONTENT_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
+
+
+def failure(exc: Exception, *, bucket_call: bool = False) -> StorageFailure:
+    """The StorageFailure for a botocore error, named for the operator's log."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code") or "")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in ("", "404", "NotFound") and bucket_call:
+            code = "NoSuchBucket"
+        elif code in ("", "403", "Forbidden"):
+            code = "AccessDenied" if status == 403 or code else f"HTTP {status}"
+        return StorageFailure(exc, f"S3 {code}")
+    if isinstance(exc, _UNREACHABLE):
+        return StorageFailure(exc, "S3 unreachable")
+    if isinstance(exc, NoCredentialsError):
+        return StorageFailure(exc, "S3 NoCredentials")
+    return StorageFailure(exc, f"S3 {exc.__class__.__name__}")
+
+
+class S3PhotoStore:
+    """UPLOAD_STORAGE=s3: one private bucket, objects named by the photo's key."""
+
+    kind = "s3"
+
+    def __init__(
+        self,
+        *,
+        bucket: str,
+        endpoint_url: str | None = None,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        region: str = "us-east-1",
+    ):
+        self.bucket = bucket
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self._credentials = (access_key, secret_key)
+        self._client: Any = None
+        self._lock = threading.Lock()
+        self._problem: tuple[float, str | None] | None = None
+
+    def _s3(self) -> Any:
+        """The boto3 client, made on first use (making it does no network call either)."""
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    access, secret = self._credentials
+                    session = boto3.session.Session()  # the default one is not thread-safe
+                    self._client = session.client(
+                        "s3",
+                        endpoint_url=self.endpoint_url,
+                        aws_access_key_id=access,
+                        aws_secret_access_key=secret,
+                        region_name=self.region,
+                        config=Config(
+                            connect_timeout=CONNECT_TIMEOUT,
+                            read_timeout=READ_TIMEOUT,
+                            retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                            s3={"addressing_style": "path"},
+                            signature_version="s3v4",
+                        ),
+                    )
+        return self._client
+
+    def describe(self) -> str:
+        return f"S3 bucket {self.bucket} at {self.endpoint_url or 'AWS'}"
+
+    def where(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    def save(self, data: bytes, suffix: str = ".jpg") -> str:
+        key = new_key(suffix)
+        self.put(key, data)
+        return key
+
+    def put(self, key: str, data: bytes) -> None:
+        suffix = key[key.rfind(".") :] if "." in key else ""
+        try:
+            self._s3().put_object(
+                Bucket=self.bucket,
+                Key=key,
+                Body=data,
+                ContentType=_CONTENT_TYPES.get(suffix, "application/octet-stream"),
+            )
+        except (BotoCoreError, ClientError) as exc:
+            if isinstance(exc, (ReadTimeoutError, ConnectionClosedError)):
+                self.delete(key)  # the answer was lost, the object may exist: remove it
+            raise failure(exc) from exc
+
+    def read(self, key: str) -> bytes:
+        try:
+            answer = self._s3().get_object(Bucket=self.bucket, Key=key)
+            return answer["Body"].read()  # photos are at most PHOTO_MAX_BYTES (8 MB)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in _MISSING_CODES:
+                raise PhotoMissing(key, self.where(key)) from exc
+            raise failure(exc) from exc
+        except BotoCoreError as exc:
+            raise failure(exc) from exc
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._s3().head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if str(exc.response.get("Error", {}).get("Code")) in _MISSING_CODES:
+                return False
+            raise failure(exc) from exc
+        except BotoCoreError as exc:
+            raise failure(exc) from exc
+        return True
+
+    def delete(self, key: str) -> None:
+        try:
+            self._s3().delete_object(Bucket=self.bucket, Key=key)
+        except (BotoCoreError, ClientError) as exc:  # left to the sweep
+            log.warning("could not delete %s (%s); the sweep removes it", self.where(key), exc)
+
+    def items(self) -> Iterator[StoredItem]:
+        pages = self._s3().get_paginator("list_objects_v2").paginate(Bucket=self.bucket)
+        try:
+            for page in pages:
+                for obj in page.get("Contents", ()):
+                    key = obj["Key"]
+                    if "/" in key:  # not a name this store writes
+                        continue
+                    yield StoredItem(
+                        key=key,
+                        name=layout_name(key),
+                        modified=obj["LastModified"].timestamp(),
+                        size=int(obj.get("Size", 0)),
+                    )
+        except (BotoCoreError, ClientError) as exc:
+            raise failure(exc, bucket_call=True) from exc
+
+    def remove(self, item: StoredItem) -> None:
+        try:
+            self._s3().delete_object(Bucket=self.bucket, Key=item.key)
+        except (BotoCoreError, ClientError) as exc:
+            raise failure(exc) from exc
+
+    def problem(self) -> str | None:
+        """Whether the bucket answers (HEAD bucket), reused for PROBLEM_TTL seconds."""
+        now = time.monotonic()
+        cached = self._problem
+        if cached is not None and now - cached[0] < PROBLEM_TTL:
+            return cached[1]
+        reason: str | None = None
+        try:
+            self._s3().head_bucket(Bucket=self.bucket)
+        except (BotoCoreError, ClientError) as exc:
+            found = failure(exc, bucket_call=True)
+            reason = f"{found.errno_name} ({self.describe()})"
+            log.warning("photo store not usable: %s: %s", reason, found.detail)
+        self._problem = (now, reason)
+        return reason
+
+    def forget_problem(self) -> None:
+        """Ask the bucket again on the next readiness probe (tests, an operator's fix)."""
+        self._problem = None
