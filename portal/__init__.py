@@ -59,10 +59,12 @@ def create_app(
 
 
 def configure_logging(app: Flask) -> None:
+    from portal.observability.log_setup import add_request_ids, install_root_handler
+
     if not app.debug and not app.testing:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+        # stderr, LOG_FORMAT=text|json, the request id in every line (portal/observability)
+        install_root_handler(app.config["LOG_FORMAT"])
+    add_request_ids()
     # The development server's access log (and anything the app logs) never shows a
     # private-link token; gunicorn's access log: deploy/gunicorn.conf.py.
     for logger in (*redacting_targets(), app.logger):  # and phone numbers masked

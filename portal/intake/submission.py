@@ -28,6 +28,7 @@ from portal.complaints.tracking_codes import new_tracking_code
 from portal.extensions import db
 from portal.intake.report import InvalidReport, NewReport
 from portal.notifications.hooks import on_quarantined, on_submitted
+from portal.observability.counters import count_submission
 from portal.phone_numbers import msisdn_or_none
 from portal.photo_store import PhotoStore
 from portal.routing.loader import Router
@@ -217,6 +218,7 @@ def submit_report(
                     _delete_all(store, keys)
                     return _replay(first, token, same_content)
                 continue  # tracking-code collision: draw another
+            count_submission(channel)  # stored: a replay returned above, uncounted
             return Receipt(code, token, duplicate=False)
         raise RuntimeError("could not draw a free tracking code")
     except BaseException:

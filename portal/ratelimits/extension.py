@@ -108,6 +108,10 @@ def _is_miss(response: Response) -> bool:
     return response.status_code in (400, 404)
 
 
+def _is_refused_token(response: Response) -> bool:
+    return response.status_code == 401
+
+
 def _case_key() -> str:
     return "case:" + str((request.view_args or {}).get("code", "")).upper()[:32]
 
@@ -153,6 +157,12 @@ def _attach(app: Flask, limiter: Limiter) -> None:
     for endpoint in ("password_links.accept_invitation", "password_links.reset_password"):
         wrap[endpoint] = [
             limiter.limit(_spec("account_link_per_address"), methods=[*READS, "POST"])
+        ]
+    # /metrics: a scrape with the right token never counts; a wrong one (a 401) counts
+    # against the sign-in limit, since guessing the token is guessing a password.
+    if "metrics.metrics" in app.view_functions:
+        wrap["metrics.metrics"] = [
+            limiter.limit(_spec("signin_per_address"), deduct_when=_is_refused_token)
         ]
     # The provider webhooks: every request comes from Meta's or the SMS gateway's few
     # addresses, so a per-address limit would throttle all citizens at once (and Meta

@@ -72,8 +72,13 @@ def arguments(
     }
 
 
+METRICS_TOKEN = "metrics-token-for-the-walk-0123456789"
+
+
 @pytest.fixture
-def setting(app, router, client, h, ulin_payload):
+def setting(app, router, client, h, ulin_payload, monkeypatch):
+    # /metrics answers 200 only to Prometheus's bearer token (the walk sends it there).
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", METRICS_TOKEN)
     photo = (io.BytesIO(h.image_bytes()), "foto.jpg", "image/jpeg")
     code, token = h.receipt(h.post_report(client, f"/q/{ulin_payload}", files=[photo]))
     photo_id = db.session.execute(
@@ -126,15 +131,19 @@ def test_every_rule_of_every_blueprint_sends_the_headers(app, setting):
     for rule, method, url in every_request(app, setting):
         for who in ("staff", "visitor"):
             client = setting[who]
-            response = client.open(url, method=method)
+            headers = {}
+            if rule.endpoint == "metrics.metrics":
+                headers["Authorization"] = f"Bearer {METRICS_TOKEN}"
+            response = client.open(url, method=method, headers=headers)
             where = f"{who} {method} {url} -> {response.status_code}"
             assert response.status_code < 500, where
             for name, value in FIXED.items():
                 assert response.headers.get(name) == value, f"{where}: {name}"
+            assert re.fullmatch(r"[0-9a-f]{32}", response.headers.get("X-Request-ID", "")), where
             assert parse_csp(response.headers["Content-Security-Policy"]) == CSP_DIRECTIVES, where
             assert "Strict-Transport-Security" not in response.headers, where  # not production
             cache = response.headers.get("Cache-Control", "")
-            if url.startswith(("/staf/", "/lacak/")):
+            if url.startswith(("/staf/", "/lacak/", "/metrics")):
                 assert "no-store" in cache, f"{where}: Cache-Control {cache!r}"
             seen.add(rule.endpoint.split(".")[0])
             if response.status_code == 200:

@@ -116,6 +116,9 @@ WEBHOOK_SETTINGS = {
     "SMS_WEBHOOK_SECRET": chat_peers.SMS_SECRET,
 }
 WEBHOOKS = ("chat.whatsapp_inbound", "chat.sms_inbound")
+# /metrics is a machine endpoint, but public (no sign-in: a bearer token): fuzzed with the
+# right token, wrong ones and broken Authorization headers; it must never 5xx or store.
+METRICS_TOKEN = "fuzz-metrics-token-0123456789abcdef"
 # The two-step endpoints: each draft goes from a browser that just typed the right password
 # of an account with a second factor (the code step) or of an admin who must set one up
 # first (the setup page); TOTP is the app's current code for it, computed when sent.
@@ -661,6 +664,19 @@ def strategies(w: World) -> dict[str, st.SearchStrategy[Draft]]:
         "chat.sms_inbound": sms_webhook(w),
         "availability.healthz": _getting(path_segment(["healthz"]).map(lambda n: f"/{n}"), []),
         "availability.readyz": _getting(path_segment(["readyz"]).map(lambda n: f"/{n}"), []),
+        "metrics.metrics": st.builds(
+            lambda path, q, auth: Draft("GET", path, q, headers={"Authorization": auth}),
+            path_segment(["metrics"]).map(lambda n: f"/{n}"),
+            query_strings([]),
+            st.one_of(
+                st.just(f"Bearer {METRICS_TOKEN}"),
+                st.sampled_from(["", "Bearer", "Bearer ", "Basic Zm9vOmJhcg==", "bearer x"]),
+                st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=80).map(
+                    lambda t: "Bearer " + t
+                ),
+                st.text(st.characters(min_codepoint=32, max_codepoint=255), max_size=120),
+            ),
+        ),
         "i18n.switch_language": _getting(
             path_segment(["en", "id", "EN", "fr"]).map(lambda lang: f"/bahasa/{lang}"), ["next"]
         ),
@@ -735,6 +751,7 @@ ENDPOINTS = (
     "password_links.reset_password",
     "availability.healthz",
     "availability.readyz",
+    "metrics.metrics",
     "chat.sms_inbound",
     "chat.whatsapp_inbound",
     "chat.whatsapp_verify",
@@ -787,6 +804,7 @@ BUDGET = {
 }
 DEFAULT_BUDGET = 120
 BUDGET.update({"availability.healthz": 30, "availability.readyz": 30})  # no input to vary
+BUDGET["metrics.metrics"] = 60  # a good scrape queries the database: a small budget
 
 
 def budget(endpoint: str) -> int:
@@ -1002,8 +1020,9 @@ def fuzzer(app, router, h):
     two_step.totp_secret = totp.seal(app.config["SECRET_KEY"], TWO_STEP_SECRET)
     two_step.totp_confirmed_at = utcnow()
     db.session.commit()
-    saved = {k: app.config.get(k) for k in WEBHOOK_SETTINGS}
-    app.config.update(WEBHOOK_SETTINGS)
+    settings_here = {**WEBHOOK_SETTINGS, "METRICS_TOKEN": METRICS_TOKEN}
+    saved = {k: app.config.get(k) for k in settings_here}
+    app.config.update(settings_here)
     fuzzer = Fuzzer(app, router, h, _world(app, router))
     fuzzer.world.live["reset"] = reset.token
     yield fuzzer
