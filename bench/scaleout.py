@@ -1023,7 +1023,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     stack = Stack(args)
+    # Ctrl-C and SIGTERM both end in the `finally` below that stops every process; SIGINT
+    # explicitly too, since a shell's background job inherits it ignored.
     previous = signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     photo = small_jpeg()
     try:
         stack.start()
