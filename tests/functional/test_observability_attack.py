@@ -1,0 +1,60 @@
+"""Holes found by attacking portal/observability, each pinned by a real component: what a
+PostgreSQL error says about the values a citizen typed, and what a scrape does while the
+database holds a lock."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+import pytest
+from sqlalchemy import text
+
+from portal.extensions import db
+from portal.observability.json_logs import JsonFormatter, TextFormatter
+from portal.observability.sentry import before_send
+
+TYPED = "Jalan Mawar rusak parah dekat rumah Bu Sari"
+
+
+def _pg_errors() -> list[BaseException]:
+    """Real errors PostgreSQL raises when a typed value cannot be cast or is out of range."""
+    found = []
+    for sql in (
+        "SELECT CAST(:v AS integer)",
+        "SELECT CAST(:v AS date)",
+        "SELECT CAST(:v AS numeric)::smallint",
+        "SELECT CAST(:v AS timestamp)",
+    ):
+        value = "99999999" if "smallint" in sql else TYPED
+        try:
+            with db.engine.connect() as connection:
+                connection.execute(text("SET log_parameter_max_length_on_error = -1"))
+                connection.execute(text(sql), {"v": value})
+        except Exception as exc:  # the point is what the error says
+            found.append(exc)
+    return found
+
+
+def test_postgresql_error_messages_lose_the_values_they_quote(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL quotes the value in its message; run with TEST_DATABASE_URL")
+    with app.app_context():
+        errors = _pg_errors()
+    assert len(errors) == 4
+    assert any(TYPED in str(e) for e in errors)  # the raw message does hold it
+    assert any("99999999" in str(e) for e in errors)
+    for error in errors:
+        record = logging.LogRecord("portal.x", logging.ERROR, __file__, 1, "failed", (), None)
+        record.exc_info = (type(error), error, error.__traceback__)
+        for formatter in (JsonFormatter(), TextFormatter()):
+            line = formatter.format(record)
+            record.exc_text = None  # each formatter renders the traceback itself
+            for secret in (TYPED, "Bu Sari", "99999999"):
+                assert secret not in line, line
+        exception = json.loads(JsonFormatter().format(record))["exception"]
+        assert "invalid input syntax" in exception or "out of range" in exception  # still useful
+        event = {"exception": {"values": [{"type": type(error).__name__, "value": str(error)}]}}
+        cleaned = json.dumps(before_send(event, {"exc_info": sys.exc_info()}))
+        assert TYPED not in cleaned and "99999999" not in cleaned
