@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
+import time
 
 import pytest
 from sqlalchemy import text
@@ -58,3 +60,37 @@ def test_postgresql_error_messages_lose_the_values_they_quote(app):
         event = {"exception": {"values": [{"type": type(error).__name__, "value": str(error)}]}}
         cleaned = json.dumps(before_send(event, {"exc_info": sys.exc_info()}))
         assert TYPED not in cleaned and "99999999" not in cleaned
+
+
+def test_a_locked_table_does_not_hold_a_scrape_past_its_timeout(app, client, monkeypatch):
+    """A migration or a stuck transaction holding the outbox table must not keep /metrics
+    (and the worker) waiting beyond Prometheus's 10 s scrape timeout."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("table locks and statement_timeout are PostgreSQL's")
+    monkeypatch.setitem(app.config, "METRICS_TOKEN", "attack-metrics-token-0123456789")
+    with app.app_context():
+        db.create_all()
+        holder = db.engine.connect()
+        holder.execute(text("LOCK TABLE outbox_messages IN ACCESS EXCLUSIVE MODE"))
+        released = threading.Timer(30, holder.rollback)  # never a hung suite
+        released.start()
+        try:
+            started = time.monotonic()
+            response = client.get(
+                "/metrics", headers={"Authorization": "Bearer attack-metrics-token-0123456789"}
+            )
+            took = time.monotonic() - started
+        finally:
+            released.cancel()
+            holder.rollback()
+            holder.close()
+        assert response.status_code == 200
+        assert took < 8, took
+        assert "aduan_database_up 0.0" in response.get_data(as_text=True)
+        # The timeout was for the scrape only: the next query on a pooled connection has none.
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SHOW statement_timeout")).scalar() == "0"
+        again = client.get(
+            "/metrics", headers={"Authorization": "Bearer attack-metrics-token-0123456789"}
+        )
+        assert "aduan_database_up 1.0" in again.get_data(as_text=True)
