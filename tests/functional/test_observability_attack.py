@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -94,3 +96,50 @@ def test_a_locked_table_does_not_hold_a_scrape_past_its_timeout(app, client, mon
             "/metrics", headers={"Authorization": "Bearer attack-metrics-token-0123456789"}
         )
         assert "aduan_database_up 1.0" in again.get_data(as_text=True)
+
+
+WORKER = """
+from portal.observability import counters
+for _ in range(3):
+    counters.count_submission("web")
+    counters.observe_request("/lacak/<code>", "GET", 200, 0.02)
+"""
+
+
+def _totals(folder) -> tuple[float, float]:
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=str(folder))
+    submitted = registry.get_sample_value("aduan_reports_submitted_total", {"channel": "web"})
+    labels = {"route": "/lacak/<code>", "method": "GET", "status_class": "2xx"}
+    count = registry.get_sample_value("aduan_http_request_duration_seconds_count", labels)
+    return submitted or 0.0, count or 0.0
+
+
+def test_restarted_workers_do_not_grow_the_metrics_folder(tmp_path, monkeypatch):
+    """gunicorn restarts a worker every ~max_requests: each used to leave its counter and
+    histogram files behind for good, which every scrape reads."""
+    from types import SimpleNamespace
+
+    from portal.observability import gunicorn_hooks
+
+    folder = tmp_path / "metrics"
+    monkeypatch.setenv(gunicorn_hooks.MULTIPROC_ENV, str(folder))
+    gunicorn_hooks.on_starting(None)
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(folder), "PATH": "/usr/bin:/bin"}
+    root = Path(__file__).resolve().parents[2]
+    for restarted in range(1, 6):
+        worker = subprocess.Popen([sys.executable, "-c", WORKER], cwd=root, env=env)
+        assert worker.wait(timeout=60) == 0
+        gunicorn_hooks.child_exit(None, SimpleNamespace(pid=worker.pid))
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "counter_merged.db",
+            "histogram_merged.db",
+        ]
+        assert _totals(folder) == (3.0 * restarted, 3.0 * restarted)  # nothing lost
+    # A live worker's own files are added to the merged ones, not replacing them.
+    live = subprocess.Popen([sys.executable, "-c", WORKER], cwd=root, env=env)
+    assert live.wait(timeout=60) == 0
+    assert _totals(folder) == (18.0, 18.0)
