@@ -143,3 +143,26 @@ def test_restarted_workers_do_not_grow_the_metrics_folder(tmp_path, monkeypatch)
     live = subprocess.Popen([sys.executable, "-c", WORKER], cwd=root, env=env)
     assert live.wait(timeout=60) == 0
     assert _totals(folder) == (18.0, 18.0)
+
+
+def test_objects_among_a_log_calls_params_reach_sentry_cleaned():
+    """Sentry's logging integration sends `record.args` as logentry.params and extras as
+    they are; an exception there was serialized by its raw repr, e-mail and all."""
+    from sentry_sdk.serializer import serialize
+
+    failure = ValueError("550 <siti.aminah@example.org> rejected; SMS to 081234567890")
+    record = logging.LogRecord(
+        "portal.outbox.worker", logging.ERROR, __file__, 1, "cannot deliver: %s", (failure,), None
+    )
+    event = {
+        "logentry": {
+            "message": record.msg,
+            "formatted": record.getMessage(),
+            "params": record.args,
+        },
+        "extra": {"recipient": failure},
+        "breadcrumbs": {"values": [{"message": "x", "data": {"row": failure}}]},
+    }
+    sent = json.dumps(serialize(before_send(event, {})), ensure_ascii=False)
+    assert "siti.aminah" not in sent and "081234567890" not in sent, sent
+    assert "s…@example.org" in sent  # still readable
