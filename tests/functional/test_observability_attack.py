@@ -166,3 +166,19 @@ def test_objects_among_a_log_calls_params_reach_sentry_cleaned():
     sent = json.dumps(serialize(before_send(event, {})), ensure_ascii=False)
     assert "siti.aminah" not in sent and "081234567890" not in sent, sent
     assert "s…@example.org" in sent  # still readable
+
+
+def test_an_open311_token_in_the_path_is_redacted(app, client):
+    """/open311/v2/tokens/<token>.json: Flask's 'Exception on <path>' line and the Sentry
+    event's URL carried the token that reads a case's tracking code."""
+    token = "Zq9-secretPostToken_42"
+    path = f"/open311/v2/tokens/{token}.json"
+    assert client.get(path).status_code == 404  # the route really has the token in its path
+    line = TextFormatter().format(
+        logging.LogRecord(
+            "portal", logging.ERROR, __file__, 1, f"Exception on {path} [GET]", (), None
+        )
+    )
+    assert token not in line and "/open311/v2/tokens/[redacted].json" in line
+    event = {"request": {"method": "GET", "url": f"http://localhost{path}", "headers": {}}}
+    assert token not in json.dumps(before_send(event, {}))
