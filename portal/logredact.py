@@ -40,15 +40,23 @@ _ACCOUNT_LINK = re.compile(
     r"(?P<lead>(?:/|%2[Ff])staf(?:/|%2[Ff])(?:undangan|sandi-baru)(?:/|%2[Ff]))"
     r"(?P<value>(?!\[redacted\])[^/?&;\s\"'#]+)"
 )
+# The token an Open311 POST answers with, in /open311/v2/tokens/<token>.<fmt>: its holder
+# reads the tracking code with it, and Flask's "Exception on <path>" line and a Sentry
+# event's URL carry the path.
+_OPEN311_TOKEN = re.compile(
+    r"(?P<lead>(?:/|%2[Ff])open311(?:/|%2[Ff])v2(?:/|%2[Ff])tokens(?:/|%2[Ff]))"
+    r"(?P<value>(?!\[redacted\])[^/?&;.\s\"'#]+)"
+)
 # An Open311 key wherever else it turns up (a header, a message): `al311_` and its body.
 _API_KEY = re.compile(r"(?P<lead>al311_)(?!\[redacted\])[A-Za-z0-9_-]+")
 
 
 def redact(text: str) -> str:
-    """`text` with every private-link and account-link token and Open311 key replaced by
+    """`text` with every private-link, account-link and Open311 token and key replaced by
     "[redacted]" and every phone number masked."""
     text = _TOKEN.sub(lambda m: m.group("lead") + REDACTED, text)
     text = _ACCOUNT_LINK.sub(lambda m: m.group("lead") + REDACTED, text)
+    text = _OPEN311_TOKEN.sub(lambda m: m.group("lead") + REDACTED, text)
     return mask_numbers_in(_API_KEY.sub(lambda m: m.group("lead") + REDACTED, text))
 
 

@@ -35,11 +35,17 @@ ID_KEY = "aduan.request_id"
 class RequestObserver:
     """Wraps app.wsgi_app: binds the request id, adds the header, logs and measures."""
 
-    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]):
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], trust_inbound: bool = False):
         self.wsgi_app = wsgi_app
+        # An inbound X-Request-ID is kept only behind a proxy we trust (TRUSTED_PROXIES > 0,
+        # as for X-Forwarded-For): nginx overwrites it with its own. Straight from the
+        # internet it is whatever the client chose, e.g. the id a citizen quoted, to mix
+        # an attacker's lines (and Sentry events) into that citizen's.
+        self.trust_inbound = trust_inbound
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
-        request_id = accepted_or_new(environ.get("HTTP_X_REQUEST_ID"))
+        inbound = environ.get("HTTP_X_REQUEST_ID") if self.trust_inbound else None
+        request_id = accepted_or_new(inbound)
         environ[ID_KEY] = request_id
         seen: dict[str, Any] = {}
 
@@ -88,7 +94,8 @@ def _finished(environ: dict[str, Any], seen: dict[str, Any], seconds: float) -> 
 
 
 def init_access_log(app: Flask) -> None:
-    app.wsgi_app = RequestObserver(app.wsgi_app)  # type: ignore[method-assign]
+    trust = int(app.config.get("TRUSTED_PROXIES") or 0) > 0
+    app.wsgi_app = RequestObserver(app.wsgi_app, trust)  # type: ignore[method-assign]
 
     @app.before_request
     def _remember_route() -> None:

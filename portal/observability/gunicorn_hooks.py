@@ -6,7 +6,8 @@ gunicorn's own log configuration for LOG_FORMAT=json (None: gunicorn's default t
 Metrics across workers: with PROMETHEUS_MULTIPROC_DIR set (a folder only this gunicorn
 uses, e.g. /run/aduan-web/metrics), every worker writes its counters there and /metrics adds
 them up. on_starting empties it (the figures of a previous run must not be added again);
-child_exit tells prometheus_client a worker is gone. Without the variable both do nothing.
+child_exit tells prometheus_client a worker is gone and folds its counters into one merged
+file, so the folder does not grow with every restarted worker. Without the variable both do nothing.
 
 Kept light on purpose: it runs in gunicorn's master, which imports no app code.
 """
@@ -37,12 +38,40 @@ def on_starting(server: Any) -> None:
 
 
 def child_exit(server: Any, worker: Any) -> None:
-    """After a worker exits: its live gauges are dropped (its counters stay counted)."""
-    if not os.environ.get(MULTIPROC_ENV):
+    """After a worker exits: its live gauges are dropped and its counters and histograms
+    folded into one `<kind>_merged.db` per kind (merge_dead_worker)."""
+    folder = os.environ.get(MULTIPROC_ENV)
+    if not folder:
         return
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+    merge_dead_worker(Path(folder), worker.pid)
+
+
+MERGED_KINDS = ("counter", "histogram", "summary")
+
+
+def merge_dead_worker(folder: Path, pid: int) -> None:
+    """Add a dead worker's counter/histogram values into `<kind>_merged.db` and delete its
+    files. Without this every worker gunicorn restarts (max_requests: every ~1000
+    requests) leaves two 64 KiB files behind until the next restart of gunicorn: on a busy
+    portal thousands a day on a RAM disk, each read by every scrape, so scrapes slow down
+    until they time out. Only the master runs this (one child_exit at a time), so the
+    merged files have one writer, as prometheus_client's files require."""
+    from prometheus_client.mmap_dict import MmapedDict
+
+    for kind in MERGED_KINDS:
+        dead = folder / f"{kind}_{pid}.db"
+        if not dead.is_file():
+            continue
+        merged = MmapedDict(str(folder / f"{kind}_merged.db"))
+        try:
+            for key, value, timestamp, _ in MmapedDict.read_all_values_from_file(str(dead)):
+                merged.write_value(key, merged.read_value(key)[0] + value, timestamp)
+        finally:
+            merged.close()
+        dead.unlink()
 
 
 def json_logconfig(log_format: str | None = None) -> dict[str, Any] | None:

@@ -8,7 +8,8 @@ carries is written: an `extra=` someone adds later cannot leak a field by accide
 Every line is cleaned again as it is written (`scrub`): private-link and account-link
 tokens and Open311 keys redacted and phone numbers masked (portal.logredact), e-mail
 addresses masked, and the bound parameters SQLAlchemy appends to a database error
-("[parameters: …]", which hold what a citizen typed) dropped; tracebacks included.
+("[parameters: …]", which hold what a citizen typed) dropped, as are the values PostgreSQL
+quotes in its own message, DETAIL and CONTEXT lines; tracebacks included.
 """
 
 from __future__ import annotations
@@ -27,6 +28,15 @@ _EMAIL = re.compile(
 )
 _SQL_PARAMETERS = re.compile(r"\[parameters: .*?\](?=\n|$)", re.DOTALL)
 _SQL_DETAIL = re.compile(r"^DETAIL: .*$", re.MULTILINE)
+# PostgreSQL quotes the offending value in the message itself: `invalid input syntax for
+# type integer: "<what was typed>"`, `value "<…>" is out of range for type integer`, and
+# names bound parameters' values in CONTEXT (`unnamed portal with parameters: $1 = '<…>'`).
+_PG_QUOTED_VALUE = re.compile(
+    r"(?P<lead>(?:invalid input (?:syntax|value) for [^:\n]{1,80}|field value out of range|"
+    r"invalid [a-z ]{1,40} value): )\"[^\n]*"  # to the line's end: a value may hold quotes
+)
+_PG_OUT_OF_RANGE = re.compile(r"(?P<lead>\bvalue )\"[^\n]*?\"(?= is out of range)")
+_PG_PARAMETER_CONTEXT = re.compile(r"^CONTEXT: .*\$\d+ = .*$", re.MULTILINE)
 
 
 def mask_emails(text: str) -> str:
@@ -38,6 +48,9 @@ def scrub(text: str) -> str:
     """A log line or traceback with no token, phone number, e-mail address or SQL values."""
     text = _SQL_PARAMETERS.sub("[parameters: dropped]", text)
     text = _SQL_DETAIL.sub("DETAIL: [dropped]", text)
+    text = _PG_QUOTED_VALUE.sub(lambda m: m.group("lead") + '"[dropped]"', text)
+    text = _PG_OUT_OF_RANGE.sub(lambda m: m.group("lead") + '"[dropped]"', text)
+    text = _PG_PARAMETER_CONTEXT.sub("CONTEXT: [dropped]", text)
     return mask_emails(redact(text))
 
 

@@ -5,8 +5,9 @@ The database figures are computed when Prometheus asks, by `DatabaseCollector`, 
 GROUP BY queries over indexed columns on one connection, so they are the same whichever
 worker answers and cost nothing between scrapes:
 
-- aduan_database_up: 1 when the queries ran, 0 when the database could not be reached
-  (then the figures below are left out; /metrics still answers 200);
+- aduan_database_up: 1 when the queries ran, 0 when the database could not be reached or
+  a query ran past STATEMENT_TIMEOUT_MS (then the figures below are left out; /metrics
+  still answers 200);
 - aduan_outbox_pending{channel} / aduan_outbox_dead{channel}: rows waiting (pending or
   being sent) and given up, for every outbox channel the app registered (email,
   whatsapp, sms, national); aduan_outbox_oldest_pending_seconds{channel}: age of the
@@ -33,7 +34,7 @@ from datetime import UTC, datetime
 from flask import Flask
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -50,6 +51,18 @@ from portal.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 WAITING = (PENDING, SENDING)
+# A scrape's queries end within this (PostgreSQL): a table locked by a migration or a long
+# transaction would otherwise hold the scrape, and the worker, past Prometheus's default
+# 10 s scrape timeout, and every retry would tie up another worker.
+STATEMENT_TIMEOUT_MS = 3000
+
+
+def _bound(connection: Connection) -> None:
+    """statement_timeout and lock_timeout for this transaction only (SET LOCAL: gone when
+    the connection returns to the pool, so no request inherits them)."""
+    if connection.dialect.name == "postgresql":
+        for name in ("statement_timeout", "lock_timeout"):
+            connection.execute(text(f"SET LOCAL {name} = {STATEMENT_TIMEOUT_MS}"))
 
 
 class DatabaseCollector:
@@ -68,6 +81,7 @@ class DatabaseCollector:
         try:
             with self.app.app_context(), db.engine.connect() as connection:
                 reached = True
+                _bound(connection)
                 for part in (self._outbox, self._overdue, self._routing):
                     try:
                         figures += part(connection)
@@ -76,6 +90,7 @@ class DatabaseCollector:
                     except Exception as exc:  # e.g. no routing yet: the other parts still count
                         log.warning("metrics: %s left out: %r", part.__name__, exc)
                         connection.rollback()
+                        _bound(connection)  # the rollback ended the transaction
         except Exception as exc:  # any database trouble: say so, never fail the scrape
             log.warning("metrics: database figures left out: %s", exc.__class__.__name__)
             reached = False

@@ -3,8 +3,9 @@ and in its `X-Request-ID` response header, so a citizen can quote it to a clerk 
 operator finds every line of that request.
 
 An inbound `X-Request-ID` (set by nginx or a load balancer, so their logs share the id) is
-kept only when it matches ACCEPTED; anything else is replaced by a fresh id and never
-logged, since a header is whatever the client typed.
+kept only behind a trusted proxy (TRUSTED_PROXIES > 0, access_log.RequestObserver) and
+only when it matches ACCEPTED; anything else is replaced by a fresh id and never logged,
+since a header is whatever the client typed.
 """
 
 from __future__ import annotations

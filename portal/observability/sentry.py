@@ -13,6 +13,7 @@ the id a citizen reads off the error page finds the report.
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
@@ -51,15 +52,22 @@ def init_sentry(app: Flask) -> None:
     log.info("error reports go to Sentry")
 
 
+_PLAIN = (bool, int, float, date, datetime, type(None))
+
+
 def _clean(value: Any) -> Any:
-    """Every string inside `value` (dicts and lists walked) cleaned like a log line."""
+    """Every string inside `value` (dicts and lists walked) cleaned like a log line; any
+    other object (an exception among a log call's `params`, an `extra=` value) as its
+    cleaned repr, since Sentry's serializer would send its raw repr otherwise."""
     if isinstance(value, str):
         return scrub(value)
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_clean(v) for v in value]
-    return value
+    if isinstance(value, _PLAIN):
+        return value
+    return scrub(repr(value))
 
 
 def _clean_request(found: dict[str, Any]) -> dict[str, Any]:

@@ -66,7 +66,7 @@ def run(tmp_path: Path, asked: list[tuple[str, str | None]], **extra: str):
 def test_json_lines_carry_the_request_id_of_their_request(tmp_path):
     asked = [("/lacak/KSL-ABC234?t=secret-token-in-the-query", None), ("/healthz", "lb-req-0001")]
     asked += [("/healthz", bad) for bad in BAD_IDS]
-    seen, stderr = run(tmp_path, asked, LOG_FORMAT="json")
+    seen, stderr = run(tmp_path, asked, LOG_FORMAT="json", TRUSTED_PROXIES="1")
     lines = [line for line in stderr.splitlines() if line.strip()]
     records = []
     for line in lines:
@@ -89,7 +89,7 @@ def test_json_lines_carry_the_request_id_of_their_request(tmp_path):
     others = [r for r in during if r["logger"] != "portal.access"]
     assert any(r["logger"] == "portal.availability.outage" for r in others), during
     assert "secret-token-in-the-query" not in stderr and "KSL-ABC234" not in access[0]["message"]
-    # A well-formed inbound id (from nginx) is kept; anything else is replaced, unlogged.
+    # A well-formed inbound id (nginx, TRUSTED_PROXIES=1) is kept; anything else replaced.
     assert kept["id"] == "lb-req-0001"
     assert any(r["request_id"] == "lb-req-0001" for r in records)
     for answer, bad in zip(replaced, BAD_IDS, strict=True):

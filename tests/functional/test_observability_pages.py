@@ -44,5 +44,17 @@ def test_the_outage_page_shows_it_and_the_probes_send_it(tmp_path, lang):
     quoted(down, lang)
     for probe in ("/healthz", "/readyz"):
         answer = client.get(probe, headers={"X-Request-ID": "probe-0001"})
-        assert answer.headers["X-Request-ID"] == "probe-0001"
+        assert re.fullmatch(r"[0-9a-f]{32}", answer.headers["X-Request-ID"])
         assert b"probe-0001" not in answer.data  # plain probes: the header only
+
+
+@pytest.mark.parametrize("proxies", ["0", "1"])
+def test_an_inbound_id_is_kept_only_behind_a_trusted_proxy(tmp_path, proxies):
+    """Straight from the internet (TRUSTED_PROXIES=0) X-Request-ID is what the client chose:
+    reusing the id a citizen quoted would file the attacker's lines under that citizen's."""
+    app = create_app(environ=environ(tmp_path, closed_port_url(), TRUSTED_PROXIES=proxies))
+    answer = app.test_client().get("/healthz", headers={"X-Request-ID": "quoted-id-0001"})
+    if proxies == "0":
+        assert re.fullmatch(r"[0-9a-f]{32}", answer.headers["X-Request-ID"])
+    else:
+        assert answer.headers["X-Request-ID"] == "quoted-id-0001"

@@ -114,3 +114,14 @@ def test_the_multiprocess_folder_is_emptied_and_dead_workers_marked(tmp_path, mo
     assert (folder / "counter_123.db").exists()  # a dead worker's counts stay counted
     gunicorn_hooks.on_starting(None)
     assert list(folder.iterdir()) == []
+
+
+def test_scrub_drops_the_values_postgresql_quotes():
+    line = (
+        '(psycopg.errors.NumericValueOutOfRange) value "081299998888777" is out of range for '
+        "type integer\nCONTEXT:  unnamed portal parameter $1 = 'Bu Sari'\n"
+        'invalid input syntax for type date: "rumah "Bu Sari" kemarin"'
+    )
+    cleaned = scrub(line)
+    assert "Bu Sari" not in cleaned and "8888" not in cleaned and "kemarin" not in cleaned
+    assert 'value "[dropped]" is out of range' in cleaned and "CONTEXT: [dropped]" in cleaned
