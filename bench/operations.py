@@ -392,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{time.perf_counter() - started:.0f} s in all"
         )
         print()
-        print(f"## Per request (test client, sequential, {args.repeat} requests each)")
+        print(f"### Per request (test client, sequential, {args.repeat} requests each)")
         print()
         print("| stack | GET | req/s | p50 ms | p95 ms | p50 / bare |")
         print("|---|---|---:|---:|---:|---:|")
@@ -405,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {label} | {path} | {rps:.0f} | {p50:.2f} | {p95:.2f} | "
                   f"{p50 / bare50[path]:.1f} |")  # fmt: skip
         print()
-        print(f"## /metrics with the bearer token ({args.scrapes} scrapes each)")
+        print(f"### /metrics with the bearer token ({args.scrapes} scrapes each)")
         print()
         print("| cases | outbox rows | p50 ms | p95 ms | bare count(*) p50 ms | metrics / bare |")
         print("|---:|---:|---:|---:|---:|---:|")
@@ -427,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(line)
             print("```")
         print()
-        print(f"## Photo store: a {photo_size / 1000:.0f} KB JPEG, {args.rounds} rounds each")
+        print(f"### Photo store: a {photo_size / 1000:.0f} KB JPEG, {args.rounds} rounds each")
         print()
         print("| store | save p50 ms | save p95 ms | read p50 ms | read p95 ms |")
         print("|---|---:|---:|---:|---:|")
