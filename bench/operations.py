@@ -6,8 +6,8 @@ stack measured in the same run (issue 19).
         [--repeat 1000] [--scrapes 20] [--rounds 50] [--sizes 1000,20000]
 
 One process, the Flask test client, the real app. The database (default test_f) has its
-public schema dropped and rebuilt by the migrations (bench/queue_seed.py), so give it a
-scratch database. Three tables:
+public schema dropped and rebuilt by the migrations (bench/queue_seed.py) and left empty
+at the end, so give it a scratch database. Three tables:
 
 1. Per request: GET /healthz and GET / (the home page, a rendered template), sequential,
    for a bare Flask app (a string and a render_template_string), the portal with
@@ -225,6 +225,13 @@ def _seed_outbox(url: str) -> int:
         return conn.execute("SELECT count(*) FROM outbox_messages").fetchone()[0]
 
 
+def _empty_schema(url: str) -> None:
+    """Leave the database as bare as other benches leave theirs: no tables, no seeded rows."""
+    with psycopg.connect(queue_seed.psycopg_url(url), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
 def _bare_counts(url: str, repeat: int) -> list[float]:
     took = []
     with psycopg.connect(queue_seed.psycopg_url(url)) as conn:
@@ -376,9 +383,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         print("schema by the migrations, then per-request timings …", file=sys.stderr)
         queue_seed.rebuild_schema(args.db)
-        requests = bench_requests(args.db, tmp, args.repeat)
-        print("/metrics on seeded databases …", file=sys.stderr)
-        scrapes, explains = bench_metrics(args.db, tmp, sizes, args.scrapes)
+        try:
+            requests = bench_requests(args.db, tmp, args.repeat)
+            print("/metrics on seeded databases …", file=sys.stderr)
+            scrapes, explains = bench_metrics(args.db, tmp, sizes, args.scrapes)
+        finally:
+            _empty_schema(args.db)
         print("photo stores …", file=sys.stderr)
         photo_size, photos = bench_photos(tmp, args.rounds)
     load_after = os.getloadavg()
