@@ -7,7 +7,7 @@ MO     := translations/en/LC_MESSAGES/messages.mo
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-backup bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311 bench-citizen bench-accounts bench-slow-clients bench-scaleout translations extract-messages clean
+.PHONY: install run test lint fmt db-check bench bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-backup bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311 bench-citizen bench-accounts bench-slow-clients bench-scaleout bench-operations translations extract-messages clean
 
 install: $(STAMP) $(MO)
 
@@ -64,7 +64,7 @@ db-check: install
 
 # Each benchmark prints a table next to the bare stack measured in the same run;
 # add --record (BENCH_ARGS=--record) to append it to bench/RESULTS.md.
-bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311 bench-citizen bench-accounts bench-slow-clients
+bench: bench-submit bench-queue bench-posters bench-routing bench-outbox bench-dashboard bench-flood bench-uploads bench-headers bench-abuse bench-outage bench-tick bench-revive bench-photo-writes bench-chat bench-case-flow bench-open311 bench-citizen bench-accounts bench-slow-clients bench-operations
 
 bench-submit: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
@@ -113,6 +113,9 @@ bench-open311: install  # the Open311 API next to a bare Flask JSON view (BENCH_
 
 bench-accounts: install  # staff sign-in (password, 2FA), the account list and the audit trail next to a bare Flask + SQLAlchemy stack (BENCH_ACCOUNTS_DATABASE_URL for PostgreSQL)
 	$(BIN)/python bench/accounts.py $(if $(BENCH_ACCOUNTS_DATABASE_URL),--db $(BENCH_ACCOUNTS_DATABASE_URL)) $(BENCH_ARGS)
+
+bench-operations: install  # the observability layer per request (text/json logs to a file, hooks removed, bare Flask), /metrics on 1,000 and 20,000 cases next to a bare count(*), a 500 KB photo in the local and S3 (moto_server) stores next to bare write/fsync and boto3 (BENCH_OPERATIONS_DATABASE_URL, default postgresql://root@localhost/test_f: its schema is rebuilt)
+	$(BIN)/python bench/operations.py $(if $(BENCH_OPERATIONS_DATABASE_URL),--db $(BENCH_OPERATIONS_DATABASE_URL)) $(BENCH_ARGS)
 
 bench-scaleout: install  # three app hosts behind HAProxy (1, 2, 3 hosts next to a bare Flask stack), one killed under load, a routing change reaching each, two outbox workers (PostgreSQL server: BENCH_SCALEOUT_DB, default postgresql://root@localhost; Redis db 12)
 	$(BIN)/python bench/scaleout.py $(if $(BENCH_SCALEOUT_DB),--db $(BENCH_SCALEOUT_DB)) $(BENCH_ARGS)
