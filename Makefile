@@ -114,7 +114,7 @@ bench-open311: install  # the Open311 API next to a bare Flask JSON view (BENCH_
 bench-accounts: install  # staff sign-in (password, 2FA), the account list and the audit trail next to a bare Flask + SQLAlchemy stack (BENCH_ACCOUNTS_DATABASE_URL for PostgreSQL)
 	$(BIN)/python bench/accounts.py $(if $(BENCH_ACCOUNTS_DATABASE_URL),--db $(BENCH_ACCOUNTS_DATABASE_URL)) $(BENCH_ARGS)
 
-bench-operations: install  # the observability layer per request (text/json logs to a file, hooks removed, bare Flask), /metrics on 1,000 and 20,000 cases next to a bare count(*), a 500 KB photo in the local and S3 (moto_server) stores next to bare write/fsync and boto3 (BENCH_OPERATIONS_DATABASE_URL, default postgresql://root@localhost/test_f: its schema is rebuilt)
+bench-operations: install  # the observability layer per request (text/json logs to a file, hooks removed, bare Flask), /metrics on 1,000 and 20,000 cases next to a bare count(*), a 500 KB photo in the local and S3 (moto_server) stores next to bare write/fsync and boto3 (BENCH_OPERATIONS_DATABASE_URL, default postgresql://root@localhost/aduan_bench_ops, created when missing: its schema is rebuilt)
 	$(BIN)/python bench/operations.py $(if $(BENCH_OPERATIONS_DATABASE_URL),--db $(BENCH_OPERATIONS_DATABASE_URL)) $(BENCH_ARGS)
 
 bench-scaleout: install  # three app hosts behind HAProxy (1, 2, 3 hosts next to a bare Flask stack), one killed under load, a routing change reaching each, two outbox workers (PostgreSQL server: BENCH_SCALEOUT_DB, default postgresql://root@localhost; Redis db 12)

@@ -2,12 +2,12 @@
 on a seeded database, and a photo saved and read in each photo store, each next to the bare
 stack measured in the same run (issue 19).
 
-    .venv/bin/python bench/operations.py [--db postgresql://root@localhost/test_f]
+    .venv/bin/python bench/operations.py [--db postgresql://root@localhost/aduan_bench_ops]
         [--repeat 1000] [--scrapes 20] [--rounds 50] [--sizes 1000,20000]
 
-One process, the Flask test client, the real app. The database (default test_f) has its
-public schema dropped and rebuilt by the migrations (bench/queue_seed.py) and left empty
-at the end, so give it a scratch database. Three tables:
+One process, the Flask test client, the real app. The database (default aduan_bench_ops,
+created when missing) has its public schema dropped and rebuilt by the migrations
+(bench/queue_seed.py) and left empty at the end, so give it a scratch database. Three tables:
 
 1. Per request: GET /healthz and GET / (the home page, a rendered template), sequential,
    for a bare Flask app (a string and a render_template_string), the portal with
@@ -370,7 +370,7 @@ def bench_photos(tmp: str, rounds: int):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--db", default="postgresql://root@localhost/test_f")
+    parser.add_argument("--db", default="postgresql://root@localhost/aduan_bench_ops")
     parser.add_argument("--repeat", type=int, default=1000)
     parser.add_argument("--scrapes", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=50)
@@ -382,6 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         print("schema by the migrations, then per-request timings …", file=sys.stderr)
+        queue_seed.ensure_database(args.db)
         queue_seed.rebuild_schema(args.db)
         try:
             requests = bench_requests(args.db, tmp, args.repeat)
