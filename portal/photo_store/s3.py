@@ -204,8 +204,12 @@ class S3PhotoStore:
             self._s3().head_bucket(Bucket=self.bucket)
         except (BotoCoreError, ClientError) as exc:
             found = failure(exc, bucket_call=True)
-            reason = f"{found.errno_name} ({self.describe()})"
-            log.warning("photo store not usable: %s: %s", reason, found.detail)
+            # /readyz is public: the reason names the kind of failure only; the bucket,
+            # the endpoint and botocore's message (which holds the URL) stay in the log.
+            reason = found.errno_name
+            log.warning(
+                "photo store not usable: %s (%s): %s", reason, self.describe(), found.detail
+            )
         self._problem = (now, reason)
         return reason
 
