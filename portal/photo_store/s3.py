@@ -34,7 +34,14 @@ from botocore.exceptions import (
 )
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from portal.photo_store.base import PhotoMissing, StorageFailure, StoredItem, layout_name, new_key
+from portal.photo_store.base import (
+    PhotoMissing,
+    StorageFailure,
+    StoredItem,
+    check_key,
+    layout_name,
+    new_key,
+)
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +136,7 @@ class S3PhotoStore:
         return key
 
     def put(self, key: str, data: bytes) -> None:
+        check_key(key)  # a restore's key names one of the portal's objects, nothing else
         suffix = key[key.rfind(".") :] if "." in key else ""
         try:
             self._s3().put_object(
