@@ -84,7 +84,15 @@ def _add_entry(made: Path, name: str, *, symlink: bool = False) -> None:
     ],
 )
 def test_a_crafted_uploads_tar_is_refused_before_the_database(
-    app, client, h, ulin_payload, tmp_path, test_environ, target_url, name, symlink
+    app,
+    client,
+    h,
+    ulin_payload,
+    tmp_path,
+    test_environ,
+    target_url,  # noqa: F811
+    name,
+    symlink,
 ):
     file_report(client, h, ulin_payload, h.image_bytes())
     made = run_backup(app, tmp_path / "out")
