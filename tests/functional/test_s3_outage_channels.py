@@ -1,0 +1,97 @@
+"""S3 down while a clerk files at the counter (Loket) or a partner posts Open311 media.
+
+The real S3 protocol (moto_server, stopped mid-test): the answer is the clear one (503
+with Retry-After, the counter form kept and offered without photos), nothing is stored
+(no case, no object), and once the server is back the same form files with its photo,
+with no restart of the portal.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+import pytest
+
+from portal.photo_store.s3 import S3PhotoStore
+from tests.functional.open311_peers import PhotoHost
+from tests.functional.test_counter_intake import (  # noqa: F401  (the staff fixture)
+    open_counter,
+    post_counter,
+    slip_code,
+    staff,
+    stored,
+)
+from tests.functional.test_open311_post import URL, form, key, posts  # noqa: F401
+from tests.functional.test_open311_post import stored as stored_rows
+from tests.functional.test_photo_store import photo_form, s3, s3_store  # noqa: F401
+
+pytestmark = pytest.mark.engine_once
+
+
+def objects(store: S3PhotoStore) -> list[str]:
+    return [item.key for item in store.items()]
+
+
+@pytest.fixture
+def bucket_store(s3, app, monkeypatch):  # noqa: F811
+    bucket = s3.new_bucket()
+    chosen = s3_store(s3, bucket)
+    monkeypatch.setitem(app.config, "UPLOAD_STORAGE", "s3")
+    monkeypatch.setitem(app.extensions, "photo_store", chosen)
+    return s3, bucket, chosen
+
+
+def test_counter_intake_with_s3_down_keeps_the_form_then_files_once_back(
+    staff,  # noqa: F811
+    h,
+    bucket_store,
+):
+    server, bucket, store = bucket_store
+    clerk = staff["unit"]
+    hidden = open_counter(clerk, h)
+    server.stop()
+    try:
+        down = post_counter(clerk, h, hidden=hidden, files=photo_form(h))
+    finally:
+        server.start()
+    text = down.get_data(as_text=True)
+    assert down.status_code == 503 and down.headers["Retry-After"].isdigit()
+    assert "Foto tidak dapat disimpan saat ini" in text
+    assert stored() == 0
+    server.client().create_bucket(Bucket=bucket)  # moto keeps no data across a restart
+    assert objects(store) == []  # nothing half-written
+    code = slip_code(post_counter(clerk, h, hidden=hidden, files=photo_form(h)))
+    assert code and stored() == 1
+    assert len(objects(store)) == 1
+
+
+def test_open311_media_with_s3_down_is_503_and_stores_nothing_then_heals(
+    app,
+    client,
+    key,  # noqa: F811
+    bucket_store,
+    monkeypatch,
+):
+    server, bucket, store = bucket_store
+    monkeypatch.setitem(
+        app.config, "OPEN311_MEDIA_ALLOWED_NETWORKS", (ipaddress.ip_network("127.0.0.1/32"),)
+    )
+    host = PhotoHost().start()
+    try:
+        before = stored_rows()
+        server.stop()
+        try:
+            down = client.post(URL, data=form(key, media_url=host.url("/photo.jpg")))
+        finally:
+            server.start()
+        assert down.status_code == 503, down.data
+        assert down.headers["Retry-After"].isdigit()
+        assert stored_rows() == before
+        assert bucket.encode() not in down.data and server.endpoint.encode() not in down.data
+        server.client().create_bucket(Bucket=bucket)
+        up = client.post(URL, data=form(key, media_url=host.url("/photo.jpg")))
+    finally:
+        host.stop()
+    assert up.status_code == 201, up.data
+    assert [p.outcome for p in posts()] == ["error", "created"]
+    assert len(objects(store)) == 1
