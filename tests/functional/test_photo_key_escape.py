@@ -121,3 +121,33 @@ def test_a_stray_file_in_the_folder_is_not_packed(tmp_path):
     (folder / "zz" / new_key()).write_bytes(b"a key in the wrong folder")
     packed = pack(store, tmp_path / "uploads.tar")
     assert packed.names == {f"{key[:2]}/{key}"}
+
+
+def test_copy_to_s3_skips_symlinks_fifos_and_stray_names(s3, app, tmp_path, monkeypatch):  # noqa: F811
+    import os
+
+    folder = tmp_path / "uploads"
+    local = LocalPhotoStore(str(folder))
+    real = new_key()
+    local.put(real, b"a real photo")
+    secret = tmp_path / "secret.env"
+    secret.write_text("SECRET_KEY=do-not-copy")
+    linked, piped, linked_dir = new_key(), new_key(), new_key()
+    (folder / linked[:2]).mkdir(exist_ok=True)
+    (folder / linked[:2] / linked).symlink_to(secret)  # a photo's name, outside the folder
+    (folder / piped[:2]).mkdir(exist_ok=True)
+    os.mkfifo(folder / piped[:2] / piped)  # would block a naive read forever
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / linked_dir).write_bytes(b"outside")
+    if not (folder / linked_dir[:2]).exists():
+        (folder / linked_dir[:2]).symlink_to(elsewhere, target_is_directory=True)
+    (folder / real[:2] / "notes.txt").write_text("not a photo")
+
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(folder))
+    bucket = s3_store(s3, s3.new_bucket())
+    monkeypatch.setitem(app.extensions, "photo_store", bucket)
+    result = app.test_cli_runner().invoke(args=["photos", "copy-to-s3"])
+    assert result.exit_code == 0, result.output
+    assert "copied 1 photo(s)" in result.output
+    assert [item.key for item in bucket.items()] == [real]
