@@ -151,3 +151,47 @@ def test_copy_to_s3_skips_symlinks_fifos_and_stray_names(s3, app, tmp_path, monk
     assert result.exit_code == 0, result.output
     assert "copied 1 photo(s)" in result.output
     assert [item.key for item in bucket.items()] == [real]
+
+
+@pytest.mark.parametrize("kind", ["local", "s3"])
+def test_photo_routes_stay_scoped_whichever_store(
+    kind,
+    app,
+    client,
+    h,
+    ulin_payload,
+    router,
+    tmp_path,
+    monkeypatch,
+    request,
+):
+    """A request names a case and a photo id, never a key: another region's staff, a wrong
+    token, or a photo id of another case get 404 before the store is asked."""
+    from portal.accounts.services import create_user
+    from portal.complaints.models import Photo
+
+    if kind == "local":
+        chosen = LocalPhotoStore(str(tmp_path / "uploads"))
+    else:
+        server = request.getfixturevalue("s3")
+        chosen = s3_store(server, server.new_bucket())
+        monkeypatch.setitem(app.config, "UPLOAD_STORAGE", "s3")
+    monkeypatch.setitem(app.extensions, "photo_store", chosen)
+    files = [(io.BytesIO(h.image_bytes()), "a.jpg", "image/jpeg")]
+    code, token = h.receipt(h.post_report(client, f"/q/{ulin_payload}", files=files))
+    other, other_token = h.receipt(h.post_report(client, f"/q/{ulin_payload}"))
+    photo = db.session.execute(
+        select(Photo).join(Complaint).where(Complaint.tracking_code == code)
+    ).scalar_one()
+
+    password = "kata-sandi-wilayah-lain-123"
+    create_user(
+        router, email="admin.hst@example.org", password=password, role="regional-admin",
+        region="hst",
+    )  # fmt: skip
+    outsider = app.test_client()
+    assert h.login(outsider, "admin.hst@example.org", password).status_code in (302, 303)
+    assert outsider.get(f"/staf/kasus/{code}/foto/{photo.id}").status_code == 404
+    assert client.get(f"/lacak/{code}/foto/{photo.id}?t={other_token}").status_code == 404
+    assert client.get(f"/lacak/{other}/foto/{photo.id}?t={other_token}").status_code == 404
+    assert client.get(f"/lacak/{code}/foto/{photo.id}?t={token}").status_code == 200
