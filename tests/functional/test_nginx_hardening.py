@@ -122,3 +122,29 @@ def test_metrics_through_a_proxy_is_refused(nginx_in_front, path):  # noqa: F811
     # Prometheus scraping from an allowed address, with no proxy between, still gets it.
     resp, data = https(nginx_in_front, "GET", "/metrics")
     assert (resp.status, data) == (200, b"ok")
+
+
+def test_the_clients_request_id_is_replaced_by_nginxs(nginx_in_front):  # noqa: F811
+    resp, _ = https(nginx_in_front, "GET", "/lapor", headers={"X-Request-ID": "forged-id-1"})
+    assert resp.status == 200
+    sent = Recorder.seen[-1]["headers"]["X-Request-ID"]
+    assert sent != "forged-id-1" and len(sent) == 32  # nginx's $request_id, not the client's
+
+
+def test_a_smuggled_second_request_never_reaches_the_app(nginx_in_front):  # noqa: F811
+    """Content-Length and Transfer-Encoding together: nginx frames the body itself and
+    sends the app exactly one request with its own Content-Length."""
+    sock = socket.create_connection(("127.0.0.1", nginx_in_front.https_port), timeout=10)
+    sock = NO_VERIFY.wrap_socket(sock, server_hostname="localhost")
+    smuggled = b"GET /metrics HTTP/1.1\r\nHost: aduan.test\r\n\r\n"
+    sock.sendall(
+        b"POST /q/x HTTP/1.1\r\nHost: aduan.test\r\nContent-Length: 4\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n" + smuggled
+    )
+    answer = b""
+    while chunk := sock.recv(4096):
+        answer += chunk
+    sock.close()
+    assert answer.startswith(b"HTTP/1.1 400") or answer.count(b"HTTP/1.1 ") == 1
+    assert all(seen["path"] != "/metrics" for seen in Recorder.seen)
+    assert len(Recorder.seen) <= 1
