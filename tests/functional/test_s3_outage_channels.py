@@ -1,4 +1,5 @@
-"""S3 down while a clerk files at the counter (Loket) or a partner posts Open311 media.
+"""S3 down while a clerk files at the counter (Loket), a citizen confirms a WhatsApp report
+with a photo, or a partner posts Open311 media.
 
 The real S3 protocol (moto_server, stopped mid-test): the answer is the clear one (503
 with Retry-After, the counter form kept and offered without photos), nothing is stored
@@ -13,7 +14,18 @@ import ipaddress
 import pytest
 
 from portal.photo_store.s3 import S3PhotoStore
+from tests import photo_samples
+from tests.functional.chat_helpers import (  # noqa: F401  (the chat fixtures)
+    REPORT_TEXT,
+    Citizen,
+    chat_app,
+    cloud,
+    conversation,
+    last,
+    ulin_code,
+)
 from tests.functional.open311_peers import PhotoHost
+from tests.functional.test_chat_conversation import complaints, draft_photos
 from tests.functional.test_counter_intake import (  # noqa: F401  (the staff fixture)
     open_counter,
     post_counter,
@@ -95,3 +107,36 @@ def test_open311_media_with_s3_down_is_503_and_stores_nothing_then_heals(
     assert up.status_code == 201, up.data
     assert [p.outcome for p in posts()] == ["error", "created"]
     assert len(objects(store)) == 1
+
+
+def test_a_whatsapp_report_with_s3_down_keeps_the_draft_and_files_on_the_next_ya(
+    chat_app,  # noqa: F811
+    cloud,  # noqa: F811
+    router,
+    bucket_store,
+):
+    server, bucket, store = bucket_store
+    citizen = Citizen(chat_app.test_client())
+    citizen.says(ulin_code(router))
+    citizen.picks("1", "Pengaduan")
+    citizen.says(REPORT_TEXT)
+    citizen.sends_photo(cloud.add_media(photo_samples.jpeg_with_every_metadata(size=(120, 90))))
+    assert "Foto 1 tersimpan" in last()
+    citizen.picks("SELESAI")
+    citizen.picks("1", "Biasa", kind="list_reply")
+    citizen.picks("YA")
+    assert "Periksa laporan" in last()
+    step = conversation().step
+    server.stop()
+    try:
+        citizen.says("YA")
+    finally:
+        server.start()
+    assert "gangguan teknis" in last() and "Balas YA lagi" in last()
+    assert complaints() == [] and draft_photos() == 1 and conversation().step == step
+    server.client().create_bucket(Bucket=bucket)
+    assert objects(store) == []
+    citizen.says("YA")  # a new message: the citizen answers as told
+    [case] = complaints()
+    [photo] = case.photos
+    assert objects(store) == [photo.storage_key] and draft_photos() == 0
