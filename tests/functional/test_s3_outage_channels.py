@@ -10,9 +10,16 @@ with no restart of the portal.
 from __future__ import annotations
 
 import ipaddress
+import runpy
+import socket
+import threading
+import time
+from pathlib import Path
 
 import pytest
 
+from portal.photo_store import StorageFailure
+from portal.photo_store import s3 as s3_module
 from portal.photo_store.s3 import S3PhotoStore
 from tests import photo_samples
 from tests.functional.chat_helpers import (  # noqa: F401  (the chat fixtures)
@@ -38,6 +45,8 @@ from tests.functional.test_open311_post import stored as stored_rows
 from tests.functional.test_photo_store import photo_form, s3, s3_store  # noqa: F401
 
 pytestmark = pytest.mark.engine_once
+ROOT = Path(__file__).resolve().parents[2]
+READ_TIMEOUT_REAL = s3_module.READ_TIMEOUT  # before a test shortens it
 
 
 def objects(store: S3PhotoStore) -> list[str]:
@@ -140,3 +149,67 @@ def test_a_whatsapp_report_with_s3_down_keeps_the_draft_and_files_on_the_next_ya
     [case] = complaints()
     [photo] = case.photos
     assert objects(store) == [photo.storage_key] and draft_photos() == 0
+
+
+class HungS3:
+    """A server that accepts connections and never answers: S3 hung, not down."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+        self.endpoint = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+@pytest.fixture
+def hung():
+    server = HungS3()
+    yield server
+    server.close()
+
+
+def test_a_hung_s3_answers_readyz_within_a_balancers_check(hung):
+    store = S3PhotoStore(
+        bucket="photos", endpoint_url=hung.endpoint, access_key="a", secret_key="b"
+    )
+    started = time.monotonic()
+    assert store.problem() == "S3 unreachable"
+    assert time.monotonic() - started < 1.9  # HAProxy's check gives up after `inter 2s`
+    assert len(hung.accepted) == 1  # one try
+
+
+def test_a_hung_s3_lets_a_save_fail_inside_gunicorns_timeout(hung, monkeypatch):
+    """Measured with a 1 s read timeout (so the test is short), counted in tries: the PUT
+    and one retry, then one quick delete. With the real timeouts that is the budget below."""
+    monkeypatch.setattr(s3_module, "READ_TIMEOUT", 1)
+    store = S3PhotoStore(
+        bucket="photos", endpoint_url=hung.endpoint, access_key="a", secret_key="b"
+    )
+    started = time.monotonic()
+    with pytest.raises(StorageFailure) as failed:
+        store.save(b"\xff\xd8 a photo")
+    took = time.monotonic() - started
+    assert failed.value.errno_name == "S3 unreachable"
+    assert len(hung.accepted) == 3  # PUT, its one retry, the quick delete: not 3 + 3
+    assert took < 2 * 1 + s3_module.PROBE_TIMEOUT + 3  # plus botocore's backoff (< 1 s each)
+    gunicorn = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))["timeout"]
+    worst = (
+        s3_module.MAX_ATTEMPTS * (s3_module.CONNECT_TIMEOUT + READ_TIMEOUT_REAL + 1)
+        + 2 * s3_module.PROBE_TIMEOUT
+    )
+    assert worst < gunicorn - 2, (worst, gunicorn)
