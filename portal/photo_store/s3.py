@@ -56,6 +56,12 @@ PROBLEM_TTL = 15.0  # seconds a readiness answer is reused: a probe must not ham
 # /readyz asks the bucket with one short try: a load balancer's check gives up after a
 # couple of seconds (HAProxy: `inter 2s`), and a hung S3 must not fail every host's check.
 PROBE_TIMEOUT = 0.75  # seconds, for the connect and for the answer
+# After a timeout (S3 hung or blackholed, not refusing) this process fails photo calls at
+# once for this long: a case page's thumbnails would otherwise each hold a sync worker for
+# the whole timeout, and a few of them leave no worker for anyone. Refusals (S3 down) fail
+# fast by themselves and do not trip it; the first call after the hold asks S3 again.
+HOLD_AFTER_TIMEOUT = 10.0  # seconds
+_TIMEOUTS = (ConnectTimeoutError, ReadTimeoutError)
 
 _UNREACHABLE = (
     EndpointConnectionError,
@@ -108,6 +114,18 @@ class S3PhotoStore:
         self._probe_client: Any = None
         self._lock = threading.Lock()
         self._problem: tuple[float, str | None] | None = None
+        self._hold_until = 0.0  # time.monotonic() before which calls fail fast
+
+    def _call(self, method: str, **params: Any) -> Any:
+        """One S3 call, failing fast while a recent timeout holds (HOLD_AFTER_TIMEOUT)."""
+        if time.monotonic() < self._hold_until:
+            raise StorageFailure(ReadTimeoutError(endpoint_url=self.endpoint_url or "AWS"),
+                                 "S3 unreachable")  # fmt: skip
+        try:
+            return getattr(self._s3(), method)(**params)
+        except _TIMEOUTS:
+            self._hold_until = time.monotonic() + HOLD_AFTER_TIMEOUT
+            raise
 
     def _s3(self) -> Any:
         """The boto3 client, made on first use (making it does no network call either)."""
@@ -158,7 +176,8 @@ class S3PhotoStore:
         check_key(key)  # a restore's key names one of the portal's objects, nothing else
         suffix = key[key.rfind(".") :] if "." in key else ""
         try:
-            self._s3().put_object(
+            self._call(
+                "put_object",
                 Bucket=self.bucket,
                 Key=key,
                 Body=data,
@@ -180,7 +199,7 @@ class S3PhotoStore:
 
     def read(self, key: str) -> bytes:
         try:
-            answer = self._s3().get_object(Bucket=self.bucket, Key=key)
+            answer = self._call("get_object", Bucket=self.bucket, Key=key)
             return answer["Body"].read()  # photos are at most PHOTO_MAX_BYTES (8 MB)
         except ClientError as exc:
             if str(exc.response.get("Error", {}).get("Code")) in _MISSING_CODES:
@@ -191,7 +210,7 @@ class S3PhotoStore:
 
     def exists(self, key: str) -> bool:
         try:
-            self._s3().head_object(Bucket=self.bucket, Key=key)
+            self._call("head_object", Bucket=self.bucket, Key=key)
         except ClientError as exc:
             if str(exc.response.get("Error", {}).get("Code")) in _MISSING_CODES:
                 return False

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.photo_store import StorageFailure
+from portal.photo_store import StorageFailure, new_key
 from portal.photo_store import s3 as s3_module
 from portal.photo_store.s3 import S3PhotoStore
 from tests import photo_samples
@@ -213,3 +213,32 @@ def test_a_hung_s3_lets_a_save_fail_inside_gunicorns_timeout(hung, monkeypatch):
         + 2 * s3_module.PROBE_TIMEOUT
     )
     assert worst < gunicorn - 2, (worst, gunicorn)
+
+
+def test_after_a_timeout_photo_calls_fail_fast_then_ask_again(hung, monkeypatch):
+    """A case page's thumbnails with S3 hung: the first read waits out the timeout, the
+    next ones fail at once (no new connection, no worker held), and after the hold the
+    store asks S3 again by itself."""
+    monkeypatch.setattr(s3_module, "READ_TIMEOUT", 1)
+    monkeypatch.setattr(s3_module, "HOLD_AFTER_TIMEOUT", 1.5)
+    store = S3PhotoStore(
+        bucket="photos", endpoint_url=hung.endpoint, access_key="a", secret_key="b"
+    )
+    with pytest.raises(StorageFailure):
+        store.read(new_key())
+    tried = len(hung.accepted)
+    assert tried == 2
+    for call in (
+        lambda: store.read(new_key()),
+        lambda: store.save(b"x"),
+        lambda: store.exists("k"),
+    ):
+        started = time.monotonic()
+        with pytest.raises(StorageFailure) as failed:
+            call()
+        assert time.monotonic() - started < 0.2 and failed.value.errno_name == "S3 unreachable"
+    assert len(hung.accepted) == tried
+    time.sleep(1.6)
+    with pytest.raises(StorageFailure):
+        store.read(new_key())
+    assert len(hung.accepted) == tried + 2  # asked again
