@@ -54,7 +54,7 @@ READ_TIMEOUT = 10  # seconds; an 8 MB photo on a slow link between hosts still f
 MAX_ATTEMPTS = 2
 PROBLEM_TTL = 15.0  # seconds a readiness answer is reused: a probe must not hammer S3
 # /readyz asks the bucket with one short try: a load balancer's check gives up after a
-# couple of seconds (HAProxy: `inter 2s`), and a hung S3 must not fail every host's check.
+# few seconds (HAProxy's `timeout check`), and a hung S3 must not fail every host's check.
 PROBE_TIMEOUT = 0.75  # seconds, for the connect and for the answer
 # After a timeout (S3 hung or blackholed, not refusing) this process fails photo calls at
 # once for this long: a case page's thumbnails would otherwise each hold a sync worker for
