@@ -45,6 +45,7 @@ def not_ready_reason() -> str | None:
 
 
 def photo_store_problem() -> str | None:
-    """Why the photo store cannot take photos now (e.g. "S3 unreachable (S3 bucket ...)"),
-    or None; asked at most every few seconds (portal/photo_store/s3.py, PROBLEM_TTL)."""
+    """Why the photo store cannot take photos now (e.g. "S3 unreachable"; /readyz is public,
+    so never the bucket or the endpoint: the log has those), or None; asked at most every
+    few seconds (portal/photo_store/s3.py, PROBLEM_TTL)."""
     return photo_store().problem()

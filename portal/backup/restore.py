@@ -84,6 +84,7 @@ def check(folder: Path, target: RestoreTarget) -> dict[str, Any]:
     """Everything that can refuse the restore, before anything is touched."""
     body = manifest.read(folder)
     manifest.verify_parts(folder, body)
+    uploads.check(folder / layout.UPLOADS_PART)  # no photo key outside the store's own
     engine = engine_of(target.database_url)
     if body["engine"] != engine:
         raise RestoreRefused(

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from portal.backup.manifest import DamagedBackup
-from portal.photo_store import PhotoMissing, PhotoStore
+from portal.photo_store import PhotoMissing, PhotoStore, layout_name
+from portal.photo_store.base import is_key
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ def pack(store: PhotoStore, tar_path) -> Packed:
         for item in sorted(store.items(), key=lambda i: i.name):
             if item.unfinished:  # a photo being written right now: no row points at it yet
                 continue
+            if not is_key(item.key) or item.name != layout_name(item.key):
+                continue  # not a photo the portal wrote (restore would refuse its name)
             try:
                 data = store.read(item.key)
             except PhotoMissing:  # deleted meanwhile (a failed upload cleaned up)
@@ -50,12 +53,25 @@ def pack(store: PhotoStore, tar_path) -> Packed:
 
 
 def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
+    """Every entry, if each is a regular file named exactly `ab/<key>` for a key new_key
+    could draw: a crafted archive can name no other file or object (`../`, a dot file,
+    `zz/index.html`, a key in another folder than its own)."""
     members = tar.getmembers()
     for member in members:
-        parts = PurePosixPath(member.name).parts
-        if not member.isfile() or member.name.startswith("/") or ".." in parts:
+        key = PurePosixPath(member.name).name
+        if not member.isfile() or not is_key(key) or member.name != layout_name(key):
             raise DamagedBackup(f"uploads.tar holds an unexpected entry {member.name!r}")
     return members
+
+
+def check(tar_path) -> int:
+    """DamagedBackup unless every entry of the tar is a photo `unpack` may write; run
+    before the restore touches the database. Returns how many photos it holds."""
+    try:
+        with tarfile.open(tar_path, "r") as tar:
+            return len(_safe_members(tar))
+    except tarfile.TarError as exc:
+        raise DamagedBackup(f"uploads.tar is not a readable tar ({exc})") from exc
 
 
 def unpack(tar_path, store: PhotoStore) -> tuple[int, int]:

@@ -10,6 +10,7 @@ of them, and PhotoMissing for a key it does not hold.
 from __future__ import annotations
 
 import errno
+import re
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -58,6 +59,21 @@ class StoredItem:
 def new_key(suffix: str = ".jpg") -> str:
     """A fresh, unguessable storage key (its first two characters name its folder)."""
     return secrets.token_hex(16) + suffix
+
+
+KEY = re.compile(r"^[0-9a-f]{32}\.[a-z0-9]{1,5}$")  # what new_key draws, and nothing else
+
+
+def is_key(key: str) -> bool:
+    """Whether `key` is a name new_key could have drawn: no `/`, no `..`, no dot file, so
+    a key from a backup or a row can never name a place outside the folder or the bucket."""
+    return bool(KEY.match(key))
+
+
+def check_key(key: str) -> None:
+    """ValueError for a key new_key could not have drawn (put: restore, copy-to-s3)."""
+    if not is_key(key):
+        raise ValueError(f"not a photo key: {key!r}")
 
 
 def layout_name(key: str) -> str:

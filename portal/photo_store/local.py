@@ -15,7 +15,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from portal.photo_store.base import PhotoMissing, StorageFailure, StoredItem, new_key
+from portal.photo_store.base import (
+    PhotoMissing,
+    StorageFailure,
+    StoredItem,
+    check_key,
+    new_key,
+)
 
 PART = ".part"  # the temporary name's ending; the sweep removes old ones
 
@@ -93,6 +99,7 @@ class LocalPhotoStore:
         return save_blob(self.folder, data, suffix)
 
     def put(self, key: str, data: bytes) -> None:
+        check_key(key)  # a restore's key names a file inside the folder, nothing else
         _write(blob_path(self.folder, key), data)
 
     def read(self, key: str) -> bytes:
