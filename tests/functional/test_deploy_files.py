@@ -161,6 +161,41 @@ def test_the_app_gets_the_headers_trusted_proxies_expects(nginx_in_front):
     assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])
 
 
+@pytest.mark.parametrize(
+    ("sent", "hops", "scheme"),
+    [
+        (None, 1, "https"),  # nginx alone
+        ("http", 1, "https"),  # a client forging it in front of nginx alone
+        ("https", 2, "https"),  # a balancer that terminated TLS, then nginx
+        ("http", 2, "http"),  # a balancer on plain http: the app must not claim https
+    ],
+)
+def test_the_app_learns_the_citizens_scheme_alone_or_behind_a_balancer(
+    nginx_in_front, sent, hops, scheme
+):
+    """The private link and its QR code are built from the request's scheme: nginx must
+    append to a balancer's X-Forwarded-Proto, not replace it, or TRUSTED_PROXIES=2 finds
+    one value for two hops and every link becomes http://."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+    from werkzeug.test import EnvironBuilder
+
+    headers = {"X-Forwarded-For": "6.6.6.6"} | ({"X-Forwarded-Proto": sent} if sent else {})
+    resp, _ = https(nginx_in_front, "GET", "/lacak/KSL-7K3Q9M?t=x", headers=headers)
+    assert resp.status == 200
+    seen = Recorder.seen[-1]["headers"]
+    forwarded = {k: v for k, v in seen.items() if k.startswith("X-Forwarded-")}
+    environ = EnvironBuilder(path="/lacak/KSL-7K3Q9M", headers=forwarded).get_environ()
+    learned = {}
+
+    def app(env, start_response):
+        learned["scheme"] = env["wsgi.url_scheme"]
+        start_response("204 No Content", [])
+        return []
+
+    ProxyFix(app, x_for=hops, x_proto=hops)(environ, lambda *a: None)
+    assert learned["scheme"] == scheme
+
+
 def test_nginx_logs_no_token(nginx_in_front):
     for path in (
         "/lacak/ABC-123456?t=SECRETTOKEN1",
