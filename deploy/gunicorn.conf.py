@@ -24,8 +24,9 @@ def _whole(name: str, default: int) -> int:
     return int(raw) if raw else default
 
 
-# Where to listen. Behind nginx on the same host keep loopback; a load balancer on another
-# host needs 0.0.0.0:8000 (or a private address). GUNICORN_BIND, or -b.
+# Where to listen: loopback, for nginx on the same host. Behind a load balancer nginx stays
+# on every app host and still proxies here (it buffers slow uploads), so keep loopback
+# (README, Adding app hosts). GUNICORN_BIND, or -b.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
 
 # Sync workers, one request each, ALWAYS behind a buffering proxy (deploy/nginx/aduan.conf).
