@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import re
+import time
+from collections.abc import Callable
 from html.parser import HTMLParser
 
+import pytest
 from PIL import Image
 
 
@@ -150,3 +153,15 @@ def drain_concurrently(app, make_channel, *, workers: int, now, limit: int) -> N
         thread.join()
     if errors:
         raise errors[0]
+
+
+def until(check: Callable, what: str, timeout: float, interval: float = 0.05):
+    """Poll `check` until it returns something true, failing the test after `timeout`
+    seconds (a bound for a real process to get there, not a timing assertion)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(interval)
+    pytest.fail(f"gave up waiting for {what}")

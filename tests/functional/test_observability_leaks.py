@@ -20,7 +20,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -84,13 +83,7 @@ def prepare(env: dict[str, str]) -> None:
 
 
 def until(check, what: str):
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    pytest.fail(f"gave up waiting for {what}")
+    return helpers.until(check, what, WAIT, interval=0.1)
 
 
 def alive(base: str) -> bool:

@@ -42,14 +42,7 @@ TRACKING = re.compile(r"/lacak/([A-Z]{2,4}-[A-Z0-9]{6})\?t=")
 
 
 def until(check, what: str, timeout: float = WAIT):
-    """Poll `check` until it returns something true (no timing assertion: a bound only)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.05)
-    pytest.fail(f"gave up waiting for {what}")
+    return helpers.until(check, what, timeout)
 
 
 def get(url: str, session=None) -> requests.Response | None:
