@@ -173,6 +173,31 @@ def test_a_wrong_number_stops_start_up_naming_the_setting(tmp_path, name, value,
     assert repr(value) in str(refused.value)  # the operator sees what they wrote
 
 
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be text or json, not 'xml'"),
+        ({"UPLOAD_STORAGE": "ftp"}, "UPLOAD_STORAGE must be local or s3, not 'ftp'"),
+        ({"UPLOAD_STORAGE": "s3"}, "UPLOAD_STORAGE=s3 needs S3_BUCKET"),
+        ({"UPLOAD_STORAGE": "s3", "S3_BUCKET": "  "}, "UPLOAD_STORAGE=s3 needs S3_BUCKET"),
+    ],
+)
+def test_a_wrong_operations_setting_stops_start_up_naming_it(tmp_path, environ, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(environ, tmp_path)
+
+
+def test_operations_settings_are_read_case_blind_and_trimmed(tmp_path):
+    config = load_config(
+        {"LOG_FORMAT": " JSON ", "UPLOAD_STORAGE": "S3", "S3_BUCKET": " photos "}, tmp_path
+    )
+    assert (config["LOG_FORMAT"], config["UPLOAD_STORAGE"], config["S3_BUCKET"]) == (
+        "json",
+        "s3",
+        "photos",
+    )
+
+
 def test_a_relative_instance_path_is_refused():
     with pytest.raises(ConfigError, match="INSTANCE_PATH must be an absolute path"):
         instance_folder({"INSTANCE_PATH": "instance"})
